@@ -70,6 +70,9 @@ const SCALAR_KINDS: ReadonlySet<ReductionKind> = new Set([
   'ArgKMin',
 ]);
 
+/** Specs by canonical (slot-numbered) formula, then by the static options (see buildSpec). */
+const canonicalSpecs = new WeakMap<Node, Map<string, KernelSpec>>();
+
 /** Validates a request and builds its KernelSpec (variables renumbered to slots, axis normalised to j). */
 export function buildSpec(req: SpecRequest): BuiltSpec {
   const { kind, axis, dtype } = req;
@@ -136,6 +139,16 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     k,
     accumulator,
   };
+  // One spec object per canonical formula and static options: requests that differ only by
+  // variable numbering (a fresh LazyTensor per solver step) share it, and with it the compiled kernel.
+  const staticKey = `${kind}|${k}|${reduction.dimF}|${reduction.dimG}|${accumulator}|${dtype}|${axis}`;
+  let byStatic = canonicalSpecs.get(formula);
+  if (!byStatic) {
+    byStatic = new Map();
+    canonicalSpecs.set(formula, byStatic);
+  }
+  const known = byStatic.get(staticKey);
+  if (known) return { spec: known, slotVars };
   const outs = reductionDef(kind).outDims(reduction);
   const key = [
     `red=${kind}`,
@@ -147,17 +160,16 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     `slots=${slots.map((s) => `${s.cat}${s.dim}`).join(',')}`,
     `f=${canonicalKey(formula)}`,
   ].join(';');
-  return {
-    spec: {
-      key,
-      formula,
-      reduction,
-      slots,
-      dtype,
-      outDim: outs.values,
-      outIdxDim: outs.indices,
-      transposed: axis === 'i',
-    },
-    slotVars,
+  const spec: KernelSpec = {
+    key,
+    formula,
+    reduction,
+    slots,
+    dtype,
+    outDim: outs.values,
+    outIdxDim: outs.indices,
+    transposed: axis === 'i',
   };
+  byStatic.set(staticKey, spec);
+  return { spec, slotVars };
 }

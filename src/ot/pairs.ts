@@ -35,7 +35,7 @@ export function toDtype(a: ArrayLike<number>, dtype: DType): FloatArray {
   return dtype === 'float32' ? Float32Array.from(a) : Float64Array.from(a);
 }
 
-function toF64(a: FloatArray): Float64Array {
+export function toF64(a: FloatArray): Float64Array {
   return a instanceof Float64Array ? a : Float64Array.from(a);
 }
 
@@ -55,6 +55,8 @@ export function columnArray(
   return { data: toDtype(v, dtype), shape: batched ? [B, n, 1] : [n, 1] };
 }
 
+let nextPairId = 0;
+
 /**
  * Pair operators on the engine: every softmin is one LogSumExp reduction of
  * F_ij = h_j − C(u_i, v_j)·(1/ε), with h and 1/ε passed as runtime data (one compiled kernel for
@@ -72,15 +74,17 @@ export class OnlinePair implements PairOps {
   /** C(u_i, v_j). */
   readonly C: LazyTensor;
   readonly dtype: DType;
-  private readonly batched: boolean;
+  readonly batched: boolean;
+  /** Identifies the pair in caches (see pairBatch.ts). */
+  readonly id = nextPairId++;
 
   /**
    * @param rows the row cloud u; @param cols the column cloud v (same D, same B);
    * @param swap when true C_ij = cost(v_j, u_i) (the transposed problem of a (v, u) pair).
    */
   constructor(
-    rows: Cloud,
-    cols: Cloud,
+    readonly rows: Cloud,
+    readonly cols: Cloud,
     readonly cost: Cost,
     readonly swap: boolean,
     readonly engine: EngineOptions,

@@ -1,3 +1,4 @@
+import { type PairJob, softmins } from './pairBatch.js';
 import type { PairOps } from './pairs.js';
 import { dampening } from './schedule.js';
 
@@ -61,53 +62,66 @@ function average(a: Float64Array, b: Float64Array): Float64Array {
 /**
  * The Sinkhorn loop exactly as GeomLoss runs it: initial softmins at ε_0, then for every ε of the
  * schedule one symmetric ("averaged") update of the four potentials, each damped by 1/(1+ε/ρ);
- * then a last extrapolation step at the final ε (cross updates in parallel).
+ * then a last extrapolation step at the final ε (cross updates in parallel). The updates of one
+ * step read only the previous potentials, so each step's softmins run as one batch (one engine
+ * call for online pairs, see pairBatch.ts).
  */
 export function sinkhornLoop(pairs: SinkhornPairs, o: SinkhornLoopOptions): SinkhornState {
   const { xy, yx, xx, yy } = pairs;
   const { aLog, bLog, epsList, rho, debias } = o;
-  let eps = epsList[0]!;
-  let lam = dampening(eps, rho);
-  let fAA: Float64Array | undefined;
-  let gBB: Float64Array | undefined;
-  if (debias) {
-    fAA = scaled(xx!.softmin(eps, aLog), lam);
-    gBB = scaled(yy!.softmin(eps, bLog), lam);
-  }
-  let gAB = scaled(yx.softmin(eps, aLog), lam);
-  let fBA = scaled(xy.softmin(eps, bLog), lam);
+  /** Softmins of one step, damped: [yx, xy] and, debiased, [xx, yy] after them. */
+  const step = (
+    eps: number,
+    hYX: Float64Array,
+    hXY: Float64Array,
+    hXX?: Float64Array,
+    hYY?: Float64Array,
+  ) => {
+    const jobs: PairJob[] = [
+      { pair: yx, h: hYX },
+      { pair: xy, h: hXY },
+    ];
+    if (debias) jobs.push({ pair: xx!, h: hXX! }, { pair: yy!, h: hYY! });
+    const lam = dampening(eps, rho);
+    return softmins(eps, jobs).map((v) => scaled(v, lam));
+  };
 
+  let eps = epsList[0]!;
+  let [gAB, fBA, fAA, gBB] = step(eps, aLog, bLog, aLog, bLog) as [
+    Float64Array,
+    Float64Array,
+    Float64Array?,
+    Float64Array?,
+  ];
   for (const e of epsList) {
     eps = e;
-    lam = dampening(eps, rho);
+    const [gtAB, ftBA, ftAA, gtBB] = step(
+      eps,
+      shifted(aLog, fBA, eps),
+      shifted(bLog, gAB, eps),
+      debias ? shifted(aLog, fAA!, eps) : undefined,
+      debias ? shifted(bLog, gBB!, eps) : undefined,
+    );
+    gAB = average(gAB, gtAB!);
+    fBA = average(fBA, ftBA!);
     if (debias) {
-      const ftAA = scaled(xx!.softmin(eps, shifted(aLog, fAA!, eps)), lam);
-      const gtBB = scaled(yy!.softmin(eps, shifted(bLog, gBB!, eps)), lam);
-      fAA = average(fAA!, ftAA);
-      gBB = average(gBB!, gtBB);
+      fAA = average(fAA!, ftAA!);
+      gBB = average(gBB!, gtBB!);
     }
-    const gtAB = scaled(yx.softmin(eps, shifted(aLog, fBA, eps)), lam);
-    const ftBA = scaled(xy.softmin(eps, shifted(bLog, gAB, eps)), lam);
-    gAB = average(gAB, gtAB);
-    fBA = average(fBA, ftBA);
   }
 
   // Final extrapolation: the potentials whose derivatives give the gradients.
   const hYX = shifted(aLog, fBA, eps);
   const hXY = shifted(bLog, gAB, eps);
-  const state: SinkhornState = {
-    gAB: scaled(yx.softmin(eps, hYX), lam),
-    fBA: scaled(xy.softmin(eps, hXY), lam),
-    hXY,
-    hYX,
-    eps,
-    iterations: epsList.length,
-  };
+  const hXX = debias ? shifted(aLog, fAA!, eps) : undefined;
+  const hYY = debias ? shifted(bLog, gBB!, eps) : undefined;
+  const last = step(eps, hYX, hXY, hXX, hYY);
+  const state: SinkhornState = { gAB: last[0]!, fBA: last[1]!, hXY, hYX, eps, iterations: epsList.length };
   if (debias) {
-    state.hXX = shifted(aLog, fAA!, eps);
-    state.hYY = shifted(bLog, gBB!, eps);
-    state.fAA = scaled(xx!.softmin(eps, state.hXX), lam);
-    state.gBB = scaled(yy!.softmin(eps, state.hYY), lam);
+    state.hXX = hXX;
+    state.hYY = hYY;
+    state.fAA = last[2];
+    state.gBB = last[3];
   }
   return state;
 }

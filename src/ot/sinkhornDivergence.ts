@@ -3,6 +3,7 @@ import { makeCost } from './cost.js';
 import { MASS_TOLERANCE } from './exact/validate.js';
 import type { Cloud } from './input.js';
 import type { ResolvedOptions } from './options.js';
+import { type PairJob, softGrads } from './pairBatch.js';
 import type { PairOps } from './pairs.js';
 import {
   addScaledRows,
@@ -114,8 +115,17 @@ export function sinkhornSamples(pr: SinkhornProblem): SamplesLossResult | Sample
     iterations: st.iterations,
   };
   if (!opts.gradients) return base;
-  const gradX = positionGradient(pairs.xy, pairs.xx, st, a, st.fBA, st.fAA, st.hXY, st.hXX, rho);
-  const gradY = positionGradient(pairs.yx, pairs.yy, st, b, st.gAB, st.gBB, st.hYX, st.hYY, rho);
+  // The four soft gradients in one batch (one engine call for online pairs).
+  const jobs: PairJob[] = [
+    { pair: pairs.xy, h: st.hXY },
+    { pair: pairs.yx, h: st.hYX },
+  ];
+  if (pairs.xx && pairs.yy && st.hXX && st.hYY) {
+    jobs.push({ pair: pairs.xx, h: st.hXX }, { pair: pairs.yy, h: st.hYY });
+  }
+  const [sgXY, sgYX, sgXX, sgYY] = softGrads(eps, jobs);
+  const gradX = positionGradient(x.d, a, st.fBA, sgXY!, st.fAA, sgXX, rho);
+  const gradY = positionGradient(y.d, b, st.gAB, sgYX!, st.gBB, sgYY, rho);
   return {
     ...base,
     gradX: perCoordinate(gradX, x),
@@ -159,22 +169,19 @@ function pointTerms(
 /**
  * Envelope-theorem gradient with respect to the row points u of a cross problem:
  *   Σ_j π_ij ∇C(u_i, v_j) − [debiased] Σ_j π^sym_ij ∇C(u_i, u_j),
- * with π_ij / w_i = softmax_j(h_j − C_ij/ε) from the final extrapolation and the row mass
- * w_i = a_i (balanced) or a_i e^{−f_i/ρ} (unbalanced: the true gradient, (ρ+ε)/(ρ+ε/2) times
- * what GeomLoss' autograd returns).
+ * with π_ij / w_i = softmax_j(h_j − C_ij/ε) from the final extrapolation (the soft gradients
+ * `gCross`, `gSym`) and the row mass w_i = a_i (balanced) or a_i e^{−f_i/ρ} (unbalanced: the
+ * true gradient, (ρ+ε)/(ρ+ε/2) times what GeomLoss' autograd returns).
  */
 function positionGradient(
-  cross: PairOps,
-  sym: PairOps | undefined,
-  st: SinkhornState,
+  d: number,
   w: Float64Array,
   fCross: Float64Array,
+  gCross: Float64Array,
   fSym: Float64Array | undefined,
-  hCross: Float64Array,
-  hSym: Float64Array | undefined,
+  gSym: Float64Array | undefined,
   rho: number | undefined,
 ): Float64Array {
-  const d = cross.d;
   const out = new Float64Array(w.length * d);
   const mass = (f: Float64Array) => {
     if (rho === undefined) return w;
@@ -182,7 +189,7 @@ function positionGradient(
     for (let k = 0; k < w.length; k++) r[k] = w[k]! * Math.exp(-f[k]! / rho);
     return r;
   };
-  addScaledRows(out, mass(fCross), cross.softGrad(st.eps, hCross), d, 1);
-  if (sym && fSym && hSym) addScaledRows(out, mass(fSym), sym.softGrad(st.eps, hSym), d, -1);
+  addScaledRows(out, mass(fCross), gCross, d, 1);
+  if (fSym && gSym) addScaledRows(out, mass(fSym), gSym, d, -1);
   return out;
 }

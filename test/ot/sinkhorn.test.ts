@@ -108,6 +108,25 @@ describe('Sinkhorn loss', () => {
     }
   });
 
+  it('asymmetric custom cost: the fused online loop keeps each problem oriented (= tensorized)', () => {
+    // C(x, y) ≠ C(y, x): the transposed cross problem must read C(x_j, y_i), never C(y_i, x_j).
+    const o = { blur: 0.1, scaling: 0.6, a, b, cost: 'SqDist(X,Y) / IntCst(2) + Sum(X) / IntCst(4)' };
+    const t = samplesLoss(nd(x, [n, d]), nd(y, [m, d]), { ...o, backend: 'tensorized' });
+    const on = samplesLoss(nd(x, [n, d]), nd(y, [m, d]), { ...o, backend: 'online' });
+    expect(Math.abs((t.value as number) - (on.value as number))).toBeLessThan(1e-13);
+    expect(relErr(on.potentials.f.data, t.potentials.f.data)).toBeLessThan(1e-12);
+    expect(relErr(on.potentials.g.data, t.potentials.g.data)).toBeLessThan(1e-12);
+    expect(relErr(on.gradX.data, t.gradX.data)).toBeLessThan(1e-12);
+    expect(relErr(on.gradY.data, t.gradY.data)).toBeLessThan(1e-12);
+    // The orientation matters: the symmetrised cost gives a different value.
+    const sym = samplesLoss(nd(x, [n, d]), nd(y, [m, d]), {
+      ...o,
+      cost: 'SqDist(X,Y) / IntCst(2) + (Sum(X) + Sum(Y)) / IntCst(8)',
+      backend: 'online',
+    });
+    expect(Math.abs((sym.value as number) - (on.value as number))).toBeGreaterThan(1e-6);
+  });
+
   it('zero weights: log clamped, no NaN, and the point does not matter', () => {
     const a0 = a.slice();
     a0[2] = 0;

@@ -3,7 +3,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
 import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './libraries.js';
-import { resolveNativeOptions } from './options.js';
+import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
 
@@ -142,7 +142,7 @@ export class NativeKernel implements CompiledKernel {
       }
     }
     const pairs = nI * nJ;
-    const threads = pairs < SERIAL_PAIRS ? 1 : resolveNativeOptions().threads;
+    const threads = pairs < SERIAL_PAIRS ? 1 : nativeThreads();
     return [
       ...inputs,
       nI,

@@ -39,6 +39,14 @@ export function setNativeOptions(o: NativeOptions): void {
   for (const k of Object.keys(o) as (keyof NativeOptions)[]) if (o[k] === undefined) delete current[k];
 }
 
+let cpuCount: number | undefined;
+
+/** Threads per call in effect (cheap: read on every kernel call). */
+export function nativeThreads(): number {
+  cpuCount ??= os.availableParallelism?.() ?? os.cpus().length;
+  return current.threads ?? envThreads() ?? cpuCount;
+}
+
 function envThreads(): number | undefined {
   const v = Number(process.env.LAZYTENSOR_NATIVE_THREADS);
   return Number.isInteger(v) && v >= 1 ? v : undefined;
@@ -51,6 +59,6 @@ export function resolveNativeOptions(): ResolvedNativeOptions {
     sync: current.sync ?? process.env.LAZYTENSOR_NATIVE_SYNC === '1',
     cacheRoot: cacheRoot(current.cacheDir),
     cxx: current.cxx ?? (cxxEnv !== undefined && cxxEnv !== '' ? cxxEnv : undefined),
-    threads: current.threads ?? envThreads() ?? os.availableParallelism?.() ?? os.cpus().length,
+    threads: nativeThreads(),
   };
 }
