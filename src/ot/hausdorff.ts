@@ -1,5 +1,6 @@
 import { check } from '../errors.js';
 import { makeCost } from './cost.js';
+import { softmins } from './pairBatch.js';
 import type { PairOps } from './pairs.js';
 import {
   addScaledRows,
@@ -33,36 +34,52 @@ interface SymmetricSolution {
   other: Float64Array;
 }
 
+/** One measure's symmetric problem: its self pair, the extrapolation pair, its log-weights. */
+interface SymmetricSide {
+  self: PairOps;
+  ext: PairOps;
+  logw: Float64Array;
+}
+
 /**
  * GeomLoss' symmetric loop for OT_ε(α, α): a ← ½(a + λ·softmin_ε(C, log α + a/ε)) along the
- * ε-schedule, then one last step and the extrapolation to the other cloud.
+ * ε-schedule, then one last step and the extrapolation to the other cloud. Both measures' loops
+ * run in lockstep, so each step's softmins form one batch (one engine call for online pairs).
  */
-function symmetricPotential(
-  self: PairOps,
-  ext: PairOps,
-  logw: Float64Array,
+function symmetricPotentials(
+  sides: readonly SymmetricSide[],
   epsList: readonly number[],
   rho: number | undefined,
-): SymmetricSolution {
+): SymmetricSolution[] {
+  const shifted = (eps: number, pots: readonly Float64Array[]) =>
+    sides.map((sd, k) => Float64Array.from(sd.logw, (v, t) => v + pots[k]![t]! / eps));
   let eps = epsList[0]!;
   let lam = dampening(eps, rho);
-  let a = self.softmin(eps, logw).map((v) => lam * v);
+  let pots = softmins(
+    eps,
+    sides.map((sd) => ({ pair: sd.self, h: sd.logw })),
+  ).map((v) => scaleInPlace(v, lam));
   for (const e of epsList) {
     eps = e;
     lam = dampening(eps, rho);
-    const t = self.softmin(
+    const hs = shifted(eps, pots);
+    const ts = softmins(
       eps,
-      Float64Array.from(logw, (v, k) => v + a[k]! / eps),
+      sides.map((sd, k) => ({ pair: sd.self, h: hs[k]! })),
     );
-    a = a.map((v, k) => 0.5 * (v + lam * t[k]!));
+    pots = pots.map((a, k) => a.map((v, t) => 0.5 * (v + lam * ts[k]![t]!)));
   }
-  const hSelf = Float64Array.from(logw, (v, k) => v + a[k]! / eps);
-  return {
-    self: self.softmin(eps, hSelf).map((v) => lam * v),
-    prev: a,
-    hSelf,
-    other: ext.softmin(eps, hSelf).map((v) => lam * v),
-  };
+  const hSelf = shifted(eps, pots);
+  const last = softmins(eps, [
+    ...sides.map((sd, k) => ({ pair: sd.self, h: hSelf[k]! })),
+    ...sides.map((sd, k) => ({ pair: sd.ext, h: hSelf[k]! })),
+  ]).map((v) => scaleInPlace(v, lam));
+  return sides.map((_, k) => ({
+    self: last[k]!,
+    prev: pots[k]!,
+    hSelf: hSelf[k]!,
+    other: last[sides.length + k]!,
+  }));
 }
 
 /** Gradients of E = ⟨β, Φ(a_y)⟩ − ⟨α, Φ(a_x)⟩ for one symmetric problem (α on u, β on v). */
@@ -178,8 +195,14 @@ export function hausdorffSamples(pr: SinkhornProblem): SamplesLossResult | Sampl
   const yx = pr.makePair(y, x, true);
   const aLog = logWeights(a);
   const bLog = logWeights(b);
-  const A = symmetricPotential(xx, yx, aLog, epsList, rho); // a_x, a_y
-  const Bs = symmetricPotential(yy, xy, bLog, epsList, rho); // b_y, b_x
+  const [A, Bs] = symmetricPotentials(
+    [
+      { self: xx, ext: yx, logw: aLog }, // a_x, a_y
+      { self: yy, ext: xy, logw: bLog }, // b_y, b_x
+    ],
+    epsList,
+    rho,
+  ) as [SymmetricSolution, SymmetricSolution];
   const { phi } = phiFns(eps, rho);
   const { B, n } = x;
   const m = y.n;
