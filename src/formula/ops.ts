@@ -17,6 +17,12 @@ export interface OpDef {
    * emit it as a loop over components instead of unrolling (large dimensions).
    */
   readonly elementwise?: boolean;
+  /**
+   * True for ops defined by expansion into other ops (complex numbers): `simplify` always returns
+   * the expansion, so such a node never exists in a formula and needs neither code nor a gradient
+   * rule of its own.
+   */
+  readonly macro?: boolean;
   /** Number of integer params, or -1 for variable. */
   readonly nParams?: number;
   /** Output dimension from argument dimensions; throws LazyTensorError when they do not fit. */
@@ -81,5 +87,6 @@ export function op(name: string, args: readonly Node[], params: readonly number[
       return s;
     }
   }
+  if (def.macro) throw new Error(`internal: macro op ${name} did not expand`);
   return intern(name, args, params, dim);
 }

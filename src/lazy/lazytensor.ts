@@ -235,6 +235,67 @@ export class LazyTensor {
     return this.apply('OneHot', [], [d]);
   }
 
+  // ---- complex numbers: a complex vector of k components is a real one of dimension 2k, (re, im)
+  // interleaved (KeOps' layout); a complex scalar (dimension 2) broadcasts in the binary ops.
+  /** Real parts (2k -> k). */
+  real(): LazyTensor {
+    return this.apply('ComplexReal');
+  }
+  /** Imaginary parts (2k -> k). */
+  imag(): LazyTensor {
+    return this.apply('ComplexImag');
+  }
+  /** A real vector as complex numbers with zero imaginary parts (k -> 2k). */
+  real2complex(): LazyTensor {
+    return this.apply('Real2Complex');
+  }
+  /** A real vector as purely imaginary numbers (k -> 2k). */
+  imag2complex(): LazyTensor {
+    return this.apply('Imag2Complex');
+  }
+  /** exp(i·this) = cos + i sin of a real vector (k -> 2k). */
+  exp1j(): LazyTensor {
+    return this.apply('ComplexExp1j');
+  }
+  /** Complex conjugate. */
+  conj(): LazyTensor {
+    return this.apply('Conj');
+  }
+  /** Complex exponential. */
+  complexExp(): LazyTensor {
+    return this.apply('ComplexExp');
+  }
+  /** Moduli (2k -> k). */
+  complexAbs(): LazyTensor {
+    return this.apply('ComplexAbs');
+  }
+  /** Squared moduli (2k -> k). */
+  complexSquareAbs(): LazyTensor {
+    return this.apply('ComplexSquareAbs');
+  }
+  /** Arguments in (-π, π] (2k -> k). */
+  complexAngle(): LazyTensor {
+    return this.apply('ComplexAngle');
+  }
+  /** Sum of the complex components (2k -> 2). */
+  complexSum(): LazyTensor {
+    return this.apply('ComplexSum');
+  }
+  complexAdd(t: Operand): LazyTensor {
+    return this.apply('ComplexAdd', [t]);
+  }
+  complexSub(t: Operand): LazyTensor {
+    return this.apply('ComplexSubtract', [t]);
+  }
+  /** Complex product, component by component. */
+  complexMul(t: Operand): LazyTensor {
+    return this.apply('ComplexMult', [t]);
+  }
+  /** Complex quotient, component by component. */
+  complexDiv(t: Operand): LazyTensor {
+    return this.apply('ComplexDivide', [t]);
+  }
+
   /**
    * `sum(-1)`, `min(-1)`, `max(-1)`: symbolic reductions over the vector dimension.
    * `sum('i' | 'j')`: the sum reduction over that index (computes).

@@ -71,6 +71,25 @@ const SYNTAX: Record<string, string> = {
   // tuples: TensorDot(a, b, dimsA, dimsB, contA, contB, perm?), Kron(a, b, dimsA, dimsB)
   TensorDot: 'fftttt?t',
   Kron: 'fftt',
+  // complex numbers (re/im interleaved)
+  ComplexReal: 'f',
+  ComplexImag: 'f',
+  Real2Complex: 'f',
+  Imag2Complex: 'f',
+  ComplexExp1j: 'f',
+  Conj: 'f',
+  ComplexExp: 'f',
+  ComplexAbs: 'f',
+  ComplexSquareAbs: 'f',
+  ComplexAngle: 'f',
+  ComplexSum: 'f',
+  ComplexSumT: 'fi',
+  ComplexAdd: 'ff',
+  ComplexSubtract: 'ff',
+  ComplexMult: 'ff',
+  ComplexScal: 'ff',
+  ComplexDivide: 'ff',
+  ComplexRealScal: 'ff',
 };
 
 /** An argument pattern: kinds in order and how many are required. */

@@ -547,6 +547,58 @@ for (const backend of backendsUnderTest()) {
         }
       });
 
+      it('case 22: non-uniform DFT x·exp(−2πi p f) summed over i (complex), gradients w.r.t. x and p', () => {
+        const r = rng(22);
+        const N = dtype === 'float32' ? 1000 : 300;
+        const M = N;
+        const X = normal(r, N * 2); // complex samples, (re, im) interleaved
+        const P = uniform(r, N); // positions in [0, 1)
+        const F = uniform(r, M, -20, 20); // frequencies
+        const phase = (i: number, j: number) => -2 * Math.PI * P[i]! * F[j]!;
+        const want = new Float64Array(M * 2);
+        for (let j = 0; j < M; j++)
+          for (let i = 0; i < N; i++) {
+            const c = Math.cos(phase(i, j));
+            const s = Math.sin(phase(i, j));
+            want[2 * j]! += X[2 * i]! * c - X[2 * i + 1]! * s;
+            want[2 * j + 1]! += X[2 * i]! * s + X[2 * i + 1]! * c;
+          }
+        const x = Vi(arr(X, [N, 2], dtype));
+        const p = Vi(arr(P, [N, 1], dtype));
+        const red = x
+          .complexMul(
+            p
+              .mul(Vj(arr(F, [M, 1], dtype)))
+              .mul(-2 * Math.PI)
+              .exp1j(),
+          )
+          .reduction('Sum', 'i', opts);
+        // |out| ~ sqrt(N): absolute tolerance on that scale (phases reach 2π·20, rounded in f32).
+        const [rtol, atol] =
+          dtype === 'float32' ? [1e-4, 1e-4 * Math.sqrt(N)] : [1e-10, 1e-10 * Math.sqrt(N)];
+        expectClose(red.eval().data, want, rtol, atol, 'value');
+
+        // d⟨out, e⟩/dx_i and /dp_i, written out from the real form of the complex product.
+        const e = uniform(r, M * 2, -1, 1);
+        const gx = new Float64Array(N * 2);
+        const gp = new Float64Array(N);
+        for (let i = 0; i < N; i++)
+          for (let j = 0; j < M; j++) {
+            const c = Math.cos(phase(i, j));
+            const s = Math.sin(phase(i, j));
+            const [er, ei] = [e[2 * j]!, e[2 * j + 1]!];
+            const [xr, xi] = [X[2 * i]!, X[2 * i + 1]!];
+            gx[2 * i]! += er * c + ei * s;
+            gx[2 * i + 1]! += -er * s + ei * c;
+            const k = -2 * Math.PI * F[j]!; // dθ/dp
+            gp[i]! += k * (er * (-xr * s - xi * c) + ei * (xr * c - xi * s));
+          }
+        const ge = { data: e, shape: [M, 2] };
+        expectClose(red.grad(x, ge).eval().data, gx, rtol, atol, 'grad x');
+        // dθ/dp reaches 2π·20: scale the tolerance with it.
+        expectClose(red.grad(p, ge).eval().data, gp, rtol, atol * 2 * Math.PI * 20, 'grad p');
+      });
+
       it('case 21: block-sparse Gaussian on a circle + blob with cluster ranges', async () => {
         const { gridCluster, sortClusters, clusterRangesCentroids, rangesFromMask } = await import(
           '../../src/index.js'

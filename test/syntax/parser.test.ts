@@ -219,6 +219,25 @@ const EXAMPLES: Record<string, string> = {
   Round: 'Round(x, 2)',
   TensorDot: 'TensorDot(x, A, (3,), (3,3), (0,), (0,), (0,))',
   Kron: 'Kron(x, y, (3,), (3,))',
+  // complex numbers: Concat(x, s) is a complex vector of 2 components
+  ComplexReal: 'ComplexReal(Concat(x, s))',
+  ComplexImag: 'ComplexImag(Concat(x, s))',
+  Real2Complex: 'Real2Complex(x)',
+  Imag2Complex: 'Imag2Complex(x)',
+  ComplexExp1j: 'ComplexExp1j(x)',
+  Conj: 'Conj(Concat(x, s))',
+  ComplexExp: 'ComplexExp(Concat(x, s))',
+  ComplexAbs: 'ComplexAbs(Concat(x, s))',
+  ComplexSquareAbs: 'ComplexSquareAbs(Concat(x, s))',
+  ComplexAngle: 'ComplexAngle(Concat(x, s))',
+  ComplexSum: 'ComplexSum(Concat(x, s))',
+  ComplexSumT: 'ComplexSumT(Concat(s, t), 3)',
+  ComplexAdd: 'ComplexAdd(Concat(x, s), Concat(y, t))',
+  ComplexSubtract: 'ComplexSubtract(Concat(x, s), Concat(y, t))',
+  ComplexMult: 'ComplexMult(Concat(x, s), Concat(y, t))',
+  ComplexScal: 'ComplexScal(Concat(s, t), Concat(x, s))',
+  ComplexDivide: 'ComplexDivide(Concat(x, s), Concat(y, t))',
+  ComplexRealScal: 'ComplexRealScal(s, Concat(x, t))',
 };
 
 describe('every KeOps op name parses', () => {

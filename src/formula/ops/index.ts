@@ -14,6 +14,7 @@
  *   OneHot(x; d); SqDist(a, b); Scalprod(a, b); WeightedSqNorm(s, x); WeightedSqDist(s, x, y)
  * - linear algebra: MatVecMult(A, v), VecMatMult(v, A), TensorProd(a, b);
  *   TensorDot(a, b; encodeTensorDot(...)); Kron(a, b; encodeKron(...))
+ * - complex numbers (macros expanded into the ops above, re/im interleaved): see complex.ts
  */
 import './arith.js';
 import './math.js';
@@ -26,6 +27,7 @@ import './minmax.js';
 import './norms.js';
 import './linalg.js';
 import './tensordot.js';
+import './complex.js';
 
 export { COMPARISON_OPS } from './compare.js';
 export { IntCst, Var, Zero } from './leaves.js';

@@ -129,6 +129,15 @@ export function conformanceSpecs(): NamedSpec[] {
       }),
     );
     out.push(mk('parameter-only formula', dt, { formula: op('Mult', [p, p]), kind: 'Sum' }));
+    // case 22: non-uniform DFT, complex x_i times exp(-2πi p_i f_j), summed over i.
+    const phase = op('Mult', [op('Mult', [Var(0, 1, 'i'), Var(1, 1, 'j')]), Var(2, 1, 'p')]);
+    out.push(
+      mk('case22 complex NDFT over i', dt, {
+        formula: op('ComplexMult', [Var(3, 2, 'i'), op('ComplexExp1j', [phase])]),
+        kind: 'Sum',
+        axis: 'i',
+      }),
+    );
     // case 17: Kron(x, y) with x (2,3) and y (2,2).
     out.push(
       mk('case17 kron', dt, {
