@@ -25,7 +25,16 @@ export interface Node {
   readonly dim: number;
 }
 
-const table = new Map<string, Node>();
+/**
+ * The hash-consing table holds its nodes weakly: a node lives as long as something (a
+ * LazyTensor, a kernel spec, a parent node) refers to it. Solver loops build fresh variables
+ * every step; a strong table would keep every node, and everything cached on it, forever.
+ */
+const table = new Map<string, WeakRef<Node>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  // The key may have been re-interned since: drop it only while it still points to a dead node.
+  if (table.get(key)?.deref() === undefined) table.delete(key);
+});
 let nextUid = 1;
 
 /**
@@ -37,7 +46,7 @@ export function intern(op: string, args: readonly Node[], params: readonly numbe
   for (const p of params) key += `,${p}`;
   key += '|';
   for (const a of args) key += `${a.uid},`;
-  const hit = table.get(key);
+  const hit = table.get(key)?.deref();
   if (hit) return hit;
   const node: Node = Object.freeze({
     uid: nextUid++,
@@ -46,8 +55,14 @@ export function intern(op: string, args: readonly Node[], params: readonly numbe
     params: Object.freeze([...params]),
     dim,
   });
-  table.set(key, node);
+  table.set(key, new WeakRef(node));
+  collected.register(node, key);
   return node;
+}
+
+/** Number of live entries of the hash-consing table (diagnostics and leak tests). */
+export function internedCount(): number {
+  return table.size;
 }
 
 /** Leaf helpers. */
