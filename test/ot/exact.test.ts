@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { exactOT, networkSimplex, slicedWasserstein, wasserstein1D } from '../../src/ot/index.js';
-import { cloud, costMatrix, rng, weights } from './reference.js';
+import { cloud, costMatrix, finiteDiff, relErr, rng, weights } from './reference.js';
 
 /** Minimum over all permutations σ of (1/N) Σ_i C[i, σ(i)]. */
 function bruteForceAssignment(C: Float64Array, n: number): number {
@@ -224,4 +224,58 @@ describe('sliced Wasserstein', () => {
     const sw = slicedWasserstein(x, yt, { projections: 4000, seed: 1 }).value;
     expect(Math.abs(sw - (0.5 * (0.09 + 0.04 + 0.25)) / 3)).toBeLessThan(0.004);
   });
+
+  for (const p of [2, 1.5, 1]) {
+    it(`gradients against central finite differences (p = ${p}, weighted, N ≠ M)`, () => {
+      const r = rng(40 + p * 10);
+      const n = 6;
+      const m = 8;
+      const x = cloud(r, n, 2);
+      const y = cloud(r, m, 2, 0.2);
+      const a = weights(r, n);
+      const b = weights(r, m);
+      const o = { p, projections: 5, seed: 3 };
+      const val = (X: Float64Array, Y: Float64Array, A: Float64Array, B: Float64Array) =>
+        slicedWasserstein({ data: X, shape: [n, 2] }, { data: Y, shape: [m, 2] }, { ...o, a: A, b: B }).value;
+      const res = slicedWasserstein(
+        { data: x, shape: [n, 2] },
+        { data: y, shape: [m, 2] },
+        { ...o, a, b, gradients: true },
+      );
+      expect(res.value).toBe(val(x, y, a, b));
+      expect(res.gradX!.shape).toEqual([n, 2]);
+      expect(
+        relErr(
+          res.gradX!.data,
+          finiteDiff((v) => val(v, y, a, b), x),
+        ),
+      ).toBeLessThan(1e-6);
+      expect(
+        relErr(
+          res.gradY!.data,
+          finiteDiff((v) => val(x, v, a, b), y),
+        ),
+      ).toBeLessThan(1e-6);
+      // Balanced: the weights stay on the simplex, so compare along e_k − e_0.
+      const h = 1e-7;
+      for (const [w, grad, side] of [
+        [a, res.gradA!.data, 'a'],
+        [b, res.gradB!.data, 'b'],
+      ] as const) {
+        for (let k = 1; k < w.length; k++) {
+          const wp = w.slice();
+          const wm = w.slice();
+          wp[k] = wp[k]! + h;
+          wp[0] = wp[0]! - h;
+          wm[k] = wm[k]! - h;
+          wm[0] = wm[0]! + h;
+          const fd =
+            side === 'a'
+              ? (val(x, y, wp, b) - val(x, y, wm, b)) / (2 * h)
+              : (val(x, y, a, wp) - val(x, y, a, wm)) / (2 * h);
+          expect(Math.abs(grad[k]! - grad[0]! - fd)).toBeLessThan(1e-6);
+        }
+      }
+    });
+  }
 });
