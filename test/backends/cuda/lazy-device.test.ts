@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cudaBackend } from '../../../src/backends/cuda/index.js';
 import { DeviceArray, LazyTensorError, registerBackend, Vi, Vj } from '../../../src/index.js';
+import { samplesLoss } from '../../../src/ot/index.js';
 import { expectClose } from '../../helpers/check.js';
 import { rng, uniform } from '../../helpers/rng.js';
 import { emulationUnavailable } from './helpers/emu.js';
@@ -68,5 +69,22 @@ describe.skipIf(skip !== undefined)(title, () => {
     const xb = Vi(be.toDevice({ data: X, shape: [2, N / 2, 3] }));
     expect(() => xb.sqdist(y).sum('j')).toThrow(LazyTensorError);
     expect(() => x.sqdist(y).dense()).toThrow(/needs host arrays/);
+  });
+
+  it('samplesLoss on cuda (fused block-diagonal softmins and gradients) equals the js backend', () => {
+    const n = 12;
+    const m = 9;
+    const rr = rng(11);
+    const x = { data: uniform(rr, n * 2), shape: [n, 2] };
+    const y = { data: uniform(rr, m * 2, 0.2, 1.2), shape: [m, 2] };
+    for (const o of [{ blur: 0.1 }, { blur: 0.2, reach: 0.5, p: 1 }]) {
+      const opts = { ...o, backend: 'online' as const };
+      const g = samplesLoss(x, y, { ...opts, compute: 'cuda' });
+      const j = samplesLoss(x, y, { ...opts, compute: 'js' });
+      expect(Math.abs((g.value as number) - (j.value as number))).toBeLessThan(1e-12);
+      expectClose(g.gradX.data, j.gradX.data, 1e-9, 1e-12, 'gradX');
+      expectClose(g.gradY.data, j.gradY.data, 1e-9, 1e-12, 'gradY');
+      expectClose(g.potentials.f.data, j.potentials.f.data, 1e-9, 1e-12, 'f');
+    }
   });
 });
