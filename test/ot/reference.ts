@@ -315,3 +315,32 @@ export function expectFiniteDiffGradients(
     expect(relErr(analytic, fd), `gradient w.r.t. ${w}`).toBeLessThan(tol);
   }
 }
+
+/**
+ * Balanced problems fix the total mass, so weight gradients are defined up to a constant: checks
+ * them along e_k − e_0 (the weights stay on the simplex), relative error of the differences < tol.
+ */
+export function expectSimplexWeightGradients(c: GradCheck, tol: number, h = 1e-6): void {
+  const { x, y, a, b, val, res } = c;
+  for (const [w, grad, side] of [
+    [a, res.gradA.data, 'a'],
+    [b, res.gradB.data, 'b'],
+  ] as const) {
+    const fd = new Float64Array(w.length - 1);
+    const an = new Float64Array(w.length - 1);
+    for (let k = 1; k < w.length; k++) {
+      const wp = w.slice();
+      const wm = w.slice();
+      wp[k] = wp[k]! + h;
+      wp[0] = wp[0]! - h;
+      wm[k] = wm[k]! - h;
+      wm[0] = wm[0]! + h;
+      fd[k - 1] =
+        side === 'a'
+          ? (val(x, y, wp, b) - val(x, y, wm, b)) / (2 * h)
+          : (val(x, y, a, wp) - val(x, y, a, wm)) / (2 * h);
+      an[k - 1] = grad[k]! - grad[0]!;
+    }
+    expect(relErr(an, fd), `gradient w.r.t. ${side} along the simplex`).toBeLessThan(tol);
+  }
+}
