@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { samplesLoss } from '../../src/ot/index.js';
-import { cloud, finiteDiff, refKernelLoss, relErr, rng, weights } from './reference.js';
+import {
+  cloud,
+  expectFiniteDiffGradients,
+  finiteDiff,
+  refKernelLoss,
+  relErr,
+  rng,
+  weights,
+} from './reference.js';
 
 const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
 
@@ -21,30 +29,7 @@ describe('kernel losses', () => {
       expect(Math.abs((res.value as number) - ref)).toBeLessThan(1e-13 * Math.max(1, Math.abs(ref)));
       const val = (X: Float64Array, Y: Float64Array, A: Float64Array, B: Float64Array) =>
         refKernelLoss(loss, X, Y, A, B, d, blur);
-      expect(
-        relErr(
-          res.gradX.data,
-          finiteDiff((X) => val(X, y, a, b), x),
-        ),
-      ).toBeLessThan(1e-7);
-      expect(
-        relErr(
-          res.gradY.data,
-          finiteDiff((Y) => val(x, Y, a, b), y),
-        ),
-      ).toBeLessThan(1e-7);
-      expect(
-        relErr(
-          res.gradA.data,
-          finiteDiff((A) => val(x, y, A, b), a),
-        ),
-      ).toBeLessThan(1e-7);
-      expect(
-        relErr(
-          res.gradB.data,
-          finiteDiff((B) => val(x, y, a, B), b),
-        ),
-      ).toBeLessThan(1e-7);
+      expectFiniteDiffGradients({ x, y, a, b, val, res }, ['x', 'y', 'a', 'b'], 1e-7);
     });
   }
 
