@@ -20,6 +20,7 @@ import type { FloatArray } from '../src/ndarray.js';
 import { type BenchCase, gaussCase, knnCase } from './cases.js';
 import { denseGauss, denseKnn } from './dense.js';
 import { measure } from './measure.js';
+import { type TinyRow, tinyRows } from './tiny.js';
 
 interface Options {
   quick?: boolean;
@@ -38,7 +39,7 @@ const program = new Command()
   .name('bench')
   .description('lazytensor benchmark: backends side by side with a dense JS baseline')
   .option('--quick', 'small sizes (a smoke run of a few seconds)')
-  .option('--only <family>', "run only one family: 'gauss' or 'knn'")
+  .option('--only <family>', "run only one family: 'gauss', 'knn' or 'tiny' (per-call overhead)")
   .option('--backends <names>', 'comma-separated backend names (default: every backend in the registry)')
   .option('--threads <n>', 'threads of the multithreaded JS run (default: os.availableParallelism())')
   .option('--budget <seconds>', 'time budget of one measurement; larger problems are row-subsampled', '6')
@@ -51,8 +52,8 @@ const program = new Command()
   .parse();
 const opts = program.opts<Options>();
 
-if (opts.only !== undefined && opts.only !== 'gauss' && opts.only !== 'knn') {
-  program.error(`--only expects 'gauss' or 'knn', got '${opts.only}'`);
+if (opts.only !== undefined && !['gauss', 'knn', 'tiny'].includes(opts.only)) {
+  program.error(`--only expects 'gauss', 'knn' or 'tiny', got '${opts.only}'`);
 }
 const budget = Number(opts.budget);
 const fullBudget = Number(opts.fullBudget);
@@ -82,6 +83,7 @@ async function loadBackends(): Promise<{ backend?: Backend; name: string; status
 function cases(): BenchCase[] {
   const q = opts.quick === true;
   const list: BenchCase[] = [];
+  if (opts.only === 'tiny') return list;
   if (opts.only !== 'knn') {
     for (const n of q ? [2000, 10_000] : [10_000, 100_000]) {
       list.push(gaussCase('float32', 3, n), gaussCase('float64', 3, n));
@@ -266,10 +268,18 @@ async function main(): Promise<void> {
     results.push(...rowsOut);
   }
   console.log('');
-  printTable(results);
+  if (results.length > 0) printTable(results);
+  let tiny: TinyRow[] = [];
+  if (opts.only === undefined || opts.only === 'tiny') {
+    console.log('\n== per-call overhead (10 x 10 reductions)');
+    tiny = tinyRows(
+      runnable.filter((b) => b.name !== 'cuda').map((b) => b.name),
+      opts.quick ? 2000 : 20_000,
+    );
+  }
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS of this process ${peakRssMB.toFixed(0)} MB; JS threads default ${jsThreads()}`);
-  const memory = (opts.memory ?? !opts.quick) ? memoryCheck() : null;
+  const memory = (opts.memory ?? (!opts.quick && opts.only === undefined)) ? memoryCheck() : null;
   if (opts.json) {
     const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
     mkdirSync(dir, { recursive: true });
@@ -289,6 +299,7 @@ async function main(): Promise<void> {
       machine,
       options: opts,
       results,
+      tiny,
       skipped,
       peakRssMB,
       memory,
