@@ -1,4 +1,4 @@
-import { check, LazyTensorError } from '../../errors.js';
+import { LazyTensorError } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
@@ -6,6 +6,7 @@ import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './l
 import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
+import { validateNativeRun } from './validate.js';
 
 /** Below this many pairs a call runs on one thread (thread start-up would dominate). */
 const SERIAL_PAIRS = 1 << 16;
@@ -42,6 +43,7 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
+    validateNativeRun(this.spec, args);
     const code = entry.call(this.cArgs(args));
     this.after(code);
   }
@@ -56,6 +58,7 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
+    validateNativeRun(this.spec, args);
     const code = await entry.callAsync(this.cArgs(args));
     this.after(code);
   }
@@ -78,69 +81,10 @@ export class NativeKernel implements CompiledKernel {
     this.lastEngine = 'native';
   }
 
-  /** Validates the buffers (C++ trusts them) and lays out the C arguments. */
+  /** Lays out the C arguments of validated buffers. */
   private cArgs(args: RunArgs): unknown[] {
     const { spec } = this;
     const { inputs, nI, nJ, out, outIdx, ranges } = args;
-    const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
-    check(
-      Number.isInteger(nI) && nI >= 0 && nI < 2 ** 31,
-      () => `nI must be an integer in [0, 2^31), got ${nI}`,
-    );
-    check(
-      Number.isInteger(nJ) && nJ >= 0 && nJ < 2 ** 31,
-      () => `nJ must be an integer in [0, 2^31), got ${nJ}`,
-    );
-    check(
-      inputs.length === spec.slots.length,
-      () => `expected ${spec.slots.length} input arrays, got ${inputs.length}`,
-    );
-    spec.slots.forEach((slot, s) => {
-      const a = inputs[s];
-      check(
-        a instanceof F,
-        () => `input ${s} must be a ${F.name} (kernel dtype ${spec.dtype}), got ${a?.constructor.name}`,
-      );
-      const need = slot.cat === 'i' ? nI * slot.dim : slot.cat === 'j' ? nJ * slot.dim : slot.dim;
-      check(
-        a.length >= need,
-        () => `input ${s} (${slot.cat}, dim ${slot.dim}) needs ${need} values, got ${a.length}`,
-      );
-    });
-    if (spec.outDim > 0) {
-      check(out instanceof F, () => `out must be a ${F.name}, got ${out?.constructor.name}`);
-      check(out.length >= nI * spec.outDim, () => `out needs ${nI * spec.outDim} values, got ${out.length}`);
-    }
-    if (spec.outIdxDim > 0) {
-      check(
-        outIdx instanceof Int32Array,
-        () => `outIdx must be an Int32Array, got ${outIdx?.constructor.name}`,
-      );
-      check(
-        outIdx.length >= nI * spec.outIdxDim,
-        () => `outIdx needs ${nI * spec.outIdxDim} values, got ${outIdx.length}`,
-      );
-    }
-    let rr: Int32Array | null = null;
-    let sl: Int32Array | null = null;
-    let cr: Int32Array | null = null;
-    if (ranges) {
-      ({ rowRanges: rr, slices: sl, colRanges: cr } = ranges);
-      check(
-        rr instanceof Int32Array && sl instanceof Int32Array && cr instanceof Int32Array,
-        'ranges must be three Int32Arrays',
-      );
-      const nb = sl.length;
-      check(
-        rr.length >= 2 * nb,
-        () => `rowRanges needs ${2 * nb} values for ${nb} blocks, got ${rr!.length}`,
-      );
-      const nr = Math.floor(cr.length / 2);
-      for (let b = 0; b < nb; b++) {
-        const s = sl[b]!;
-        check(s >= 0 && s <= nr, () => `slices[${b}] = ${s} is outside [0, ${nr}] (column ranges available)`);
-      }
-    }
     const pairs = nI * nJ;
     const threads = pairs < SERIAL_PAIRS ? 1 : nativeThreads();
     return [
@@ -149,10 +93,10 @@ export class NativeKernel implements CompiledKernel {
       nJ,
       spec.outDim > 0 ? out! : null,
       spec.outIdxDim > 0 ? outIdx! : null,
-      rr,
-      sl,
-      cr,
-      sl ? sl.length : -1,
+      ranges ? ranges.rowRanges : null,
+      ranges ? ranges.slices : null,
+      ranges ? ranges.colRanges : null,
+      ranges ? ranges.slices.length : -1,
       threads,
     ];
   }
