@@ -1,4 +1,4 @@
-import { LazyTensorError } from '../../errors.js';
+import { check, LazyTensorError } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
@@ -49,8 +49,12 @@ export class NativeKernel implements CompiledKernel {
   }
 
   /**
-   * Runs on a koffi worker thread so that the event loop stays free. The buffers must not be
-   * touched until the promise settles.
+   * Runs on a koffi worker thread so that the event loop stays free. koffi hands C++ the raw
+   * memory of typed arrays and keeps no reference to them, so a buffer transferred away (and
+   * collected) while the call runs would be freed under it. The call therefore works on private
+   * copies of the inputs, ranges and outputs (O(nI + nJ) copying against O(nI nJ) work), held
+   * until it ends; the outputs are copied into `out` / `outIdx` when it settles. Rejects with a
+   * LazyTensorError when an output was transferred (detached) meanwhile.
    */
   async runAsync(args: RunArgs): Promise<void> {
     const entry = this.entry();
@@ -59,8 +63,11 @@ export class NativeKernel implements CompiledKernel {
       return;
     }
     validateNativeRun(this.spec, args);
-    const code = await entry.callAsync(this.cArgs(args));
+    const own = privateCopies(this.spec, args);
+    const code = await entry.callAsync(this.cArgs(own));
     this.after(code);
+    copyBack(own.out, args.out, 'out');
+    copyBack(own.outIdx, args.outIdx, 'outIdx');
   }
 
   private entry() {
@@ -100,6 +107,39 @@ export class NativeKernel implements CompiledKernel {
       threads,
     ];
   }
+}
+
+/** Copies of the parts of validated buffers a kernel reads, and fresh outputs it writes. */
+function privateCopies(spec: KernelSpec, args: RunArgs): RunArgs {
+  const { nI, nJ } = args;
+  const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
+  const inputs = spec.slots.map((slot, s) =>
+    args.inputs[s]!.slice(0, slot.cat === 'i' ? nI * slot.dim : slot.cat === 'j' ? nJ * slot.dim : slot.dim),
+  );
+  const r = args.ranges;
+  return {
+    inputs,
+    nI,
+    nJ,
+    out: spec.outDim > 0 ? new F(nI * spec.outDim) : undefined,
+    outIdx: spec.outIdxDim > 0 ? new Int32Array(nI * spec.outIdxDim) : undefined,
+    ranges: r && { rowRanges: r.rowRanges.slice(), slices: r.slices.slice(), colRanges: r.colRanges.slice() },
+  };
+}
+
+/** Copies a private output into the caller's buffer, unless it was detached meanwhile. */
+function copyBack<A extends Float32Array | Float64Array | Int32Array>(
+  from: A | undefined,
+  to: A | undefined,
+  name: string,
+): void {
+  if (!from || !to) return;
+  check(
+    to.length >= from.length,
+    () =>
+      `${name} was transferred (detached) while the native runAsync call ran: it holds ${to.length} values, the results need ${from.length}; buffers given to runAsync must not be transferred until it settles`,
+  );
+  to.set(from);
 }
 
 const kernels = new Map<string, NativeKernel>();
