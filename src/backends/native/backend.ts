@@ -6,6 +6,7 @@ import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './l
 import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
+import { validateNativeRun } from './validate.js';
 
 /** Below this many pairs a call runs on one thread (thread start-up would dominate). */
 const SERIAL_PAIRS = 1 << 16;
@@ -42,13 +43,18 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
+    validateNativeRun(this.spec, args);
     const code = entry.call(this.cArgs(args));
     this.after(code);
   }
 
   /**
-   * Runs on a koffi worker thread so that the event loop stays free. The buffers must not be
-   * touched until the promise settles.
+   * Runs on a koffi worker thread so that the event loop stays free. koffi hands C++ the raw
+   * memory of typed arrays and keeps no reference to them, so a buffer transferred away (and
+   * collected) while the call runs would be freed under it. The call therefore works on private
+   * copies of the inputs, ranges and outputs (O(nI + nJ) copying against O(nI nJ) work), held
+   * until it ends; the outputs are copied into `out` / `outIdx` when it settles. Rejects with a
+   * LazyTensorError when an output was transferred (detached) meanwhile.
    */
   async runAsync(args: RunArgs): Promise<void> {
     const entry = this.entry();
@@ -56,8 +62,12 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
-    const code = await entry.callAsync(this.cArgs(args));
+    validateNativeRun(this.spec, args);
+    const own = privateCopies(this.spec, args);
+    const code = await entry.callAsync(this.cArgs(own));
     this.after(code);
+    copyBack(own.out, args.out, 'out');
+    copyBack(own.outIdx, args.outIdx, 'outIdx');
   }
 
   private entry() {
@@ -78,69 +88,10 @@ export class NativeKernel implements CompiledKernel {
     this.lastEngine = 'native';
   }
 
-  /** Validates the buffers (C++ trusts them) and lays out the C arguments. */
+  /** Lays out the C arguments of validated buffers. */
   private cArgs(args: RunArgs): unknown[] {
     const { spec } = this;
     const { inputs, nI, nJ, out, outIdx, ranges } = args;
-    const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
-    check(
-      Number.isInteger(nI) && nI >= 0 && nI < 2 ** 31,
-      () => `nI must be an integer in [0, 2^31), got ${nI}`,
-    );
-    check(
-      Number.isInteger(nJ) && nJ >= 0 && nJ < 2 ** 31,
-      () => `nJ must be an integer in [0, 2^31), got ${nJ}`,
-    );
-    check(
-      inputs.length === spec.slots.length,
-      () => `expected ${spec.slots.length} input arrays, got ${inputs.length}`,
-    );
-    spec.slots.forEach((slot, s) => {
-      const a = inputs[s];
-      check(
-        a instanceof F,
-        () => `input ${s} must be a ${F.name} (kernel dtype ${spec.dtype}), got ${a?.constructor.name}`,
-      );
-      const need = slot.cat === 'i' ? nI * slot.dim : slot.cat === 'j' ? nJ * slot.dim : slot.dim;
-      check(
-        a.length >= need,
-        () => `input ${s} (${slot.cat}, dim ${slot.dim}) needs ${need} values, got ${a.length}`,
-      );
-    });
-    if (spec.outDim > 0) {
-      check(out instanceof F, () => `out must be a ${F.name}, got ${out?.constructor.name}`);
-      check(out.length >= nI * spec.outDim, () => `out needs ${nI * spec.outDim} values, got ${out.length}`);
-    }
-    if (spec.outIdxDim > 0) {
-      check(
-        outIdx instanceof Int32Array,
-        () => `outIdx must be an Int32Array, got ${outIdx?.constructor.name}`,
-      );
-      check(
-        outIdx.length >= nI * spec.outIdxDim,
-        () => `outIdx needs ${nI * spec.outIdxDim} values, got ${outIdx.length}`,
-      );
-    }
-    let rr: Int32Array | null = null;
-    let sl: Int32Array | null = null;
-    let cr: Int32Array | null = null;
-    if (ranges) {
-      ({ rowRanges: rr, slices: sl, colRanges: cr } = ranges);
-      check(
-        rr instanceof Int32Array && sl instanceof Int32Array && cr instanceof Int32Array,
-        'ranges must be three Int32Arrays',
-      );
-      const nb = sl.length;
-      check(
-        rr.length >= 2 * nb,
-        () => `rowRanges needs ${2 * nb} values for ${nb} blocks, got ${rr!.length}`,
-      );
-      const nr = Math.floor(cr.length / 2);
-      for (let b = 0; b < nb; b++) {
-        const s = sl[b]!;
-        check(s >= 0 && s <= nr, () => `slices[${b}] = ${s} is outside [0, ${nr}] (column ranges available)`);
-      }
-    }
     const pairs = nI * nJ;
     const threads = pairs < SERIAL_PAIRS ? 1 : nativeThreads();
     return [
@@ -149,13 +100,46 @@ export class NativeKernel implements CompiledKernel {
       nJ,
       spec.outDim > 0 ? out! : null,
       spec.outIdxDim > 0 ? outIdx! : null,
-      rr,
-      sl,
-      cr,
-      sl ? sl.length : -1,
+      ranges ? ranges.rowRanges : null,
+      ranges ? ranges.slices : null,
+      ranges ? ranges.colRanges : null,
+      ranges ? ranges.slices.length : -1,
       threads,
     ];
   }
+}
+
+/** Copies of the parts of validated buffers a kernel reads, and fresh outputs it writes. */
+function privateCopies(spec: KernelSpec, args: RunArgs): RunArgs {
+  const { nI, nJ } = args;
+  const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
+  const inputs = spec.slots.map((slot, s) =>
+    args.inputs[s]!.slice(0, slot.cat === 'i' ? nI * slot.dim : slot.cat === 'j' ? nJ * slot.dim : slot.dim),
+  );
+  const r = args.ranges;
+  return {
+    inputs,
+    nI,
+    nJ,
+    out: spec.outDim > 0 ? new F(nI * spec.outDim) : undefined,
+    outIdx: spec.outIdxDim > 0 ? new Int32Array(nI * spec.outIdxDim) : undefined,
+    ranges: r && { rowRanges: r.rowRanges.slice(), slices: r.slices.slice(), colRanges: r.colRanges.slice() },
+  };
+}
+
+/** Copies a private output into the caller's buffer, unless it was detached meanwhile. */
+function copyBack<A extends Float32Array | Float64Array | Int32Array>(
+  from: A | undefined,
+  to: A | undefined,
+  name: string,
+): void {
+  if (!from || !to) return;
+  check(
+    to.length >= from.length,
+    () =>
+      `${name} was transferred (detached) while the native runAsync call ran: it holds ${to.length} values, the results need ${from.length}; buffers given to runAsync must not be transferred until it settles`,
+  );
+  to.set(from);
 }
 
 const kernels = new Map<string, NativeKernel>();

@@ -47,6 +47,10 @@ function flagSets(cpu: string): string[][] {
   const common = ['-std=c++17', '-fPIC', ...shared, '-w', '-fno-math-errno', '-fno-trapping-math'];
   const x86 = process.arch === 'x64';
   const wide = x86 && /\bavx512f\b/.test(cpu) ? ['-mprefer-vector-width=512'] : [];
+  // Never unload the library (nor, through it, the OpenMP runtime): koffi dlcloses libraries when
+  // Node tears down, and unmapping libgomp while its idle workers still spin crashed the process
+  // at exit (SIGSEGV) after any multi-threaded call. ELF only; ld64 has no such flag.
+  const nodelete = process.platform === 'darwin' ? [] : ['-Wl,-z,nodelete'];
   const fast = [
     '-O3',
     '-march=native',
@@ -54,6 +58,7 @@ function flagSets(cpu: string): string[][] {
     '-ffp-contract=fast',
     '-fopenmp',
     '-fvisibility=hidden',
+    ...nodelete,
     ...common,
   ];
   const portable = ['-O2', '-fopenmp-simd', '-pthread', ...common];
