@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cudaBackend } from '../../src/backends/cuda/index.js';
-import { genred, LazyTensorError, registerBackend, Vi, Vj } from '../../src/index.js';
+import { genred, LazyTensorError, rangesFromMask, registerBackend, Vi, Vj } from '../../src/index.js';
 import { emulationUnavailable } from '../backends/cuda/helpers/emu.js';
 import { emulatedBackend } from '../backends/cuda/helpers/run.js';
 import { backendsUnderTest } from '../helpers/backends.js';
@@ -97,6 +97,25 @@ for (const backend of BACKENDS) {
       const e = [Math.exp(2), Math.exp(-3), Math.exp(0.5)];
       expect(ssw[1]).toBeCloseTo((e[0]! * 1 + e[1]! * 3 + e[2]! * 4) / (e[0]! + e[1]! + e[2]!), 14);
       for (const v of F.sum('j', o).data) expect(v).toBeNaN();
+    });
+  });
+
+  describe(`rows whose ranges visit no column on ${backend}`, () => {
+    it('get the empty-set values: Sum 0, LogSumExp −inf, Min +inf, index −1, softmax average NaN (0/0)', () => {
+      const x = Vi({ data: new Float64Array([0, 1, 2, 3]), shape: [4, 1] });
+      const y = Vj({ data: new Float64Array([0.5, 1.5, 2.5]), shape: [3, 1] });
+      // Row clusters [0, 2) and [2, 4), column clusters [0, 1) and [1, 3): rows 2, 3 visit nothing.
+      const ranges = rangesFromMask(new Int32Array([0, 2, 2, 4]), new Int32Array([0, 1, 1, 3]), [1, 1, 0, 0]);
+      const o = { backend, ranges };
+      const F = x.sub(y).abs();
+      expect(Array.from(F.sum('j', o).data)).toEqual([4.5, 2.5, 0, 0]);
+      expect(Array.from(F.min('j', o).data)).toEqual([0.5, 0.5, INF, INF]);
+      expect(Array.from(F.argmin('j', o).data)).toEqual([0, 0, -1, -1]);
+      expect(Array.from(F.logsumexp('j', o).data).slice(2)).toEqual([-INF, -INF]);
+      const ssw = Array.from(F.sumSoftmaxWeight(y, 'j', o).data);
+      expect(Number.isFinite(ssw[0])).toBe(true);
+      expect(ssw[2]).toBeNaN();
+      expect(ssw[3]).toBeNaN();
     });
   });
 }
