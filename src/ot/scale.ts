@@ -1,7 +1,7 @@
 import { check } from '../errors.js';
 import type { DType } from '../ndarray.js';
 import type { Cloud } from './input.js';
-import { checkPower, fmt, maxDiameter } from './schedule.js';
+import { checkPower, formatNumber, maxDiameter } from './schedule.js';
 
 /** Largest finite value of a dtype (the engine computes costs and 1/ε in the data's dtype). */
 export const DTYPE_MAX: Record<DType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
@@ -17,9 +17,9 @@ export function checkPointExtent(x: Cloud, y: Cloud): number {
   check(
     extent * extent <= max,
     () =>
-      `the points span ${fmt(Number.isFinite(extent) ? extent : spanWithoutOverflow(x, y))} (the diagonal of the ` +
-      `bounding box of x and y, coordinates up to ${fmt(largestCoordinate(x, y))}): squared distances ` +
-      `overflow ${x.dtype} (largest ${fmt(max)}); rescale the coordinates (divide x, y, blur, reach and ` +
+      `the points span ${formatNumber(Number.isFinite(extent) ? extent : spanWithoutOverflow(x, y))} (the diagonal of the ` +
+      `bounding box of x and y, coordinates up to ${formatNumber(largestCoordinate(x, y))}): squared distances ` +
+      `overflow ${x.dtype} (largest ${formatNumber(max)}); rescale the coordinates (divide x, y, blur, reach and ` +
       `diameter by the same factor)`,
   );
   return extent;
@@ -69,16 +69,16 @@ export function checkEpsilonRange(
   check(
     1 / eps <= max,
     () =>
-      `${name} = ${v} is too small for ${dtype} data: ε = ${name}^p (p = ${p}) = ${fmt(eps)}, whose inverse ` +
-      `overflows ${dtype} (largest ${fmt(max)}); use ${name} ≥ ${fmt(max ** (-1 / p) * 1.001)}, float64 data ` +
+      `${name} = ${v} is too small for ${dtype} data: ε = ${name}^p (p = ${p}) = ${formatNumber(eps)}, whose inverse ` +
+      `overflows ${dtype} (largest ${formatNumber(max)}); use ${name} ≥ ${formatNumber(max ** (-1 / p) * 1.001)}, float64 data ` +
       `or rescale the coordinates`,
   );
   const worst = extent ** p / p / eps;
   check(
     worst <= max,
     () =>
-      `${name} = ${v} is too small for points spanning ${fmt(extent)}: the largest cost over ε, ` +
-      `extent^p/(p·${name}^p) (p = ${p}) = ${fmt(worst)}, overflows ${dtype} (largest ${fmt(max)}); ` +
+      `${name} = ${v} is too small for points spanning ${formatNumber(extent)}: the largest cost over ε, ` +
+      `extent^p/(p·${name}^p) (p = ${p}) = ${formatNumber(worst)}, overflows ${dtype} (largest ${formatNumber(max)}); ` +
       `use a larger ${name}${dtype === 'float32' ? ', float64 data' : ''} or rescale the coordinates`,
   );
 }
@@ -102,6 +102,6 @@ export function checkKernelBlur(loss: 'energy' | 'gaussian' | 'laplacian', blur:
     inv <= max,
     () =>
       `blur = ${blur} is too small for the ${loss} kernel: 1/blur${loss === 'gaussian' ? '²' : ''} overflows ${dtype} ` +
-      `(largest ${fmt(max)}); use a larger blur or rescale the coordinates`,
+      `(largest ${formatNumber(max)}); use a larger blur or rescale the coordinates`,
   );
 }

@@ -10,7 +10,7 @@ import type { Cloud } from './input.js';
 export const MAX_EPSILON_STEPS = 10000;
 
 /** A number with 4 significant digits for messages (1414, 0.05, 1.798e+308). */
-export function fmt(v: number): string {
+export function formatNumber(v: number): string {
   if (!Number.isFinite(v) || (Number.isInteger(v) && Math.abs(v) < 1e15)) return String(v);
   const [m, e] = v.toPrecision(4).split('e') as [string, string?];
   const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
@@ -46,8 +46,8 @@ export function epsilonSchedule(p: number, diameter: number, blur: number, scali
   check(
     len + 2 <= MAX_EPSILON_STEPS,
     () =>
-      `the ε-schedule from diameter ${fmt(diameter)} down to blur ${fmt(blur)} with scaling ${scaling} (p = ${p}) ` +
-      `would have ${fmt(len + 2)} steps (about ln(diameter/blur)/(−ln scaling) + 2), more than the ` +
+      `the ε-schedule from diameter ${formatNumber(diameter)} down to blur ${formatNumber(blur)} with scaling ${scaling} (p = ${p}) ` +
+      `would have ${formatNumber(len + 2)} steps (about ln(diameter/blur)/(−ln scaling) + 2), more than the ` +
       `${MAX_EPSILON_STEPS} allowed: use a smaller scaling (GeomLoss' default is 0.5; at most ` +
       `${maxScaling(diameter, blur)} here) or a larger blur`,
   );
@@ -74,8 +74,8 @@ export function checkPower(name: string, v: number, p: number): void {
   check(
     e > 0 && Number.isFinite(1 / e),
     () =>
-      `${name} = ${v} is too small: ${name}^p (p = ${p}) = ${e === 0 ? '0 (it underflows float64)' : fmt(e)}, ` +
-      `whose inverse overflows float64; use ${name} ≥ ${fmt(Number.MAX_VALUE ** (-1 / p) * 1.001)} or rescale the coordinates`,
+      `${name} = ${v} is too small: ${name}^p (p = ${p}) = ${e === 0 ? '0 (it underflows float64)' : formatNumber(e)}, ` +
+      `whose inverse overflows float64; use ${name} ≥ ${formatNumber(Number.MAX_VALUE ** (-1 / p) * 1.001)} or rescale the coordinates`,
   );
 }
 
