@@ -199,6 +199,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
       () => `${req.kind}: K = ${spec.reduction.k} is larger than the reduced size ${nCols} (over ${axis})`,
     );
   }
+  checkNonEmpty(req.kind, nCols, axis);
   const device = onDevice || req.output === 'device';
   const backend = getBackend(device ? 'cuda' : req.opts?.backend);
   let byBackend = kernels.get(spec);
@@ -244,6 +245,30 @@ export function reduce(req: ReduceRequest): ReduceResult {
     res.indices = { data: outIdx, shape: [...bshape, nRows, spec.outIdxDim] };
   }
   return res;
+}
+
+/**
+ * Reductions whose result over an empty set is undefined (what they pick or average does not
+ * exist). The others have an identity: Sum 0, LogSumExp and LogSumExpWeight −inf, Min +inf,
+ * Max −inf; the K-min kinds already need K ≤ the reduced size.
+ */
+const UNDEFINED_ON_EMPTY: Partial<Record<ReductionKind, string>> = {
+  ArgMin: 'the index of the minimum',
+  ArgMax: 'the index of the maximum',
+  Min_ArgMin: 'the index of the minimum',
+  Max_ArgMax: 'the index of the maximum',
+  SumSoftMaxWeight: 'a softmax-weighted average',
+};
+
+/** Rejects a reduction over an empty index set (M = 0 over j, N = 0 over i) when its result is undefined. */
+function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
+  const what = UNDEFINED_ON_EMPTY[kind];
+  check(
+    nCols > 0 || what === undefined,
+    () =>
+      `${kind} over ${axis}: the reduced size is 0 (no ${axis}-indexed points), and ${what} of an empty set ` +
+      `is undefined; Sum (0), LogSumExp (−inf), Min (+inf) and Max (−inf) accept an empty set`,
+  );
 }
 
 /** True when `n` is a variable node (re-export for callers building data maps). */

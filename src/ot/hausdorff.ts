@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import type { DType } from '../ndarray.js';
 import { makeCost } from './cost.js';
 import { softmins } from './pairBatch.js';
 import type { PairOps } from './pairs.js';
@@ -10,6 +10,7 @@ import {
   type SamplesLossResult,
   type SamplesLossValue,
 } from './result.js';
+import { richardson } from './richardson.js';
 import { dampening, logWeights } from './schedule.js';
 import { type SinkhornProblem, scalingParameters } from './sinkhornDivergence.js';
 
@@ -108,6 +109,7 @@ function sideGradients(
   beta: Float64Array,
   eps: number,
   rho: number | undefined,
+  dtype: DType,
 ): SideGradients {
   const lam = dampening(eps, rho);
   const { phi, dphi } = phiFns(eps, rho);
@@ -121,7 +123,7 @@ function sideGradients(
   const r = alpha.map((aj, j) => -aj * dphi(sol.self[j]!) - lam * aj * T[j]!);
   // Pᵀμ: (Pᵀμ)_j = α_j Σ_i exp(a_j/ε + a_i/(λε) − C_ij/ε) μ_i (C symmetric).
   const Pt = (mu: Float64Array) => self.weightedSum(eps, aScaled, selfNorm, mu).map((v, j) => alpha[j]! * v);
-  const mu = richardson(r, (v) => Pt(v), lam);
+  const mu = richardson(r, (v) => Pt(v), lam, dtype, 'hausdorff: the adjoint solve of the gradient');
   const PtOverAlpha = self.weightedSum(eps, aScaled, selfNorm, mu);
 
   const dAlpha = alpha.map((_, j) => -phi(sol.self[j]!) - lam * eps * (T[j]! + PtOverAlpha[j]!));
@@ -145,30 +147,6 @@ function sideGradients(
   const implicit = self.weightedGrad(eps, sol.hSelf, selfNorm, mu);
   for (let k = 0; k < du.length; k++) du[k] = du[k]! + lam * implicit[k]!;
   return { du, dv, dAlpha, dBeta };
-}
-
-/** Solves (I + λA) μ = r for A with spectrum in [0, 1] by Richardson iteration. */
-function richardson(r: Float64Array, A: (v: Float64Array) => Float64Array, lam: number): Float64Array {
-  const omega = 2 / (2 + lam);
-  let rn = 0;
-  for (const v of r) rn = Math.max(rn, Math.abs(v));
-  const mu = r.slice();
-  if (rn === 0) return mu;
-  for (let it = 0; it < 200; it++) {
-    const Am = A(mu);
-    let res = 0;
-    for (let k = 0; k < mu.length; k++) {
-      const e = r[k]! - mu[k]! - lam * Am[k]!;
-      res = Math.max(res, Math.abs(e));
-      mu[k] = mu[k]! + omega * e;
-    }
-    if (res <= 1e-14 * rn) return mu;
-  }
-  check(
-    false,
-    'hausdorff: the adjoint solve of the gradient did not converge (is the cost symmetric and kernel-like?)',
-  );
-  return mu;
 }
 
 function scaleInPlace(v: Float64Array, s: number): Float64Array {
@@ -223,8 +201,8 @@ export function hausdorffSamples(pr: SinkhornProblem): SamplesLossResult | Sampl
   };
   if (!opts.gradients) return base;
   // E_α: α on x, β on y; E_β: β on y, α on x. H = ½(E_α + E_β).
-  const gA = sideGradients(xx, yx, xy, A, a, b, eps, rho);
-  const gB = sideGradients(yy, xy, yx, Bs, b, a, eps, rho);
+  const gA = sideGradients(xx, yx, xy, A, a, b, eps, rho, x.dtype);
+  const gB = sideGradients(yy, xy, yx, Bs, b, a, eps, rho, x.dtype);
   const gradX = scaleInPlace(
     gA.du.map((v, k) => v + gB.dv[k]!),
     0.5,

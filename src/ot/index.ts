@@ -18,5 +18,5 @@ export type { LossName, OTBackend, SamplesLossOptions } from './options.js';
 export { LazyPlan } from './plan.js';
 export type { SamplesLossResult, SamplesLossValue } from './result.js';
 export { AUTO_TENSORIZED_LIMIT, type OTBackendImpl, registerOTBackend, samplesLoss } from './samplesLoss.js';
-export { epsilonSchedule } from './schedule.js';
+export { epsilonSchedule, MAX_EPSILON_STEPS } from './schedule.js';
 export { type OTResult, type SolveOTOptions, solveOT } from './solve.js';

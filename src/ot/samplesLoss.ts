@@ -6,6 +6,7 @@ import { kernelSamples } from './kernelLoss.js';
 import { type OTBackend, type ResolvedOptions, resolveOptions, type SamplesLossOptions } from './options.js';
 import { DensePair, OnlinePair } from './pairs.js';
 import type { SamplesLossResult, SamplesLossValue } from './result.js';
+import { checkKernelBlur, checkPointExtent } from './scale.js';
 import { type PairFactory, type SinkhornProblem, sinkhornSamples } from './sinkhornDivergence.js';
 
 /** Largest B·N·M handled by the tensorized backend when `backend: 'auto'`. */
@@ -55,10 +56,12 @@ export function samplesLoss(
     cx.dtype === cy.dtype,
     () => `samplesLoss: x and y must have the same dtype, got ${cx.dtype} and ${cy.dtype}`,
   );
+  checkPointExtent(cx, cy);
   const a = readWeights(options.a, cx, 'samplesLoss: a');
   const b = readWeights(options.b, cy, 'samplesLoss: b');
 
   if (opts.loss === 'energy' || opts.loss === 'gaussian' || opts.loss === 'laplacian') {
+    checkKernelBlur(opts.loss, opts.blur, cx.dtype);
     return kernelSamples(cx, cy, a, b, opts);
   }
   const backend = pickBackend(opts, cx, cy);

@@ -14,6 +14,7 @@ import {
   type SamplesLossResult,
   type SamplesLossValue,
 } from './result.js';
+import { checkEpsilonRange, reachRho } from './scale.js';
 import { epsilonSchedule, logWeights, maxDiameter } from './schedule.js';
 import { type SinkhornPairs, type SinkhornState, sinkhornLoop } from './sinkhorn.js';
 
@@ -49,13 +50,12 @@ export function checkEqualMasses(a: Float64Array, b: Float64Array, B: number, n:
 /** ε-schedule parameters: diameter, ε list, ρ. */
 export function scalingParameters(pr: SinkhornProblem, p: number): { epsList: number[]; rho?: number } {
   const { opts } = pr;
-  const diameter = opts.diameter ?? maxDiameter(pr.x, pr.y);
+  const extent = maxDiameter(pr.x, pr.y);
   // A degenerate cloud (all points equal) has diameter 0: the schedule then starts at blur.
-  const d = diameter > 0 ? diameter : opts.blur;
-  return {
-    epsList: epsilonSchedule(p, d, opts.blur, opts.scaling),
-    rho: opts.reach === undefined ? undefined : opts.reach ** p,
-  };
+  const diameter = opts.diameter ?? (extent > 0 ? extent : opts.blur);
+  const epsList = epsilonSchedule(p, diameter, opts.blur, opts.scaling);
+  checkEpsilonRange(p, opts.blur, diameter, extent, pr.x.dtype);
+  return { epsList, rho: reachRho(p, opts.reach) };
 }
 
 /** A finished Sinkhorn loop with everything derived quantities need. */

@@ -5,6 +5,7 @@ import { resolveOptions, type SamplesLossOptions } from './options.js';
 import { DensePair, type OnlinePair, type PairOps } from './pairs.js';
 import { LazyPlan } from './plan.js';
 import { pairFactory, pickBackend } from './samplesLoss.js';
+import { checkPointExtent } from './scale.js';
 import { runSinkhorn } from './sinkhornDivergence.js';
 
 /** Options of `solveOT`: those of samplesLoss for the Sinkhorn loss (no debiasing: a plan is an OT_ε plan). */
@@ -49,6 +50,7 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
     cx.dtype === cy.dtype,
     () => `solveOT: x and y must have the same dtype, got ${cx.dtype} and ${cy.dtype}`,
   );
+  checkPointExtent(cx, cy);
   const a = readWeights(options.a, cx, 'solveOT: a');
   const b = readWeights(options.b, cy, 'solveOT: b');
   const backend = pickBackend(opts, cx, cy);
