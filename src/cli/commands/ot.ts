@@ -3,7 +3,7 @@
  * samplesLoss (Sinkhorn divergence by default), the entropic plan of solveOT (marginal error,
  * matching, transported points), and the exact OT cost (network simplex) on a subsample.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { epsilonSchedule, exactOT, type LossName, samplesLoss, solveOT } from '../../ot/index.js';
 import { bunnyPair } from '../bunny.js';
@@ -52,7 +52,8 @@ function diameter(x: NDArray<FloatArray>, y: NDArray<FloatArray>): number {
 const MAX_CURVE_STEPS = 24;
 
 export function registerOt(program: Command): void {
-  const cmd = new Command('ot')
+  const cmd = program
+    .command('ot')
     .description(
       'optimal transport between two point clouds: Sinkhorn divergence, entropic plan, exact OT on a subsample',
     )
@@ -92,14 +93,12 @@ export function registerOt(program: Command): void {
       'write the matching: for each source point, the index of its main target partner [N, 1] (int32)',
     )
     .option('--bunny', 'use the shipped example: the Stanford bunny and a rotated, moved, cut, noisy copy');
-  program.addCommand(
-    addCommon(cmd, {
-      plot: true,
-      compute: true,
-      output: 'write the transported source points (barycentric map) [N, D]',
-    }).action((sFile: string | undefined, tFile: string | undefined, opts: OtOptions) =>
-      run(sFile, tFile, opts),
-    ),
+  addCommon(cmd, {
+    plot: true,
+    compute: true,
+    output: 'write the transported source points (barycentric map) [N, D]',
+  }).action((sFile: string | undefined, tFile: string | undefined, opts: OtOptions) =>
+    run(sFile, tFile, opts),
   );
 }
 
