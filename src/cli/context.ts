@@ -116,6 +116,18 @@ export function sameDimension(a: NDArray, fa: string, b: NDArray, fb: string): v
     );
 }
 
+/** The two clouds in one dtype: float64 when the files differ (a float32 .npy and a .csv, say). */
+export function sameDtype(
+  a: NDArray<FloatArray>,
+  b: NDArray<FloatArray>,
+): [NDArray<FloatArray>, NDArray<FloatArray>] {
+  if (a.data.constructor === b.data.constructor) return [a, b];
+  return [
+    { data: Float64Array.from(a.data), shape: a.shape },
+    { data: Float64Array.from(b.data), shape: b.shape },
+  ];
+}
+
 /** Rows `idx` of a [N, D] array. */
 export function takeRows(a: NDArray<FloatArray>, idx: readonly number[]): NDArray<FloatArray> {
   const d = a.shape[1]!;

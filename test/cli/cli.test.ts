@@ -61,6 +61,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
     expect(j.backends.find((b: { name: string }) => b.name === 'js').available).toBe(true);
+    expect(j.cache).toBe(path.join(tmp, 'cache', 'native'));
     expect(j.files[0]).toMatchObject({ points: 4, dim: 3, dtype: 'float32' });
     expect(j.files[0].max).toEqual([3, 2500, 2]);
   });
@@ -165,6 +166,24 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     expect(svg).toContain('Marginal error per ε-step');
   });
 
+  it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
+    const out = run(
+      'knn',
+      fixture('f32.npy'),
+      fixture('points.csv'),
+      '-k',
+      '1',
+      '-o',
+      'self.txt',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    // Each float32 point is nearest to its own float64 original.
+    expect(Array.from(readPoints(path.join(tmp, 'self.txt')).data)).toEqual([0, 1, 2, 3]);
+  });
+
   it('ot --bunny runs the shipped example (text output)', () => {
     const out = run('ot', '--bunny', '--exact', '0', '--compute', 'js', '--blur', '0.2');
     expect(out.stderr).toBe('');
@@ -174,14 +193,16 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
   });
 
   it('bench --quick times each task and draws bars', () => {
-    const out = run('bench', '--quick', '--compute', 'js', '--json', '--plot', 'bench.svg');
+    const out = run('bench', '--quick', '--compute', 'js', '--json', '--plot', 'bench.png');
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
     const j = JSON.parse(out.stdout);
     expect(j.n).toBe(2000);
     expect(j.results.map((r: { task: string }) => r.task)).toEqual(['gaussian sum', 'knn K=10']);
     for (const r of j.results) expect(r.gpairs).toBeGreaterThan(0);
-    expect(readFileSync(path.join(tmp, 'bench.svg'), 'utf8')).toContain('Gpairs/s');
+    const png = readFileSync(path.join(tmp, 'bench.png'));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.length).toBeGreaterThan(1000);
   });
 
   it('cache info and clear', () => {

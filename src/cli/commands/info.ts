@@ -1,6 +1,8 @@
 /** `lazytensor info [files...]`: backends, compilers, cache; and the shape and extent of point files. */
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { resolveNativeOptions } from '../../backends/native/index.js';
 import { backends } from '../../backends/registry.js';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { addCommon, Context } from '../context.js';
@@ -30,6 +32,7 @@ export function registerInfo(program: Command): void {
   addCommon(cmd).action((files: string[], opts) => {
     const ctx = new Context(opts);
     const list = backends();
+    const cache = path.join(resolveNativeOptions().cacheRoot, 'native');
     const described = files.map((f) => describe(f, ctx.read(f)));
     const lines = [
       `lazytensor ${version()} on Node.js ${process.version}, ${os.availableParallelism?.() ?? os.cpus().length} CPUs`,
@@ -38,11 +41,12 @@ export function registerInfo(program: Command): void {
         (b) =>
           `  ${b.name.padEnd(7)} ${b.available ? 'available' : 'unavailable'}${b.device ? ` (${b.device})` : ''}${b.reason ? `: ${b.reason}` : ''}`,
       ),
+      `native kernel cache: ${cache}`,
       ...described.map(
         (d) =>
           `${d.file}: ${d.points} points, D = ${d.dim}, ${d.dtype}, min [${d.min.join(', ')}], max [${d.max.join(', ')}]`,
       ),
     ];
-    ctx.report({ version: version(), node: process.version, backends: list, files: described }, lines);
+    ctx.report({ version: version(), node: process.version, backends: list, cache, files: described }, lines);
   });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { getBackend } from '../../backends/registry.js';
 import { knn } from '../../learn/index.js';
 import type { FloatArray, NDArray } from '../../ndarray.js';
-import { addCommon, Context, num, row, sameDimension, since } from '../context.js';
+import { addCommon, Context, num, row, sameDimension, sameDtype, since } from '../context.js';
 import { UsageError } from '../errors.js';
 import { projections, subsample } from '../plot/charts.js';
 import { document, fmt } from '../plot/svg.js';
@@ -28,8 +28,7 @@ export function registerKnn(program: Command): void {
   }).action((qFile: string, rFile: string, opts) => {
     const ctx = new Context(opts);
     const backend = ctx.compute();
-    const Q = ctx.read(qFile);
-    const R = ctx.read(rFile);
+    const [Q, R] = sameDtype(ctx.read(qFile), ctx.read(rFile));
     sameDimension(Q, qFile, R, rFile);
     const [n, d] = Q.shape as [number, number];
     const m = R.shape[0]!;

@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { epsilonSchedule, exactOT, type LossName, samplesLoss, solveOT } from '../../ot/index.js';
 import { bunnyPair } from '../bunny.js';
-import { addCommon, Context, num, row, sameDimension, since, takeRows } from '../context.js';
+import { addCommon, Context, num, row, sameDimension, sameDtype, since, takeRows } from '../context.js';
 import { UsageError } from '../errors.js';
 import { lineChart, projections, subsample } from '../plot/charts.js';
 import { document, fmt } from '../plot/svg.js';
@@ -122,11 +122,7 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
     sameDimension(x, sFile, y, tFile);
     names = [sFile, tFile];
   }
-  if (x.data.constructor !== y.data.constructor) {
-    // Mixed float32/float64 files: compute in float64.
-    x = { data: Float64Array.from(x.data), shape: x.shape };
-    y = { data: Float64Array.from(y.data), shape: y.shape };
-  }
+  [x, y] = sameDtype(x, y);
   const [n, d] = x.shape as [number, number];
   const m = y.shape[0]!;
   const { p, blur, reach, scaling } = opts;
