@@ -99,7 +99,7 @@ export function registerKnn(program: Command): void {
       },
       [
         `k-nn: ${n} queries × ${m} references, D = ${d}, K = ${K} (backend ${used})`,
-        `mean distance to the nearest neighbour ${fmt(nearest)}, to the ${K}-th ${fmt(kth)}`,
+        `mean distance to the nearest neighbour ${fmt(nearest)}, to the K-th (K = ${K}) ${fmt(kth)}`,
         `${seconds.toFixed(3)} s`,
         ...(opts.output ? [`wrote the indices [${n}, ${K}] to ${opts.output}`] : []),
         ...(opts.distances ? [`wrote the squared distances [${n}, ${K}] to ${opts.distances}`] : []),

@@ -4,6 +4,7 @@
  * matching, transported points), and the exact OT cost (network simplex) on a subsample.
  */
 import { type Command, Option } from 'commander';
+import { getBackend } from '../../backends/registry.js';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { epsilonSchedule, exactOT, type LossName, samplesLoss, solveOT } from '../../ot/index.js';
 import { bunnyPair } from '../bunny.js';
@@ -226,6 +227,7 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
     loss: opts.loss,
     value,
     backend: loss.backend,
+    engine: getBackend(compute).name,
     iterations: loss.iterations,
     seconds,
     n,
@@ -252,7 +254,7 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   };
   ctx.report(json, [
     ...(about ? [about] : []),
-    `ot: ${n} → ${m} points, D = ${d}, p = ${p}, blur ${blur}${reach ? `, reach ${reach}` : ''} (OT backend ${loss.backend}, compute ${compute})`,
+    `ot: ${n} → ${m} points, D = ${d}, p = ${p}, blur ${blur}${reach ? `, reach ${reach}` : ''} (OT backend ${loss.backend}, engine ${getBackend(compute).name})`,
     `${lossName} = ${fmt(value)}  (${loss.iterations} ε-steps, ${seconds.toFixed(3)} s)`,
     ...(plan
       ? [
