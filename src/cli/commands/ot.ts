@@ -51,6 +51,11 @@ function diameter(x: NDArray<FloatArray>, y: NDArray<FloatArray>): number {
 
 /** Largest ε-schedule drawn as a convergence curve (each point re-runs the loop up to that step). */
 const MAX_CURVE_STEPS = 24;
+/**
+ * Largest N·M with a convergence curve: drawing it re-runs the loop up to each ε-step, about
+ * (steps + 1) / 2 times the work of one solve, which is only worth it on moderate problems.
+ */
+const MAX_CURVE_PAIRS = 25e6;
 
 export function registerOt(program: Command): void {
   const cmd = program
@@ -130,7 +135,8 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   const sinkhorn = opts.loss === 'sinkhorn';
   const exactN = reach === undefined ? Math.min(opts.exact, n, m) : 0;
   const schedule = sinkhorn ? epsilonSchedule(p, diameter(x, y) || blur, blur, scaling) : [];
-  const curve = Boolean(opts.plot) && sinkhorn && schedule.length <= MAX_CURVE_STEPS;
+  const curve =
+    Boolean(opts.plot) && sinkhorn && schedule.length <= MAX_CURVE_STEPS && n * m <= MAX_CURVE_PAIRS;
   ctx.progress.start(
     'optimal transport',
     1 + (sinkhorn ? 1 : 0) + (exactN > 0 ? 1 : 0) + (curve ? schedule.length : 0),
@@ -268,6 +274,8 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
       : []),
     ...(opts.output ? [`wrote the transported points [${n}, ${d}] to ${opts.output}`] : []),
     ...(opts.match ? [`wrote the matching [${n}, 1] to ${opts.match}`] : []),
-    ...(opts.plot ? [`wrote ${opts.plot}`] : []),
+    ...(opts.plot
+      ? [`wrote ${opts.plot}${sinkhorn && !curve ? ' (no convergence curve: problem too large)' : ''}`]
+      : []),
   ]);
 }
