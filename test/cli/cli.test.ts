@@ -1,0 +1,279 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNpy, readPoints, writePoints } from '../../src/io/index.js';
+import type { NDArray } from '../../src/ndarray.js';
+import { exactOT, samplesLoss, solveOT } from '../../src/ot/index.js';
+import { gaussian, mulberry32 } from '../../src/random.js';
+import { buildCli, ROOT, runBin } from './bin.js';
+
+let bin = '';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'lt-cli-'));
+const env = { LAZYTENSOR_CACHE_DIR: path.join(tmp, 'cache') };
+const run = (...args: string[]) => runBin(bin, args, tmp, env);
+const fixture = (name: string) => path.join(ROOT, 'test/io/fixtures', name);
+
+beforeAll(() => {
+  bin = buildCli();
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cloud(n: number, d: number, seed: number, shift = 0): NDArray<Float64Array> {
+  const g = gaussian(mulberry32(seed));
+  return { data: Float64Array.from({ length: n * d }, () => g() + shift), shape: [n, d] };
+}
+
+/** Dense float64 K-NN: indices and squared distances, nearest first (ties: lower index). */
+function bruteKnn(q: NDArray<Float64Array>, r: NDArray<Float64Array>, K: number) {
+  const [n, d] = q.shape as [number, number];
+  const m = r.shape[0]!;
+  const idx: number[][] = [];
+  const dist: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const all = Array.from({ length: m }, (_, j) => {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += (q.data[i * d + k]! - r.data[j * d + k]!) ** 2;
+      return [s, j] as const;
+    }).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    idx.push(all.slice(0, K).map((e) => e[1]));
+    dist.push(all.slice(0, K).map((e) => e[0]));
+  }
+  return { idx, dist };
+}
+
+function expectOneLineError(
+  r: { status: number | null; stderr: string; stdout: string },
+  status: number,
+  ...parts: (string | RegExp)[]
+) {
+  expect(r.status).toBe(status);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  for (const p of parts) expect(lines[0]).toMatch(p);
+}
+
+describe('commands end to end (spawned bin, files in a temp folder)', () => {
+  it('info --json lists the backends; with files, their shape', () => {
+    const r = run('info', '--json', fixture('binary_le.ply'));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j.backends.find((b: { name: string }) => b.name === 'js').available).toBe(true);
+    expect(j.cache).toBe(path.join(tmp, 'cache', 'native'));
+    expect(j.files[0]).toMatchObject({ points: 4, dim: 3, dtype: 'float32' });
+    expect(j.files[0].max).toEqual([3, 2500, 2]);
+  });
+
+  it('knn writes the indices and distances of the exact K nearest neighbours', () => {
+    const q = cloud(70, 3, 1);
+    const r = cloud(90, 3, 2);
+    writePoints(path.join(tmp, 'q.npy'), q);
+    writePoints(path.join(tmp, 'r.csv'), r);
+    const out = run(
+      'knn',
+      'q.npy',
+      'r.csv',
+      '-k',
+      '4',
+      '-o',
+      'idx.npy',
+      '--distances',
+      'd.json',
+      '--plot',
+      'knn.svg',
+      '--json',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const j = JSON.parse(out.stdout);
+    expect(j).toMatchObject({ command: 'knn', n: 70, m: 90, d: 3, k: 4, backend: 'js' });
+    expect(j.seconds).toBeGreaterThan(0);
+    const idx = parseNpy(readFileSync(path.join(tmp, 'idx.npy')));
+    expect(idx.data).toBeInstanceOf(Int32Array);
+    expect(idx.shape).toEqual([70, 4]);
+    const dist = readPoints(path.join(tmp, 'd.json'));
+    const ref = bruteKnn(q, r, 4);
+    expect(Array.from(idx.data)).toEqual(ref.idx.flat());
+    ref.dist.flat().forEach((v, k) => expect(dist.data[k]).toBeCloseTo(v, 10));
+    const mean = ref.dist.reduce((s, row) => s + Math.sqrt(row[0]!), 0) / 70;
+    expect(j.meanNearest).toBeCloseTo(mean, 10);
+    const svg = readFileSync(path.join(tmp, 'knn.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('K-NN: 70 queries, 90 references, K = 4');
+  });
+
+  it('ot: Sinkhorn divergence, plan, matching, transported points and exact OT equal the library', () => {
+    const x = cloud(40, 3, 3);
+    const y = cloud(30, 3, 4, 0.5);
+    writePoints(path.join(tmp, 'x.ply'), x);
+    writePoints(path.join(tmp, 'y.txt'), y);
+    const out = run(
+      'ot',
+      'x.ply',
+      'y.txt',
+      '--blur',
+      '0.1',
+      '--exact',
+      '100',
+      '-o',
+      't.npy',
+      '--match',
+      'm.csv',
+      '--plot',
+      'ot.svg',
+      '--json',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const j = JSON.parse(out.stdout);
+    const opts = { blur: 0.1, compute: 'js' };
+    const lib = samplesLoss(x, y, { ...opts, gradients: false });
+    expect(j).toMatchObject({
+      command: 'ot',
+      loss: 'sinkhorn',
+      n: 40,
+      m: 30,
+      d: 3,
+      iterations: lib.iterations,
+      backend: lib.backend,
+    });
+    expect(j.value).toBeCloseTo(lib.value as number, 10);
+    const plan = solveOT(x, y, opts);
+    expect(j.plan.value).toBeCloseTo(plan.value, 10);
+    const exact = exactOT(x, y, { compute: 'js' });
+    expect(j.exact.points).toBe(30);
+    // --exact 100 > 30 points: the whole target, and 30 of the 40 source points evenly spread.
+    const xs = { data: new Float64Array(30 * 3), shape: [30, 3] };
+    for (let k = 0; k < 30; k++)
+      xs.data.set(x.data.subarray(Math.floor((k * 40) / 30) * 3, Math.floor((k * 40) / 30) * 3 + 3), k * 3);
+    expect(j.exact.value).toBeCloseTo(exactOT(xs, y, { compute: 'js' }).value, 10);
+    expect(exact.value).toBeGreaterThan(0);
+    const t = readPoints(path.join(tmp, 't.npy'));
+    const bary = plan.plan.barycentricMap();
+    expect(t.shape).toEqual([40, 3]);
+    Array.from(bary.data).forEach((v, k) => expect(t.data[k]).toBeCloseTo(v, 10));
+    const m = readPoints(path.join(tmp, 'm.csv'));
+    expect(Array.from(m.data)).toEqual(Array.from(plan.plan.matching()));
+    expect(j.convergence.length).toBe(lib.iterations);
+    const svg = readFileSync(path.join(tmp, 'ot.svg'), 'utf8');
+    expect(svg).toContain('Sinkhorn divergence S_ε = ');
+    expect(svg).toContain('Marginal error per ε-step');
+  });
+
+  it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
+    const out = run(
+      'knn',
+      fixture('f32.npy'),
+      fixture('points.csv'),
+      '-k',
+      '1',
+      '-o',
+      'self.txt',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    // Each float32 point is nearest to its own float64 original.
+    expect(Array.from(readPoints(path.join(tmp, 'self.txt')).data)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('ot --bunny runs the shipped example (text output)', () => {
+    const out = run('ot', '--bunny', '--exact', '0', '--compute', 'js', '--blur', '0.2');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/Sinkhorn divergence S_ε = \d/);
+    expect(out.stdout).toMatch(/bunny \(\d+ points\) → copy rotated 30°/);
+  });
+
+  it('bench --quick times each task and draws bars', () => {
+    const out = run('bench', '--quick', '--compute', 'js', '--json', '--plot', 'bench.png');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const j = JSON.parse(out.stdout);
+    expect(j.n).toBe(2000);
+    expect(j.results.map((r: { task: string }) => r.task)).toEqual(['gaussian sum', 'knn K=10']);
+    for (const r of j.results) expect(r.gpairs).toBeGreaterThan(0);
+    const png = readFileSync(path.join(tmp, 'bench.png'));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.length).toBeGreaterThan(1000);
+  });
+
+  it('cache info and clear', () => {
+    const dir = path.join(tmp, 'cache', 'native');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'a.so'), 'x'.repeat(1000));
+    writeFileSync(path.join(dir, 'b.so'), 'y'.repeat(500));
+    const info = JSON.parse(run('cache', 'info', '--json').stdout);
+    expect(info.dir).toBe(dir);
+    expect(info.files).toBeGreaterThanOrEqual(2);
+    expect(info.bytes).toBeGreaterThanOrEqual(1500);
+    const clear = run('cache', 'clear', '--json');
+    expect(clear.status).toBe(0);
+    expect(JSON.parse(clear.stdout).removed).toBe(info.files);
+    expect(existsSync(path.join(dir, 'a.so'))).toBe(false);
+    expect(JSON.parse(run('cache', 'info', '--json').stdout)).toMatchObject({ files: 0, bytes: 0 });
+  });
+
+  it.each(['info', 'knn', 'ot', 'bench', 'cache'])('%s --help', (cmd) => {
+    const r = run(cmd, '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Usage: lazytensor ${cmd}`);
+  });
+});
+
+describe('errors: exit 2 and one line naming the file or option', () => {
+  beforeAll(() => {
+    writePoints(path.join(tmp, 'a2.csv'), cloud(5, 2, 5));
+    writePoints(path.join(tmp, 'a3.csv'), cloud(5, 3, 6));
+    writeFileSync(path.join(tmp, 'bad.ply'), 'ply\nformat ascii 1.0\nelement vertex 3\n');
+  });
+  it('missing file', () =>
+    expectOneLineError(run('knn', 'nope.npy', 'a3.csv', '-k', '1'), 2, 'nope.npy', /no such file/));
+  it('unreadable file (a folder)', () =>
+    expectOneLineError(run('info', 'cache.npy'.replace('cache.npy', tmp) + '/x.npy/..'), 2));
+  it('corrupt header', () =>
+    expectOneLineError(run('ot', 'bad.ply', 'a3.csv'), 2, 'bad.ply', /corrupt PLY header/));
+  it('Fortran-order .npy', () =>
+    expectOneLineError(run('info', fixture('fortran.npy')), 2, 'fortran.npy', /Fortran-order/));
+  it('dimension mismatch', () =>
+    expectOneLineError(
+      run('knn', 'a2.csv', 'a3.csv', '-k', '1'),
+      2,
+      /dimension mismatch: a2\.csv holds 2-D points, a3\.csv holds 3-D/,
+    ));
+  it('unknown option value (choices)', () =>
+    expectOneLineError(run('ot', 'a3.csv', 'a3.csv', '--loss', 'wasserstein'), 2, /--loss/, /wasserstein/));
+  it('bad number', () => expectOneLineError(run('knn', 'a3.csv', 'a3.csv', '-k', 'three'), 2, /-k/, /three/));
+  it('negative blur', () => expectOneLineError(run('ot', 'a3.csv', 'a3.csv', '--blur', '-1'), 2, /--blur/));
+  it('unknown backend', () =>
+    expectOneLineError(
+      run('knn', 'a3.csv', 'a3.csv', '-k', '1', '--compute', 'tpu'),
+      2,
+      /unknown --compute 'tpu'/,
+    ));
+  it('unknown option', () =>
+    expectOneLineError(run('knn', 'a3.csv', 'a3.csv', '-k', '1', '--frobnicate'), 2, /--frobnicate/));
+  it('unknown command', () => expectOneLineError(run('fly'), 2, /fly/));
+  it('K larger than the references', () =>
+    expectOneLineError(
+      run('knn', 'a3.csv', 'a3.csv', '-k', '9'),
+      2,
+      /-k 9 is larger than the number of reference points \(5 in a3\.csv\)/,
+    ));
+  it('unknown extension', () =>
+    expectOneLineError(run('info', 'points.vtk'), 2, /points\.vtk: unknown file extension/));
+  it('bad plot extension', () =>
+    expectOneLineError(
+      run('knn', 'a3.csv', 'a3.csv', '-k', '1', '--plot', 'p.pdf'),
+      2,
+      /p\.pdf: --plot writes \.svg or \.png/,
+    ));
+  it('ot without files', () => expectOneLineError(run('ot'), 2, /ot needs a source and a target file/));
+});
