@@ -14,7 +14,13 @@ import { asDtype } from './lazy/data.js';
 import type { Ranges } from './lazy/ranges.js';
 import { reduce } from './lazy/reduce.js';
 import { type DType, dtypeOf, type FloatArray, isNDArray, type NDArray, sizeOf } from './ndarray.js';
-import { type AccumulatorKind, isWeighted, REDUCTION_KINDS, type ReductionKind } from './reduction/index.js';
+import {
+  type AccumulatorKind,
+  kindsWhere,
+  REDUCTION_KINDS,
+  type ReductionKind,
+  reductionDef,
+} from './reduction/index.js';
 import { parseProgram } from './syntax/program.js';
 import type { VariableInfo } from './syntax/variables.js';
 
@@ -65,15 +71,12 @@ export interface GenredFunction<R extends string> {
   readonly variables: readonly VariableInfo[];
 }
 
-const K_KINDS: ReadonlySet<ReductionKind> = new Set(['KMin', 'ArgKMin', 'KMin_ArgKMin']);
-const SCALAR_KINDS: ReadonlySet<ReductionKind> = new Set([
-  'LogSumExp',
-  'LogSumExpWeight',
-  'SumSoftMaxWeight',
-  'ArgKMin',
-]);
-const BOTH_KINDS: ReadonlySet<ReductionKind> = new Set(['Min_ArgMin', 'Max_ArgMax', 'KMin_ArgKMin']);
-const INDEX_KINDS: ReadonlySet<ReductionKind> = new Set(['ArgMin', 'ArgMax', 'ArgKMin']);
+/** 'a, b and c'. */
+function listed(names: readonly string[]): string {
+  return names.length <= 1
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
 
 function reductionKind(name: unknown): ReductionKind {
   if (typeof name === 'string') {
@@ -201,8 +204,9 @@ export function genred<R extends string>(
     () => `genred: options must be an object, got ${String(opts)}`,
   );
   const kind = reductionKind(reduction);
+  const def = reductionDef(kind);
   const axis = axisOf(opts.axis);
-  const weighted = isWeighted(kind);
+  const weighted = def.weighted;
   if (weighted) {
     check(
       typeof opts.formula2 === 'string',
@@ -216,13 +220,16 @@ export function genred<R extends string>(
     () => `genred: opts.K (${opts.K}) and opts.optArg (${opts.optArg}) disagree`,
   );
   const K = opts.K ?? opts.optArg;
-  if (K_KINDS.has(kind)) {
+  if (def.usesK) {
     check(
       typeof K === 'number' && Number.isInteger(K) && K >= 1,
       () => `genred: ${kind} needs an integer K >= 1 (opts.K), got ${String(K)}`,
     );
   } else {
-    check(K === undefined, () => `genred: K is only used by KMin, ArgKMin and KMin_ArgKMin, not ${kind}`);
+    check(
+      K === undefined,
+      () => `genred: K is only used by ${listed(kindsWhere((d) => d.usesK))}, not ${kind}`,
+    );
   }
   check(
     opts.dtype === undefined || opts.dtype === 'float32' || opts.dtype === 'float64',
@@ -231,7 +238,7 @@ export function genred<R extends string>(
 
   const program = parseProgram(weighted ? [formula, opts.formula2!] : [formula], aliases);
   const [F, G] = program.formulas as [Node, Node | undefined];
-  if (SCALAR_KINDS.has(kind)) {
+  if (def.scalarF) {
     check(F.dim === 1, () => `genred: ${kind} needs a scalar formula (dimension 1), got dimension ${F.dim}`);
   }
   const byIndex = new Map(program.variables.map((v) => [v.index, v]));
@@ -303,7 +310,7 @@ export function genred<R extends string>(
     });
     const shape = (a: NDArray): number[] => {
       const s = [...a.shape];
-      if (K_KINDS.has(kind)) {
+      if (def.usesK) {
         s.pop();
         s.push(K!);
         if (F.dim > 1) s.push(F.dim);
@@ -314,10 +321,10 @@ export function genred<R extends string>(
       if (!a) throw new Error('internal: reduce returned no result');
       return { data: a.data, shape: shape(a) };
     };
-    if (BOTH_KINDS.has(kind)) {
+    if (def.outputs === 'both') {
       return { values: finish(res.values), indices: finish(res.indices) } as GenredResult<R>;
     }
-    if (INDEX_KINDS.has(kind)) return finish(res.indices) as GenredResult<R>;
+    if (def.outputs === 'indices') return finish(res.indices) as GenredResult<R>;
     return finish(res.values) as GenredResult<R>;
   };
   return Object.assign(run, {

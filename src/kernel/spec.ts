@@ -14,7 +14,6 @@ import { op } from '../formula/ops.js';
 import type { DType } from '../ndarray.js';
 import {
   type AccumulatorKind,
-  isWeighted,
   type ReductionKind,
   type ReductionShape,
   reductionDef,
@@ -63,20 +62,13 @@ export interface BuiltSpec {
   slotVars: Node[];
 }
 
-const SCALAR_KINDS: ReadonlySet<ReductionKind> = new Set([
-  'LogSumExp',
-  'LogSumExpWeight',
-  'SumSoftMaxWeight',
-  'ArgKMin',
-]);
-
 /** Specs by canonical (slot-numbered) formula, then by the static options (see buildSpec). */
 const canonicalSpecs = new WeakMap<Node, Map<string, KernelSpec>>();
 
 /** Validates a request and builds its KernelSpec (variables renumbered to slots, axis normalised to j). */
 export function buildSpec(req: SpecRequest): BuiltSpec {
   const { kind, axis, dtype } = req;
-  reductionDef(kind);
+  const def = reductionDef(kind);
   check(axis === 'i' || axis === 'j', () => `axis must be 'i' or 'j', got ${String(axis)}`);
   check(
     dtype === 'float32' || dtype === 'float64',
@@ -87,17 +79,17 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     accumulator === 'default' || accumulator === 'float64' || accumulator === 'kahan',
     () => `accumulator must be 'default', 'float64' or 'kahan', got ${String(accumulator)}`,
   );
-  if (SCALAR_KINDS.has(kind)) {
+  if (def.scalarF) {
     check(
       req.formula.dim === 1,
       () => `${kind} needs a scalar formula (dimension 1), got dimension ${req.formula.dim}`,
     );
   }
-  const weighted = isWeighted(kind);
+  const weighted = def.weighted;
   if (weighted) check(req.weight !== undefined, () => `${kind} needs a weight formula`);
   else check(req.weight === undefined, () => `${kind} takes no weight formula`);
   let k = 0;
-  if (kind === 'KMin' || kind === 'ArgKMin' || kind === 'KMin_ArgKMin') {
+  if (def.usesK) {
     k = req.k ?? Number.NaN;
     check(Number.isInteger(k) && k >= 1, () => `${kind} needs an integer K >= 1, got ${String(req.k)}`);
   }
@@ -149,7 +141,7 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
   }
   const known = byStatic.get(staticKey);
   if (known) return { spec: known, slotVars };
-  const outs = reductionDef(kind).outDims(reduction);
+  const outs = def.outDims(reduction);
   const key = [
     `red=${kind}`,
     `k=${k}`,

@@ -4,7 +4,7 @@ import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../form
 import { Var } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import type { ReductionKind } from '../reduction/index.js';
+import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { type ArrayLike, checkDeviceInput, type InputArray, paramArray, toFloatArray } from './data.js';
 import { type ReduceExpr, shapeOf as shapeOfExpr } from './graph.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
@@ -18,25 +18,13 @@ export type Operand = LazyTensor | number;
 /** Axis of a reduction: the index that is summed/minimised away. */
 export type Axis = 'i' | 'j';
 
-/** Reduction names accepted by `reduction()` (KeOps' names, or camel-case method names). */
-const KIND_ALIASES: Record<string, ReductionKind> = {
-  sum: 'Sum',
-  logsumexp: 'LogSumExp',
-  sumsoftmaxweight: 'SumSoftMaxWeight',
-  logsumexpweight: 'LogSumExpWeight',
-  min: 'Min',
-  max: 'Max',
-  argmin: 'ArgMin',
-  argmax: 'ArgMax',
-  min_argmin: 'Min_ArgMin',
-  minargmin: 'Min_ArgMin',
-  max_argmax: 'Max_ArgMax',
-  maxargmax: 'Max_ArgMax',
-  kmin: 'KMin',
-  argkmin: 'ArgKMin',
-  kmin_argkmin: 'KMin_ArgKMin',
-  kminargkmin: 'KMin_ArgKMin',
-};
+/** Reduction names accepted by `reduction()`: KeOps' names, any case, with or without '_'. */
+const KIND_ALIASES: Record<string, ReductionKind> = Object.fromEntries(
+  REDUCTION_KINDS.flatMap((k) => [
+    [k.toLowerCase(), k],
+    [k.toLowerCase().replaceAll('_', ''), k],
+  ]),
+);
 
 function checkAxis(axis: unknown, what: string): asserts axis is Axis {
   check(axis === 'i' || axis === 'j', () => `${what}: axis must be 'i' or 'j', got ${String(axis)}`);
@@ -367,7 +355,7 @@ export class LazyTensor {
     }
     const kindW: ReductionKind = red === 'LogSumExp' && w ? 'LogSumExpWeight' : red;
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
-    const take = kindW === 'ArgMin' || kindW === 'ArgMax' || kindW === 'ArgKMin' ? 'indices' : 'values';
+    const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
     const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });
     return new LazyExpr(expr, userShape(expr, kindW, this.formula.dim, k));
   }
@@ -444,13 +432,9 @@ function resolveKind(kind: string): ReductionKind {
 }
 
 function userShape(expr: ReduceExpr, kind: ReductionKind, dimF: number, k: number | undefined): number[] {
-  const s = [...shapeOfExpr(expr)];
-  if (kind === 'KMin' || kind === 'ArgKMin' || kind === 'KMin_ArgKMin') {
-    s.pop();
-    s.push(k!);
-    if (dimF > 1) s.push(dimF);
-  }
-  return s;
+  const s = shapeOfExpr(expr);
+  const r = { kind, dimF, dimG: expr.weight?.dim ?? 0, k: k ?? 0, accumulator: 'default' as const };
+  return [...s.slice(0, -1), ...reductionDef(kind).rowShape(r, s[s.length - 1]!)];
 }
 
 function reshape<T extends NDArray>(a: T, shape: number[]): T {
