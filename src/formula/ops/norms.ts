@@ -3,7 +3,7 @@ import type { EmitCtx } from '../dialect.js';
 import { isZero } from '../node.js';
 import { defineOp, op } from '../ops.js';
 import { Zero } from './leaves.js';
-import { broadcastDim, comp, ternary } from './util.js';
+import { broadcastDim, comp } from './util.js';
 
 /**
  * Norms and scalar products: Scalprod(a, b) (KeOps '|'), Norm2, Normalize (0 at 0),
@@ -56,7 +56,7 @@ defineOp({
   emit: (ctx, [a]) => {
     const s = sqnorm(ctx, a!);
     const l = ctx.d.lit;
-    const r = ctx.let(ternary(`${s} == ${l(0)}`, l(0), `${l(1)} / ${ctx.d.call('sqrt', [s])}`));
+    const r = ctx.let(ctx.d.select(`${s} == ${l(0)}`, l(0), `${l(1)} / ${ctx.d.call('sqrt', [s])}`));
     return a!.map((x) => `(${x} * ${r})`);
   },
 });
