@@ -353,7 +353,7 @@ export class LazyTensor {
       vars = new Map([...this.vars, ...weight.vars]);
       w = weight.formula;
     }
-    const kindW: ReductionKind = red === 'LogSumExp' && w ? 'LogSumExpWeight' : red;
+    const kindW: ReductionKind = w ? (reductionDef(red).withWeight ?? red) : red;
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
     const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
     const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });

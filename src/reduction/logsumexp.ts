@@ -66,6 +66,7 @@ function makeLse(kind: LseKind): ReductionDef {
     usesK: false,
     scalarF: true,
     weighted: kind !== 'LogSumExp',
+    ...(kind === 'LogSumExp' ? { withWeight: 'LogSumExpWeight' as const } : {}),
     outputs: 'values',
     rowShape: (_r, n) => [n],
     // The sums of G's components share only the running maximum of F, which every pass recomputes.

@@ -112,6 +112,8 @@ export interface ReductionDef {
   readonly scalarF: boolean;
   /** True when the reduction takes a weight G (the value is Concat(F, G)). */
   readonly weighted: boolean;
+  /** The kind a request of this kind becomes when it comes with a weight (LogSumExp -> LogSumExpWeight). */
+  readonly withWeight?: ReductionKind;
   /** The outputs the user gets. */
   readonly outputs: ReductionOutputs;
   /**
