@@ -10,6 +10,7 @@
  */
 import { check, LazyTensorError } from './errors.js';
 import type { Cat, Node } from './formula/node.js';
+import { userOutputShape } from './kernel/spec.js';
 import { asDtype } from './lazy/data.js';
 import type { Ranges } from './lazy/ranges.js';
 import { reduce } from './lazy/reduce.js';
@@ -308,15 +309,8 @@ export function genred<R extends string>(
       data,
       opts: reduceOpts,
     });
-    const shape = (a: NDArray): number[] => {
-      const s = [...a.shape];
-      if (def.usesK) {
-        s.pop();
-        s.push(K!);
-        if (F.dim > 1) s.push(F.dim);
-      }
-      return s;
-    };
+    const shape = (a: NDArray): number[] =>
+      userOutputShape({ formula: F, weight: G, kind, k: K, axis }, a.shape);
     const finish = <T extends FloatArray | Int32Array>(a: NDArray<T> | undefined): NDArray<T> => {
       if (!a) throw new Error('internal: reduce returned no result');
       return { data: a.data, shape: shape(a) };

@@ -44,15 +44,52 @@ export interface KernelSpec {
   readonly transposed: boolean;
 }
 
-/** What the user layer asks for: a formula with arbitrary variable indices. */
-export interface SpecRequest {
+/**
+ * One reduction as the user layers ask for it (LazyTensor, genred, gradients): the fields every
+ * request record shares. The formula and weight have arbitrary variable indices.
+ */
+export interface ReductionRequest {
   formula: Node;
   weight?: Node;
   kind: ReductionKind;
+  /** K of the K-min kinds (ignored by the others). */
   k?: number;
   axis: 'i' | 'j';
+}
+
+/** What the user layer asks for: a request plus the dtype and accumulator of the kernel. */
+export interface SpecRequest extends ReductionRequest {
   dtype: DType;
   accumulator?: AccumulatorKind;
+}
+
+/** The static shape of a request's reduction (dimG and K are 0 where the kind takes none). */
+export function requestShape(
+  req: ReductionRequest,
+  accumulator: AccumulatorKind = 'default',
+): ReductionShape {
+  const def = reductionDef(req.kind);
+  return {
+    kind: req.kind,
+    dimF: req.formula.dim,
+    dimG: def.weighted && req.weight ? req.weight.dim : 0,
+    k: def.usesK ? (req.k ?? 0) : 0,
+    accumulator,
+  };
+}
+
+/** Floats and int32s per output row of a request. */
+export function requestOutDims(req: ReductionRequest): { values: number; indices: number } {
+  return reductionDef(req.kind).outDims(requestShape(req));
+}
+
+/**
+ * An output of raw shape [..., n, outDim] (values or indices) as the user sees it: the last
+ * dimension becomes the kind's row shape ([K] or [K, dimF] for the K-min kinds).
+ */
+export function userOutputShape(req: ReductionRequest, raw: readonly number[]): number[] {
+  const n = raw[raw.length - 1]!;
+  return [...raw.slice(0, -1), ...reductionDef(req.kind).rowShape(requestShape(req), n)];
 }
 
 /** A spec plus, per slot, the variable of the request that feeds it. */

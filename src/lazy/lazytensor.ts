@@ -3,10 +3,11 @@ import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
+import { userOutputShape } from '../kernel/spec.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { type ArrayLike, checkDeviceInput, type InputArray, paramArray, toFloatArray } from './data.js';
-import { type ReduceExpr, shapeOf as shapeOfExpr } from './graph.js';
+import { type ReduceExpr, requestOf, shapeOf as shapeOfExpr } from './graph.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
 import { type EvalOptions, LazyExpr, reductionExpr } from './reduction.js';
@@ -357,7 +358,7 @@ export class LazyTensor {
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
     const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
     const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });
-    return new LazyExpr(expr, userShape(expr, kindW, this.formula.dim, k));
+    return new LazyExpr(expr, userShape(expr));
   }
 
   /** log Σ exp(F) over `axis` (F scalar); with `weight` G: log Σ exp(F)·G, per component of G. */
@@ -404,14 +405,14 @@ export class LazyTensor {
   ): NDArray<Int32Array> {
     checkAxis(axis, kind);
     const expr = reductionExpr(this.formula, this.vars, kind, axis, opts, { k, take: 'indices' });
-    return reshape(evaluateIndices(expr), userShape(expr, kind, this.formula.dim, k)) as NDArray<Int32Array>;
+    return reshape(evaluateIndices(expr), userShape(expr)) as NDArray<Int32Array>;
   }
 
   private both(kind: ReductionKind, axis: Axis, opts: ReduceOptions = {}, k?: number) {
     checkAxis(axis, kind);
     const vExpr = reductionExpr(this.formula, this.vars, kind, axis, opts, { k });
     const { values, indices } = evaluateBoth(vExpr);
-    const shape = userShape(vExpr, kind, this.formula.dim, k);
+    const shape = userShape(vExpr);
     return {
       values: reshape(values, shape) as NDArray<FloatArray>,
       indices: reshape(indices, shape) as NDArray<Int32Array>,
@@ -431,10 +432,8 @@ function resolveKind(kind: string): ReductionKind {
   return k as ReductionKind;
 }
 
-function userShape(expr: ReduceExpr, kind: ReductionKind, dimF: number, k: number | undefined): number[] {
-  const s = shapeOfExpr(expr);
-  const r = { kind, dimF, dimG: expr.weight?.dim ?? 0, k: k ?? 0, accumulator: 'default' as const };
-  return [...s.slice(0, -1), ...reductionDef(kind).rowShape(r, s[s.length - 1]!)];
+function userShape(expr: ReduceExpr): number[] {
+  return userOutputShape(requestOf(expr), shapeOfExpr(expr));
 }
 
 function reshape<T extends NDArray>(a: T, shape: number[]): T {
