@@ -20,6 +20,7 @@ import {
   kindsWhere,
   REDUCTION_KINDS,
   type ReductionKind,
+  type ReductionOutputsOf,
   reductionDef,
 } from './reduction/index.js';
 import { parseProgram } from './syntax/program.js';
@@ -49,11 +50,13 @@ export interface GenredOptions {
 }
 
 /** The result type of a genred function for a reduction name. */
-export type GenredResult<R extends string> = R extends 'Min_ArgMin' | 'Max_ArgMax' | 'KMin_ArgKMin'
-  ? { values: NDArray<FloatArray>; indices: NDArray<Int32Array> }
-  : R extends 'ArgMin' | 'ArgMax' | 'ArgKMin'
-    ? NDArray<Int32Array>
-    : NDArray<FloatArray>;
+export type GenredResult<R extends string> = R extends ReductionKind
+  ? ReductionOutputsOf[R] extends 'both'
+    ? { values: NDArray<FloatArray>; indices: NDArray<Int32Array> }
+    : ReductionOutputsOf[R] extends 'indices'
+      ? NDArray<Int32Array>
+      : NDArray<FloatArray>
+  : NDArray<FloatArray>;
 
 /** A compiled-on-first-use reduction: call it with one argument per variable index. */
 export interface GenredFunction<R extends string> {

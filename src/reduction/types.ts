@@ -1,21 +1,28 @@
 import type { EmitCtx } from '../formula/dialect.js';
 import type { Node } from '../formula/node.js';
 
+/**
+ * Reduction names (KeOps' spelling), each with the outputs it returns to the user: the type-level
+ * copy of the `outputs` trait (public result types read it; test/reduction checks they agree).
+ */
+export interface ReductionOutputsOf {
+  Sum: 'values';
+  LogSumExp: 'values';
+  LogSumExpWeight: 'values';
+  SumSoftMaxWeight: 'values';
+  Min: 'values';
+  Max: 'values';
+  ArgMin: 'indices';
+  ArgMax: 'indices';
+  Min_ArgMin: 'both';
+  Max_ArgMax: 'both';
+  KMin: 'values';
+  ArgKMin: 'indices';
+  KMin_ArgKMin: 'both';
+}
+
 /** Reduction names (KeOps' spelling). */
-export type ReductionKind =
-  | 'Sum'
-  | 'LogSumExp'
-  | 'LogSumExpWeight'
-  | 'SumSoftMaxWeight'
-  | 'Min'
-  | 'Max'
-  | 'ArgMin'
-  | 'ArgMax'
-  | 'Min_ArgMin'
-  | 'Max_ArgMax'
-  | 'KMin'
-  | 'ArgKMin'
-  | 'KMin_ArgKMin';
+export type ReductionKind = keyof ReductionOutputsOf;
 
 /** Accumulator choice for sums: the data dtype, float64, or Kahan-compensated. */
 export type AccumulatorKind = 'default' | 'float64' | 'kahan';

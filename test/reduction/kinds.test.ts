@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type LazyTensor, Vi, Vj } from '../../src/index.js';
-import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../../src/reduction/index.js';
+import {
+  REDUCTION_KINDS,
+  type ReductionKind,
+  type ReductionOutputsOf,
+  reductionDef,
+} from '../../src/reduction/index.js';
 import { dot, expectClose, finiteDiff } from '../helpers/check.js';
 import { rng, uniform } from '../helpers/rng.js';
 
@@ -36,6 +41,23 @@ const SHAPES: Record<ReductionKind, number[]> = {
   KMin_ArgKMin: [N, K, 2],
 };
 
+/** The outputs of each kind, typed by the type-level map (so the compiler checks it against that map). */
+const OUTPUTS: ReductionOutputsOf = {
+  Sum: 'values',
+  LogSumExp: 'values',
+  LogSumExpWeight: 'values',
+  SumSoftMaxWeight: 'values',
+  Min: 'values',
+  Max: 'values',
+  ArgMin: 'indices',
+  ArgMax: 'indices',
+  Min_ArgMin: 'both',
+  Max_ArgMax: 'both',
+  KMin: 'values',
+  ArgKMin: 'indices',
+  KMin_ArgKMin: 'both',
+};
+
 function reduction(kind: ReductionKind, Xv: Float64Array, Yv: Float64Array, Wv: Float64Array) {
   const def = reductionDef(kind);
   const x = Vi({ data: Xv, shape: [N, 2] });
@@ -51,6 +73,11 @@ function reduction(kind: ReductionKind, Xv: Float64Array, Yv: Float64Array, Wv: 
 }
 
 describe('reduction kinds', () => {
+  it('the outputs trait agrees with the type-level map used by result types', () => {
+    expect(Object.keys(OUTPUTS).sort()).toEqual([...REDUCTION_KINDS].sort());
+    for (const kind of REDUCTION_KINDS) expect(reductionDef(kind).outputs, kind).toBe(OUTPUTS[kind]);
+  });
+
   for (const kind of REDUCTION_KINDS) {
     const def = reductionDef(kind);
     it(`${kind}: output shape and gradient`, () => {
