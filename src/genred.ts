@@ -10,11 +10,19 @@
  */
 import { check, LazyTensorError } from './errors.js';
 import type { Cat, Node } from './formula/node.js';
+import { userOutputShape } from './kernel/spec.js';
 import { asDtype } from './lazy/data.js';
 import type { Ranges } from './lazy/ranges.js';
 import { reduce } from './lazy/reduce.js';
 import { type DType, dtypeOf, type FloatArray, isNDArray, type NDArray, sizeOf } from './ndarray.js';
-import { type AccumulatorKind, isWeighted, REDUCTION_KINDS, type ReductionKind } from './reduction/index.js';
+import {
+  type AccumulatorKind,
+  kindsWhere,
+  REDUCTION_KINDS,
+  type ReductionKind,
+  type ReductionOutputsOf,
+  reductionDef,
+} from './reduction/index.js';
 import { parseProgram } from './syntax/program.js';
 import type { VariableInfo } from './syntax/variables.js';
 
@@ -42,11 +50,13 @@ export interface GenredOptions {
 }
 
 /** The result type of a genred function for a reduction name. */
-export type GenredResult<R extends string> = R extends 'Min_ArgMin' | 'Max_ArgMax' | 'KMin_ArgKMin'
-  ? { values: NDArray<FloatArray>; indices: NDArray<Int32Array> }
-  : R extends 'ArgMin' | 'ArgMax' | 'ArgKMin'
-    ? NDArray<Int32Array>
-    : NDArray<FloatArray>;
+export type GenredResult<R extends string> = R extends ReductionKind
+  ? ReductionOutputsOf[R] extends 'both'
+    ? { values: NDArray<FloatArray>; indices: NDArray<Int32Array> }
+    : ReductionOutputsOf[R] extends 'indices'
+      ? NDArray<Int32Array>
+      : NDArray<FloatArray>
+  : NDArray<FloatArray>;
 
 /** A compiled-on-first-use reduction: call it with one argument per variable index. */
 export interface GenredFunction<R extends string> {
@@ -65,15 +75,12 @@ export interface GenredFunction<R extends string> {
   readonly variables: readonly VariableInfo[];
 }
 
-const K_KINDS: ReadonlySet<ReductionKind> = new Set(['KMin', 'ArgKMin', 'KMin_ArgKMin']);
-const SCALAR_KINDS: ReadonlySet<ReductionKind> = new Set([
-  'LogSumExp',
-  'LogSumExpWeight',
-  'SumSoftMaxWeight',
-  'ArgKMin',
-]);
-const BOTH_KINDS: ReadonlySet<ReductionKind> = new Set(['Min_ArgMin', 'Max_ArgMax', 'KMin_ArgKMin']);
-const INDEX_KINDS: ReadonlySet<ReductionKind> = new Set(['ArgMin', 'ArgMax', 'ArgKMin']);
+/** 'a, b and c'. */
+function listed(names: readonly string[]): string {
+  return names.length <= 1
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
 
 function reductionKind(name: unknown): ReductionKind {
   if (typeof name === 'string') {
@@ -201,8 +208,9 @@ export function genred<R extends string>(
     () => `genred: options must be an object, got ${String(opts)}`,
   );
   const kind = reductionKind(reduction);
+  const def = reductionDef(kind);
   const axis = axisOf(opts.axis);
-  const weighted = isWeighted(kind);
+  const weighted = def.weighted;
   if (weighted) {
     check(
       typeof opts.formula2 === 'string',
@@ -216,13 +224,16 @@ export function genred<R extends string>(
     () => `genred: opts.K (${opts.K}) and opts.optArg (${opts.optArg}) disagree`,
   );
   const K = opts.K ?? opts.optArg;
-  if (K_KINDS.has(kind)) {
+  if (def.usesK) {
     check(
       typeof K === 'number' && Number.isInteger(K) && K >= 1,
       () => `genred: ${kind} needs an integer K >= 1 (opts.K), got ${String(K)}`,
     );
   } else {
-    check(K === undefined, () => `genred: K is only used by KMin, ArgKMin and KMin_ArgKMin, not ${kind}`);
+    check(
+      K === undefined,
+      () => `genred: K is only used by ${listed(kindsWhere((d) => d.usesK))}, not ${kind}`,
+    );
   }
   check(
     opts.dtype === undefined || opts.dtype === 'float32' || opts.dtype === 'float64',
@@ -231,7 +242,7 @@ export function genred<R extends string>(
 
   const program = parseProgram(weighted ? [formula, opts.formula2!] : [formula], aliases);
   const [F, G] = program.formulas as [Node, Node | undefined];
-  if (SCALAR_KINDS.has(kind)) {
+  if (def.scalarF) {
     check(F.dim === 1, () => `genred: ${kind} needs a scalar formula (dimension 1), got dimension ${F.dim}`);
   }
   const byIndex = new Map(program.variables.map((v) => [v.index, v]));
@@ -301,23 +312,16 @@ export function genred<R extends string>(
       data,
       opts: reduceOpts,
     });
-    const shape = (a: NDArray): number[] => {
-      const s = [...a.shape];
-      if (K_KINDS.has(kind)) {
-        s.pop();
-        s.push(K!);
-        if (F.dim > 1) s.push(F.dim);
-      }
-      return s;
-    };
+    const shape = (a: NDArray): number[] =>
+      userOutputShape({ formula: F, weight: G, kind, k: K, axis }, a.shape);
     const finish = <T extends FloatArray | Int32Array>(a: NDArray<T> | undefined): NDArray<T> => {
       if (!a) throw new Error('internal: reduce returned no result');
       return { data: a.data, shape: shape(a) };
     };
-    if (BOTH_KINDS.has(kind)) {
+    if (def.outputs === 'both') {
       return { values: finish(res.values), indices: finish(res.indices) } as GenredResult<R>;
     }
-    if (INDEX_KINDS.has(kind)) return finish(res.indices) as GenredResult<R>;
+    if (def.outputs === 'indices') return finish(res.indices) as GenredResult<R>;
     return finish(res.values) as GenredResult<R>;
   };
   return Object.assign(run, {

@@ -20,12 +20,12 @@ export type MathFn =
   | 'max';
 
 /**
- * How one target spells scalar code. JavaScript, C++ and CUDA share C-like statement syntax
- * (`=`, `+=`, `if (...) {...} else {...}`, `?:`, comparisons), so generated code differs only in
- * what a dialect prints: literals, math calls and declarations.
+ * How one target spells scalar code. Every target has C-like statement syntax (`=`, `+=`,
+ * `if (...) {...} else {...}`, comparisons), so generated code differs only in what a dialect
+ * prints: literals, math calls, selections and declarations. Backends provide dialects; this
+ * layer knows none of them.
  */
 export interface Dialect {
-  readonly target: 'js' | 'cpp' | 'cuda';
   /** Data dtype of the kernel. */
   readonly dtype: DType;
   /** An exact literal of the compute type (finite or ±Infinity; never NaN). */
@@ -40,6 +40,8 @@ export interface Dialect {
   declInt(name: string, init: string): string;
   /** A compute-type 0/1 value from a boolean expression. */
   bool(cond: string): string;
+  /** The value `a` when the boolean expression `cond` holds, else `b` (both evaluated or not: no side effects). */
+  select(cond: string, a: string, b: string): string;
 }
 
 /** What an op's code generator gets: the dialect plus a place to hoist locals and statements. */

@@ -18,6 +18,12 @@ export interface OpDef {
    */
   readonly elementwise?: boolean;
   /**
+   * For scalar ops that sum the components of an elementwise vector (Sum, SqNorm2, SqDist, ...):
+   * that vector, or undefined for this node. Backends may then emit the sum as a loop over
+   * components (large dimensions).
+   */
+  summand?(n: Node): Node | undefined;
+  /**
    * True for ops defined by expansion into other ops (complex numbers): `simplify` always returns
    * the expansion, so such a node never exists in a formula and needs neither code nor a gradient
    * rule of its own.

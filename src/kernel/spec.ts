@@ -14,7 +14,6 @@ import { op } from '../formula/ops.js';
 import type { DType } from '../ndarray.js';
 import {
   type AccumulatorKind,
-  isWeighted,
   type ReductionKind,
   type ReductionShape,
   reductionDef,
@@ -45,15 +44,52 @@ export interface KernelSpec {
   readonly transposed: boolean;
 }
 
-/** What the user layer asks for: a formula with arbitrary variable indices. */
-export interface SpecRequest {
+/**
+ * One reduction as the user layers ask for it (LazyTensor, genred, gradients): the fields every
+ * request record shares. The formula and weight have arbitrary variable indices.
+ */
+export interface ReductionRequest {
   formula: Node;
   weight?: Node;
   kind: ReductionKind;
+  /** K of the K-min kinds (ignored by the others). */
   k?: number;
   axis: 'i' | 'j';
+}
+
+/** What the user layer asks for: a request plus the dtype and accumulator of the kernel. */
+export interface SpecRequest extends ReductionRequest {
   dtype: DType;
   accumulator?: AccumulatorKind;
+}
+
+/** The static shape of a request's reduction (dimG and K are 0 where the kind takes none). */
+export function requestShape(
+  req: ReductionRequest,
+  accumulator: AccumulatorKind = 'default',
+): ReductionShape {
+  const def = reductionDef(req.kind);
+  return {
+    kind: req.kind,
+    dimF: req.formula.dim,
+    dimG: def.weighted && req.weight ? req.weight.dim : 0,
+    k: def.usesK ? (req.k ?? 0) : 0,
+    accumulator,
+  };
+}
+
+/** Floats and int32s per output row of a request. */
+export function requestOutDims(req: ReductionRequest): { values: number; indices: number } {
+  return reductionDef(req.kind).outDims(requestShape(req));
+}
+
+/**
+ * An output of raw shape [..., n, outDim] (values or indices) as the user sees it: the last
+ * dimension becomes the kind's row shape ([K] or [K, dimF] for the K-min kinds).
+ */
+export function userOutputShape(req: ReductionRequest, raw: readonly number[]): number[] {
+  const n = raw[raw.length - 1]!;
+  return [...raw.slice(0, -1), ...reductionDef(req.kind).rowShape(requestShape(req), n)];
 }
 
 /** A spec plus, per slot, the variable of the request that feeds it. */
@@ -63,20 +99,13 @@ export interface BuiltSpec {
   slotVars: Node[];
 }
 
-const SCALAR_KINDS: ReadonlySet<ReductionKind> = new Set([
-  'LogSumExp',
-  'LogSumExpWeight',
-  'SumSoftMaxWeight',
-  'ArgKMin',
-]);
-
 /** Specs by canonical (slot-numbered) formula, then by the static options (see buildSpec). */
 const canonicalSpecs = new WeakMap<Node, Map<string, KernelSpec>>();
 
 /** Validates a request and builds its KernelSpec (variables renumbered to slots, axis normalised to j). */
 export function buildSpec(req: SpecRequest): BuiltSpec {
   const { kind, axis, dtype } = req;
-  reductionDef(kind);
+  const def = reductionDef(kind);
   check(axis === 'i' || axis === 'j', () => `axis must be 'i' or 'j', got ${String(axis)}`);
   check(
     dtype === 'float32' || dtype === 'float64',
@@ -87,17 +116,17 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     accumulator === 'default' || accumulator === 'float64' || accumulator === 'kahan',
     () => `accumulator must be 'default', 'float64' or 'kahan', got ${String(accumulator)}`,
   );
-  if (SCALAR_KINDS.has(kind)) {
+  if (def.scalarF) {
     check(
       req.formula.dim === 1,
       () => `${kind} needs a scalar formula (dimension 1), got dimension ${req.formula.dim}`,
     );
   }
-  const weighted = isWeighted(kind);
+  const weighted = def.weighted;
   if (weighted) check(req.weight !== undefined, () => `${kind} needs a weight formula`);
   else check(req.weight === undefined, () => `${kind} takes no weight formula`);
   let k = 0;
-  if (kind === 'KMin' || kind === 'ArgKMin' || kind === 'KMin_ArgKMin') {
+  if (def.usesK) {
     k = req.k ?? Number.NaN;
     check(Number.isInteger(k) && k >= 1, () => `${kind} needs an integer K >= 1, got ${String(req.k)}`);
   }
@@ -149,7 +178,7 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
   }
   const known = byStatic.get(staticKey);
   if (known) return { spec: known, slotVars };
-  const outs = reductionDef(kind).outDims(reduction);
+  const outs = def.outDims(reduction);
   const key = [
     `red=${kind}`,
     `k=${k}`,

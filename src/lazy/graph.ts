@@ -1,8 +1,8 @@
 import { check } from '../errors.js';
 import type { Node } from '../formula/node.js';
+import { type ReductionRequest, requestOutDims } from '../kernel/spec.js';
 import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
-import { reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
 import { host, type InputArray, markFlexible } from './data.js';
 import { type ReduceOptions, type ReduceResult, reduce } from './reduce.js';
@@ -115,14 +115,12 @@ function reduceShape(e: ReduceExpr): number[] {
 }
 
 function outDims(e: ReduceExpr): { values: number; indices: number } {
-  const weighted = e.weight !== undefined;
-  return reductionDef(e.red).outDims({
-    kind: e.red,
-    dimF: e.formula.dim,
-    dimG: weighted ? e.weight!.dim : 0,
-    k: e.k ?? 0,
-    accumulator: 'default',
-  });
+  return requestOutDims(requestOf(e));
+}
+
+/** The reduction a node stands for, as a request record. */
+export function requestOf(e: ReduceExpr): ReductionRequest {
+  return { formula: e.formula, weight: e.weight, kind: e.red, k: e.k, axis: e.axis };
 }
 
 /** Evaluates a node (memoised within one call), returning an array of its static shape. */
@@ -209,11 +207,7 @@ export function runReduceExpr(
   const data = new Map<Node, InputArray>();
   for (const [v, h] of e.inputs) data.set(v, evaluate(h, memo, override));
   return reduce({
-    formula: e.formula,
-    weight: e.weight,
-    kind: e.red,
-    k: e.k,
-    axis: e.axis,
+    ...requestOf(e),
     data,
     opts: { ...e.opts, ...override },
     output,

@@ -3,10 +3,11 @@ import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
+import { userOutputShape } from '../kernel/spec.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import type { ReductionKind } from '../reduction/index.js';
+import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { type ArrayLike, checkDeviceInput, type InputArray, paramArray, toFloatArray } from './data.js';
-import { type ReduceExpr, shapeOf as shapeOfExpr } from './graph.js';
+import { type ReduceExpr, requestOf, shapeOf as shapeOfExpr } from './graph.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
 import { type EvalOptions, LazyExpr, reductionExpr } from './reduction.js';
@@ -18,25 +19,13 @@ export type Operand = LazyTensor | number;
 /** Axis of a reduction: the index that is summed/minimised away. */
 export type Axis = 'i' | 'j';
 
-/** Reduction names accepted by `reduction()` (KeOps' names, or camel-case method names). */
-const KIND_ALIASES: Record<string, ReductionKind> = {
-  sum: 'Sum',
-  logsumexp: 'LogSumExp',
-  sumsoftmaxweight: 'SumSoftMaxWeight',
-  logsumexpweight: 'LogSumExpWeight',
-  min: 'Min',
-  max: 'Max',
-  argmin: 'ArgMin',
-  argmax: 'ArgMax',
-  min_argmin: 'Min_ArgMin',
-  minargmin: 'Min_ArgMin',
-  max_argmax: 'Max_ArgMax',
-  maxargmax: 'Max_ArgMax',
-  kmin: 'KMin',
-  argkmin: 'ArgKMin',
-  kmin_argkmin: 'KMin_ArgKMin',
-  kminargkmin: 'KMin_ArgKMin',
-};
+/** Reduction names accepted by `reduction()`: KeOps' names, any case, with or without '_'. */
+const KIND_ALIASES: Record<string, ReductionKind> = Object.fromEntries(
+  REDUCTION_KINDS.flatMap((k) => [
+    [k.toLowerCase(), k],
+    [k.toLowerCase().replaceAll('_', ''), k],
+  ]),
+);
 
 function checkAxis(axis: unknown, what: string): asserts axis is Axis {
   check(axis === 'i' || axis === 'j', () => `${what}: axis must be 'i' or 'j', got ${String(axis)}`);
@@ -365,11 +354,11 @@ export class LazyTensor {
       vars = new Map([...this.vars, ...weight.vars]);
       w = weight.formula;
     }
-    const kindW: ReductionKind = red === 'LogSumExp' && w ? 'LogSumExpWeight' : red;
+    const kindW: ReductionKind = w ? (reductionDef(red).withWeight ?? red) : red;
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
-    const take = kindW === 'ArgMin' || kindW === 'ArgMax' || kindW === 'ArgKMin' ? 'indices' : 'values';
+    const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
     const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });
-    return new LazyExpr(expr, userShape(expr, kindW, this.formula.dim, k));
+    return new LazyExpr(expr, userShape(expr));
   }
 
   /** log Σ exp(F) over `axis` (F scalar); with `weight` G: log Σ exp(F)·G, per component of G. */
@@ -416,14 +405,14 @@ export class LazyTensor {
   ): NDArray<Int32Array> {
     checkAxis(axis, kind);
     const expr = reductionExpr(this.formula, this.vars, kind, axis, opts, { k, take: 'indices' });
-    return reshape(evaluateIndices(expr), userShape(expr, kind, this.formula.dim, k)) as NDArray<Int32Array>;
+    return reshape(evaluateIndices(expr), userShape(expr)) as NDArray<Int32Array>;
   }
 
   private both(kind: ReductionKind, axis: Axis, opts: ReduceOptions = {}, k?: number) {
     checkAxis(axis, kind);
     const vExpr = reductionExpr(this.formula, this.vars, kind, axis, opts, { k });
     const { values, indices } = evaluateBoth(vExpr);
-    const shape = userShape(vExpr, kind, this.formula.dim, k);
+    const shape = userShape(vExpr);
     return {
       values: reshape(values, shape) as NDArray<FloatArray>,
       indices: reshape(indices, shape) as NDArray<Int32Array>,
@@ -443,14 +432,8 @@ function resolveKind(kind: string): ReductionKind {
   return k as ReductionKind;
 }
 
-function userShape(expr: ReduceExpr, kind: ReductionKind, dimF: number, k: number | undefined): number[] {
-  const s = [...shapeOfExpr(expr)];
-  if (kind === 'KMin' || kind === 'ArgKMin' || kind === 'KMin_ArgKMin') {
-    s.pop();
-    s.push(k!);
-    if (dimF > 1) s.push(dimF);
-  }
-  return s;
+function userShape(expr: ReduceExpr): number[] {
+  return userOutputShape(requestOf(expr), shapeOfExpr(expr));
 }
 
 function reshape<T extends NDArray>(a: T, shape: number[]): T {

@@ -6,9 +6,15 @@ import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
-import { type BuiltSpec, buildSpec, type KernelSpec, type SpecRequest } from '../kernel/spec.js';
+import {
+  type BuiltSpec,
+  buildSpec,
+  type KernelSpec,
+  type ReductionRequest,
+  type SpecRequest,
+} from '../kernel/spec.js';
 import { allocFloat, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
-import type { AccumulatorKind, ReductionKind } from '../reduction/index.js';
+import type { AccumulatorKind } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
 import { asDtype, commonDtype, type InputArray } from './data.js';
 import { blockDiagonalRanges, kernelRanges, type Ranges } from './ranges.js';
@@ -23,13 +29,8 @@ export interface ReduceOptions {
   accumulator?: AccumulatorKind;
 }
 
-/** A reduction request at the IR level. */
-export interface ReduceRequest {
-  formula: Node;
-  weight?: Node;
-  kind: ReductionKind;
-  k?: number;
-  axis: 'i' | 'j';
+/** A reduction request at the IR level, with its data. */
+export interface ReduceRequest extends ReductionRequest {
   /**
    * Each Var node of formula/weight -> its data: Vi/Vj [..., n, dim], Pm [..., dim]. Extra entries
    * (variables not in the formula) only set sizes and batch shapes.

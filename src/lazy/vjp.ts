@@ -3,6 +3,7 @@ import { type Cat, type Node, varCat, variablesOf } from '../formula/node.js';
 import { Var, Zero } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import { allocFloat } from '../ndarray.js';
+import { type GradientCtx, type PairGradient, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { markFlexible } from './data.js';
 import { type HostExpr, leaf, type ReduceExpr, shapeOf } from './graph.js';
 import { freshVarIndex } from './vars.js';
@@ -26,9 +27,7 @@ function parts(R: ReduceExpr): { F: Node; G?: Node } {
   return { F: R.formula, G: R.weight };
 }
 
-interface PairCotangent {
-  dF?: Node;
-  dG?: Node;
+interface PairCotangent extends PairGradient {
   extra: [Node, HostExpr][];
 }
 
@@ -49,68 +48,40 @@ function reducedSize(R: ReduceExpr): number {
   return 1;
 }
 
+/** The reduction's gradient rule (src/reduction), with its saved results bound to host nodes. */
 function pairCotangent(R: ReduceExpr, Ev: Node, E: HostExpr): PairCotangent | undefined {
   const { F, G } = parts(R);
   const row = other(R.axis);
   const extra: [Node, HostExpr][] = [[Ev, E]];
-  switch (R.red) {
-    case 'Sum':
-      return { dF: Ev, extra };
-    case 'LogSumExp': {
-      const O = fresh(1, row);
-      extra.push([O, R]);
-      return { dF: op('Mult', [Ev, op('Exp', [op('Subtract', [F, O])])]), extra };
-    }
-    case 'LogSumExpWeight': {
-      const O = fresh(G!.dim, row);
-      extra.push([O, R]);
-      const W = op('Exp', [op('Subtract', [F, O])]);
-      return {
-        dF: op('Sum', [op('Mult', [op('Mult', [Ev, W]), G!])]),
-        dG: op('Mult', [Ev, W]),
-        extra,
-      };
-    }
-    case 'SumSoftMaxWeight': {
-      const L = fresh(1, row);
-      const O = fresh(G!.dim, row);
-      const lse: ReduceExpr = { ...R, weight: undefined, red: 'LogSumExp', k: undefined, take: 'values' };
-      extra.push([L, lse], [O, R]);
-      const w = op('Exp', [op('Subtract', [F, L])]);
-      const inner = op('Sum', [op('Mult', [op('Subtract', [G!, O]), Ev])]);
-      return { dF: op('Mult', [w, inner]), dG: op('Mult', [w, Ev]), extra };
-    }
-    case 'Min':
-    case 'Max':
-    case 'Min_ArgMin':
-    case 'Max_ArgMax':
-    case 'KMin':
-    case 'KMin_ArgKMin': {
-      // Through the selected index: dF = Σ_s E_s · [j == A_s] per component.
-      const argKind =
-        R.red === 'Min' || R.red === 'Min_ArgMin' ? 'ArgMin' : R.red.startsWith('Max') ? 'ArgMax' : 'ArgKMin';
-      const k = R.k ?? 1;
-      const idx: ReduceExpr = {
-        ...R,
-        red: argKind === 'ArgKMin' ? 'KMin_ArgKMin' : argKind,
-        take: 'indices',
-      };
-      const A = fresh(F.dim * k, row);
+  const ctx: GradientCtx = {
+    F,
+    G,
+    k: R.k ?? 1,
+    E: Ev,
+    saved(kind: ReductionKind, take: 'values' | 'indices'): Node {
+      const def = reductionDef(kind);
+      const node: ReduceExpr =
+        kind === R.red && take === R.take
+          ? R
+          : {
+              ...R,
+              red: kind,
+              weight: def.weighted ? R.weight : undefined,
+              k: def.usesK ? R.k : undefined,
+              take,
+            };
+      const v = fresh(shapeOf(node)[shapeOf(node).length - 1]!, row);
+      extra.push([v, take === 'indices' ? { kind: 'indexFloat', arg: node } : node]);
+      return v;
+    },
+    reducedIndex(): Node {
       const J = fresh(1, R.axis);
-      extra.push([A, { kind: 'indexFloat', arg: idx }], [J, arange(reducedSize(R))]);
-      let dF: Node | undefined;
-      for (let s = 0; s < k; s++) {
-        const Es = k === 1 ? Ev : op('Extract', [Ev], [s * F.dim, F.dim]);
-        const As = k === 1 ? A : op('Extract', [A], [s * F.dim, F.dim]);
-        const term = op('Mult', [Es, op('Equal', [J, As])]);
-        dF = dF ? op('Add', [dF, term]) : term;
-      }
-      return { dF, extra };
-    }
-    default:
-      // Arg reductions are piecewise constant: zero gradient.
-      return undefined;
-  }
+      extra.push([J, arange(reducedSize(R))]);
+      return J;
+    },
+  };
+  const pg = reductionDef(R.red).gradient(ctx);
+  return pg ? { ...pg, extra } : undefined;
 }
 
 /**

@@ -1,4 +1,25 @@
-import type { ReductionDef, ReductionKind } from './types.js';
+import type { Node } from '../formula/node.js';
+import { op } from '../formula/ops.js';
+import { splitByComponent } from './split.js';
+import type { GradientCtx, PairGradient, ReductionDef, ReductionKind } from './types.js';
+
+/**
+ * The gradient of a selection (min, max, K-min) flows through the selected indices only:
+ * dF = Σ_s E_s · [j == A_s] per component, A the indices given by reduction `indexKind`.
+ */
+export function throughSelectedIndex(g: GradientCtx, indexKind: ReductionKind): PairGradient {
+  const { F, E, k } = g;
+  const A = g.saved(indexKind, 'indices');
+  const J = g.reducedIndex();
+  let dF: Node | undefined;
+  for (let s = 0; s < k; s++) {
+    const Es = k === 1 ? E : op('Extract', [E], [s * F.dim, F.dim]);
+    const As = k === 1 ? A : op('Extract', [A], [s * F.dim, F.dim]);
+    const term = op('Mult', [Es, op('Equal', [J, As])]);
+    dF = dF ? op('Add', [dF, term]) : term;
+  }
+  return { dF };
+}
 
 /**
  * Min / Max and their arg forms, per component. Ties go to the lowest index; NaN never wins.
@@ -7,8 +28,18 @@ import type { ReductionDef, ReductionKind } from './types.js';
 function make(kind: ReductionKind, better: '<' | '>', values: boolean, indices: boolean): ReductionDef {
   const worst = better === '<' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   const eqOrBetter = `${better}=`;
+  const indexKind: ReductionKind = better === '<' ? 'ArgMin' : 'ArgMax';
   return {
     kind,
+    usesK: false,
+    scalarF: false,
+    weighted: false,
+    outputs: values && indices ? 'both' : values ? 'values' : 'indices',
+    rowShape: (_r, n) => [n],
+    split: (r, maxState) => splitByComponent(r, maxState, indices ? 2 : 1),
+    // Index outputs are piecewise constant (zero gradient); values flow through the argmin.
+    gradient: (g) => (values ? throughSelectedIndex(g, indexKind) : undefined),
+    threshold: (_r, acc, c) => ({ slot: acc.f[c]!, cmp: better === '<' ? '<=' : '>=' }),
     stateSize: (r) => ({ f: r.dimF, i: indices ? r.dimF : 0 }),
     outDims: (r) => ({ values: values ? r.dimF : 0, indices: indices ? r.dimF : 0 }),
     init(ctx, _r, acc) {

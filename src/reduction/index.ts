@@ -22,5 +22,10 @@ export const REDUCTION_KINDS: readonly ReductionKind[] = all.map((r) => r.kind);
 
 /** True for reductions that take a weight G (value = Concat(F, G)). */
 export function isWeighted(kind: ReductionKind): boolean {
-  return kind === 'LogSumExpWeight' || kind === 'SumSoftMaxWeight';
+  return reductionDef(kind).weighted;
+}
+
+/** The kinds with a trait, e.g. `kindsWhere((d) => d.usesK)` (for messages). */
+export function kindsWhere(pred: (d: ReductionDef) => boolean): ReductionKind[] {
+  return all.filter(pred).map((d) => d.kind);
 }

@@ -1,4 +1,6 @@
 import type { EmitCtx } from '../formula/dialect.js';
+import { throughSelectedIndex } from './argmin.js';
+import { plus } from './split.js';
 import type { AccState, ReductionDef, ReductionKind, ReductionShape } from './types.js';
 
 /**
@@ -38,6 +40,27 @@ function slots(acc: AccState, r: ReductionShape, c: number) {
 function make(kind: ReductionKind, values: boolean, indices: boolean): ReductionDef {
   return {
     kind,
+    usesK: true,
+    // ArgKMin ranks scalars only (its indices would not say which component they belong to).
+    scalarF: values === false,
+    weighted: false,
+    outputs: values && indices ? 'both' : values ? 'values' : 'indices',
+    rowShape: (r) => (r.dimF > 1 ? [r.k, r.dimF] : [r.k]),
+    // Output layout [K, dimF]: output s*n + c of a pass is spec output s*dimF + c0 + c.
+    split: (r, maxState) =>
+      values
+        ? {
+            fixed: [],
+            offset: 0,
+            width: r.dimF,
+            chunk: Math.max(1, Math.floor(maxState / (2 * r.k))),
+            shape: (n) => ({ ...r, dimF: n }),
+            outIndex: (k, n, c0) => plus(c0, Math.floor(k / n) * r.dimF + (k % n)),
+            compOf: (k, n) => k % n,
+          }
+        : undefined,
+    gradient: (g) => (values ? throughSelectedIndex(g, 'KMin_ArgKMin') : undefined),
+    threshold: (r, acc, c) => ({ slot: acc.f[c * r.k + r.k - 1]!, cmp: '<=' }),
     stateSize: (r) => ({ f: r.k * r.dimF, i: r.k * r.dimF }),
     outDims: (r) => ({ values: values ? r.k * r.dimF : 0, indices: indices ? r.k * r.dimF : 0 }),
     init(ctx, _r, acc) {

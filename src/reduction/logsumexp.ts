@@ -1,5 +1,7 @@
 import type { EmitCtx } from '../formula/dialect.js';
-import type { AccState, ReductionDef, ReductionShape } from './types.js';
+import { op } from '../formula/ops.js';
+import { plus } from './split.js';
+import type { AccState, GradientCtx, PairGradient, ReductionDef, ReductionShape } from './types.js';
 
 /**
  * Log-sum-exp family, stabilised by a running maximum m: the state is (m, s_1..s_n) with
@@ -36,9 +38,55 @@ function fold(ctx: EmitCtx, acc: AccState, mNew: string, terms: readonly string[
   ctx.stmt('}');
 }
 
-function makeLse(kind: 'LogSumExp' | 'LogSumExpWeight' | 'SumSoftMaxWeight'): ReductionDef {
+type LseKind = 'LogSumExp' | 'LogSumExpWeight' | 'SumSoftMaxWeight';
+
+/** Pair cotangents, with O the saved output: w = exp(F - lse) is the softmax weight of the pair. */
+function gradient(kind: LseKind, g: GradientCtx): PairGradient {
+  const { F, E } = g;
+  if (kind === 'LogSumExp') {
+    const O = g.saved('LogSumExp', 'values');
+    return { dF: op('Mult', [E, op('Exp', [op('Subtract', [F, O])])]) };
+  }
+  const G = g.G!;
+  if (kind === 'LogSumExpWeight') {
+    const O = g.saved('LogSumExpWeight', 'values');
+    const W = op('Exp', [op('Subtract', [F, O])]);
+    return { dF: op('Sum', [op('Mult', [op('Mult', [E, W]), G])]), dG: op('Mult', [E, W]) };
+  }
+  const L = g.saved('LogSumExp', 'values');
+  const O = g.saved('SumSoftMaxWeight', 'values');
+  const w = op('Exp', [op('Subtract', [F, L])]);
+  const inner = op('Sum', [op('Mult', [op('Subtract', [G, O]), E])]);
+  return { dF: op('Mult', [w, inner]), dG: op('Mult', [w, E]) };
+}
+
+function makeLse(kind: LseKind): ReductionDef {
   return {
     kind,
+    usesK: false,
+    scalarF: true,
+    weighted: kind !== 'LogSumExp',
+    ...(kind === 'LogSumExp' ? { withWeight: 'LogSumExpWeight' as const } : {}),
+    outputs: 'values',
+    rowShape: (_r, n) => [n],
+    // The sums of G's components share only the running maximum of F, which every pass recomputes.
+    split: (r, maxState) =>
+      kind === 'LogSumExp'
+        ? undefined
+        : {
+            fixed: [0],
+            offset: r.dimF,
+            width: r.dimG,
+            chunk: Math.max(1, maxState - (kind === 'SumSoftMaxWeight' ? 2 : 1)),
+            shape: (n) => ({ ...r, dimG: n }),
+            outIndex: (k, _n, c0) => plus(c0, k),
+            compOf: (k) => k,
+          },
+    gradient: (g) => gradient(kind, g),
+    expSums: (r) => {
+      const g = Array.from({ length: r.dimG }, (_, c) => c);
+      return kind === 'LogSumExp' ? ['one'] : kind === 'SumSoftMaxWeight' ? ['one', ...g] : g;
+    },
     stateSize: (r) => ({ f: 1 + nSums(r), i: 0 }),
     outDims: (r) => ({ values: kind === 'LogSumExp' ? 1 : r.dimG, indices: 0 }),
     init(ctx, _r, acc) {

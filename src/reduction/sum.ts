@@ -1,4 +1,5 @@
 import type { EmitCtx } from '../formula/dialect.js';
+import { splitByComponent } from './split.js';
 import type { ReductionDef } from './types.js';
 
 /** One compensated (Kahan) addition of `term` into the sum `s` with compensation `c`. */
@@ -13,6 +14,14 @@ function kahanAdd(ctx: EmitCtx, s: string, c: string, term: string): void {
 /** Sum, optionally Kahan-compensated (one compensation term per component, stored after the sums). */
 export const sumReduction: ReductionDef = {
   kind: 'Sum',
+  usesK: false,
+  scalarF: false,
+  weighted: false,
+  outputs: 'values',
+  rowShape: (_r, n) => [n],
+  split: (r, maxState) => splitByComponent(r, maxState, r.accumulator === 'kahan' ? 2 : 1),
+  gradient: (g) => ({ dF: g.E }),
+  plainSum: (r) => r.accumulator !== 'kahan',
   stateSize: (r) => ({ f: r.accumulator === 'kahan' ? 2 * r.dimF : r.dimF, i: 0 }),
   outDims: (r) => ({ values: r.dimF, indices: 0 }),
   init(ctx, _r, acc) {

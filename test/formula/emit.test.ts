@@ -1,7 +1,7 @@
 /**
  * Every op emits target-neutral code: math only through `ctx.d.call`, numbers only through
- * `ctx.d.lit`, booleans through `ctx.d.bool` (checked with a marking dialect), and every op has a
- * gradient rule.
+ * `ctx.d.lit`, booleans through `ctx.d.bool`, selections through `ctx.d.select` (checked with a
+ * marking dialect), and every op has a gradient rule.
  */
 import { describe, expect, it } from 'vitest';
 import { hasVjp } from '../../src/autodiff/index.js';
@@ -13,7 +13,6 @@ import { encodeKron, encodeTensorDot, IntCst, Var } from '../../src/formula/ops/
 import { op, opDef, opNames } from '../../src/formula/ops.js';
 
 const marking: Dialect = {
-  target: 'cpp',
   dtype: 'float32',
   lit: (v) => `L(${v})`,
   call: (fn, args) => `CALL_${fn}(${args.join(', ')})`,
@@ -21,6 +20,7 @@ const marking: Dialect = {
   declAcc: (n, init) => `ACC ${n} = ${init};`,
   declInt: (n, init) => `INT ${n} = ${init};`,
   bool: (c) => `B(${c})`,
+  select: (c, a, b) => `SEL(${c}, ${a}, ${b})`,
 };
 
 const x = Var(0, 3, 'i');
@@ -116,6 +116,8 @@ describe('target-neutral emission', () => {
       const out = emitFormula(buf, n, (slot, k) => `in${slot}_${k}`);
       const text = `${buf.toString()}\n${out.join('\n')}`;
       expect(text, n.op).not.toMatch(/Math\./);
+      // Selections go through select(): no C conditional operator in expressions.
+      expect(text, n.op).not.toMatch(/\?/);
       // Remove literals and identifiers: no digit may remain (every number went through lit()).
       const stripped = text.replace(/L\([^)]*\)/g, '').replace(/[A-Za-z_][A-Za-z0-9_]*/g, '');
       expect(stripped, `${n.op}: ${text}`).not.toMatch(/[0-9]/);

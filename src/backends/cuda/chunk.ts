@@ -1,6 +1,7 @@
 import { isVar, mapDag, type Node, topoOrder, varCat, varIndex } from '../../formula/node.js';
 import { Var } from '../../formula/ops/leaves.js';
-import { hasOp, op, opDef } from '../../formula/ops.js';
+import { op } from '../../formula/ops.js';
+import { elementwiseTree, summandOf } from '../../kernel/passes/elementwise.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
 import { emitFormula } from '../common/formula.js';
 
@@ -13,56 +14,6 @@ import { emitFormula } from '../common/formula.js';
  */
 export const CHUNK_MIN_DIM = 32;
 export const CHUNK_UNROLL = 8;
-
-/** True for ops that act component by component (dimension-1 operands broadcast). */
-export function isElementwiseOp(name: string): boolean {
-  if (!hasOp(name)) return false;
-  return opDef(name).elementwise === true;
-}
-
-/** The elementwise vector whose components a scalar vector-reduction node sums, or undefined. */
-function summand(n: Node): Node | undefined {
-  const [a, b] = n.args;
-  switch (n.op) {
-    case 'Sum':
-      return a;
-    case 'SqNorm2':
-      return op('Square', [a!]);
-    case 'SqDist':
-      return op('Square', [op('Subtract', [a!, b!])]);
-    case 'Scalprod':
-      return a!.dim === b!.dim ? op('Mult', [a!, b!]) : undefined;
-    case 'WeightedSqNorm':
-      // s of dimension 1 or D (diagonal); the D*D matrix form is not a componentwise sum.
-      return a!.dim === 1 || a!.dim === b!.dim ? op('Mult', [a!, op('Square', [b!])]) : undefined;
-    case 'WeightedSqDist': {
-      const c = n.args[2]!;
-      return a!.dim === 1 || a!.dim === b!.dim
-        ? op('Mult', [a!, op('Square', [op('Subtract', [b!, c])])])
-        : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** True when every node above the dimension-1 leaves of `v` is an elementwise op or a variable. */
-export function elementwiseTree(v: Node): boolean {
-  const stack = [v];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n.uid) || n.dim === 1) continue;
-    seen.add(n.uid);
-    if (isVar(n)) continue;
-    if (n.op === 'Zero' || !isElementwiseOp(n.op)) return false;
-    for (const a of n.args) {
-      if (a.dim !== 1 && a.dim !== n.dim) return false;
-      stack.push(a);
-    }
-  }
-  return true;
-}
 
 /** A vector reduction emitted as a loop. */
 export interface ChunkSite {
@@ -77,7 +28,7 @@ export function findChunkSites(root: Node, minDim = CHUNK_MIN_DIM): ChunkSite[] 
   const out: ChunkSite[] = [];
   for (const n of topoOrder(root)) {
     if (n.dim !== 1 || n.args.length === 0) continue;
-    const v = summand(n);
+    const v = summandOf(n);
     if (!v || v.dim < minDim || !elementwiseTree(v)) continue;
     out.push({ node: n, vector: v, dim: v.dim });
   }

@@ -1,13 +1,14 @@
 import type { Node } from '../../formula/node.js';
+import { elementwiseTree } from '../../kernel/passes/elementwise.js';
+import { gather } from '../../kernel/passes/gather.js';
+import { type PassPlan, planPasses, stateOf } from '../../kernel/passes/split.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, type ReductionShape, reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
 import { declareState } from '../common/state.js';
-import { elementwiseTree, emitComponentsAt, emitWithChunks, type SlotLoader, vectorSlots } from './chunk.js';
+import { emitComponentsAt, emitWithChunks, type SlotLoader, vectorSlots } from './chunk.js';
 import { cType, cudaDialect } from './dialect.js';
-import { gather } from './gather.js';
 import { type SlotLayout, slotLayout } from './layout.js';
-import { type PassPlan, planPasses, stateOf } from './passes.js';
 
 /** Version of the generated code; part of every cache key. Bump it when the codegen changes. */
 export const CUDA_CODEGEN_VERSION = 1;

@@ -36,7 +36,6 @@ export function cudaDialect(dtype: DType, opts: CudaDialectOptions = {}): Dialec
   const fast = dtype === 'float32' && opts.fastMath ? F32_FAST : {};
   const name = (fn: MathFn) => fast[fn] ?? cMathName(fn, dtype);
   return {
-    target: 'cuda',
     dtype,
     lit(v) {
       if (Number.isNaN(v)) throw new Error('internal: NaN literal in generated CUDA code');
@@ -53,5 +52,6 @@ export function cudaDialect(dtype: DType, opts: CudaDialectOptions = {}): Dialec
     declAcc: (n, init) => `${accT} ${n} = ${init};`,
     declInt: (n, init) => `int ${n} = ${init};`,
     bool: (c) => `((${c}) ? ${t === 'float' ? '1.0f' : '1.0'} : ${t === 'float' ? '0.0f' : '0.0'})`,
+    select: (c, a, b) => `((${c}) ? ${a} : ${b})`,
   };
 }

@@ -30,7 +30,6 @@ const MATH: Record<MathFn, string> = {
 export function jsDialect(dtype: DType): Dialect {
   const exp = dtype === 'float32' ? '$exp32' : '$exp64';
   return {
-    target: 'js',
     dtype,
     lit(v) {
       if (v === Number.POSITIVE_INFINITY) return 'Infinity';
@@ -43,5 +42,6 @@ export function jsDialect(dtype: DType): Dialect {
     declAcc: (n, init) => `let ${n} = ${init};`,
     declInt: (n, init) => `let ${n} = ${init} | 0;`,
     bool: (c) => `((${c}) ? 1 : 0)`,
+    select: (c, a, b) => `((${c}) ? ${a} : ${b})`,
   };
 }

@@ -52,7 +52,6 @@ export function cppDialect(
 ): Dialect & { accType: string } {
   const accType = accumulator === 'float64' || dtype === 'float64' ? 'double' : 'float';
   return {
-    target: 'cpp',
     dtype,
     accType,
     lit: (v) => literal(v, dtype),
@@ -64,5 +63,6 @@ export function cppDialect(
     declAcc: (n, init) => `A ${n} = ${init};`,
     declInt: (n, init) => `int32_t ${n} = ${init};`,
     bool: (c) => `((${c}) ? T(1) : T(0))`,
+    select: (c, a, b) => `((${c}) ? ${a} : ${b})`,
   };
 }

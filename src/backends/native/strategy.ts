@@ -1,5 +1,5 @@
 import type { KernelSpec } from '../../kernel/spec.js';
-import { type AccState, type ReductionKind, reductionDef } from '../../reduction/index.js';
+import { type AccState, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
 import { emitFormula } from '../common/formula.js';
 
@@ -19,17 +19,13 @@ import { emitFormula } from '../common/formula.js';
  */
 export type Strategy = 'sum' | 'lse' | 'select' | 'lanes';
 
-const LSE: ReadonlySet<ReductionKind> = new Set(['LogSumExp', 'LogSumExpWeight', 'SumSoftMaxWeight']);
-const MIN_LIKE: ReadonlySet<ReductionKind> = new Set(['Min', 'ArgMin', 'Min_ArgMin']);
-const MAX_LIKE: ReadonlySet<ReductionKind> = new Set(['Max', 'ArgMax', 'Max_ArgMax']);
-const KMIN_LIKE: ReadonlySet<ReductionKind> = new Set(['KMin', 'ArgKMin', 'KMin_ArgKMin']);
-
-/** The strategy of a spec's reduction. */
+/** The strategy of a spec's reduction, from its traits (src/reduction). */
 export function strategyOf(spec: KernelSpec): Strategy {
-  const { kind, accumulator } = spec.reduction;
-  if (kind === 'Sum') return accumulator === 'kahan' ? 'lanes' : 'sum';
-  if (LSE.has(kind)) return 'lse';
-  if (MIN_LIKE.has(kind) || MAX_LIKE.has(kind) || KMIN_LIKE.has(kind)) return 'select';
+  const r = spec.reduction;
+  const def = reductionDef(r.kind);
+  if (def.plainSum?.(r)) return 'sum';
+  if (def.expSums) return 'lse';
+  if (def.threshold) return 'select';
   return 'lanes';
 }
 
@@ -93,12 +89,9 @@ function emitLse(ctx: TileCtx): void {
   });
   // The tile's own state (max, sums) in the layout of src/reduction/logsumexp.ts: s_c sums
   // exp(F - max) times the weights 1 (LogSumExp), G (LogSumExpWeight) or [1, G] (SumSoftMaxWeight).
-  const weights: string[] =
-    r.kind === 'LogSumExp'
-      ? ['']
-      : r.kind === 'LogSumExpWeight'
-        ? Array.from({ length: r.dimG }, (_, c) => ` * ${V(1 + c)}[t]`)
-        : ['', ...Array.from({ length: r.dimG }, (_, c) => ` * ${V(1 + c)}[t]`)];
+  const weights: string[] = reductionDef(r.kind).expSums!(r).map((w) =>
+    w === 'one' ? '' : ` * ${V(1 + w)}[t]`,
+  );
   const sums = weights.map((_, k) => `ts${k}`);
   // A +inf maximum would give exp(inf - inf) = NaN: such (rare) tiles take the scalar monoid path.
   buf.block(`if (tm == ${d.lit(Number.POSITIVE_INFINITY)})`, () => {
@@ -124,10 +117,8 @@ function emitLse(ctx: TileCtx): void {
 /** Per value component: the state slot a candidate must beat, and the comparison that admits it. */
 function thresholds(spec: KernelSpec, acc: AccState): { slot: string; cmp: '<=' | '>=' }[] {
   const r = spec.reduction;
-  return Array.from({ length: r.dimF }, (_, c) => {
-    if (KMIN_LIKE.has(r.kind)) return { slot: acc.f[c * r.k + r.k - 1]!, cmp: '<=' as const };
-    return { slot: acc.f[c]!, cmp: MAX_LIKE.has(r.kind) ? ('>=' as const) : ('<=' as const) };
-  });
+  const def = reductionDef(r.kind);
+  return Array.from({ length: r.dimF }, (_, c) => def.threshold!(r, acc, c));
 }
 
 function emitSelect(ctx: TileCtx): void {

@@ -4,7 +4,7 @@ import { intValue, isZero } from '../node.js';
 import { defineOp, op } from '../ops.js';
 import { ones } from './consts.js';
 import { IntCst, Zero } from './leaves.js';
-import { defineElementwise, defineUnary, ternary } from './util.js';
+import { defineElementwise, defineUnary } from './util.js';
 
 /**
  * Exponentials and powers: Exp, Log, XLogX, Square, Inv, Sqrt, Rsqrt, Pow (integer exponent
@@ -25,7 +25,7 @@ defineUnary(
   'XLogX',
   (ctx, x) => {
     const t = ctx.let(x);
-    return ternary(`${t} == ${ctx.d.lit(0)}`, ctx.d.lit(0), `${t} * ${ctx.d.call('log', [t])}`);
+    return ctx.d.select(`${t} == ${ctx.d.lit(0)}`, ctx.d.lit(0), `${t} * ${ctx.d.call('log', [t])}`);
   },
   (a) => (isZero(a) || intValue(a) === 1 ? Zero(a.dim) : undefined),
 );
@@ -62,7 +62,11 @@ defineUnary(
   'Rsqrt',
   (ctx, x) => {
     const t = ctx.let(x);
-    return ternary(`${t} == ${ctx.d.lit(0)}`, ctx.d.lit(0), `${ctx.d.lit(1)} / ${ctx.d.call('sqrt', [t])}`);
+    return ctx.d.select(
+      `${t} == ${ctx.d.lit(0)}`,
+      ctx.d.lit(0),
+      `${ctx.d.lit(1)} / ${ctx.d.call('sqrt', [t])}`,
+    );
   },
   (a) => (isZero(a) || intValue(a) === 1 ? a : undefined),
 );

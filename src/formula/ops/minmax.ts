@@ -3,7 +3,6 @@ import type { EmitCtx } from '../dialect.js';
 import { isZero } from '../node.js';
 import { defineOp } from '../ops.js';
 import { Zero } from './leaves.js';
-import { ternary } from './util.js';
 
 /**
  * Reductions over the components of one vector (symbolic, per (i, j) pair): Max, Min, ArgMax,
@@ -20,8 +19,8 @@ function scan(ctx: EmitCtx, xs: readonly string[], better: string, wantIndex: bo
   for (let k = 1; k < xs.length; k++) {
     const x = ctx.let(xs[k]!);
     const test = `${x} ${better} ${value}`;
-    if (wantIndex) index = ctx.let(ternary(test, ctx.d.lit(k), index));
-    if (!wantIndex || k < xs.length - 1) value = ctx.let(ternary(test, x, value));
+    if (wantIndex) index = ctx.let(ctx.d.select(test, ctx.d.lit(k), index));
+    if (!wantIndex || k < xs.length - 1) value = ctx.let(ctx.d.select(test, x, value));
   }
   return wantIndex ? index : value;
 }

@@ -3,7 +3,7 @@ import type { EmitCtx } from '../dialect.js';
 import { isZero } from '../node.js';
 import { defineOp, op } from '../ops.js';
 import { Zero } from './leaves.js';
-import { broadcastDim, comp, ternary } from './util.js';
+import { broadcastDim, comp } from './util.js';
 
 /**
  * Norms and scalar products: Scalprod(a, b) (KeOps '|'), Norm2, Normalize (0 at 0),
@@ -14,6 +14,7 @@ import { broadcastDim, comp, ternary } from './util.js';
 defineOp({
   name: 'Scalprod',
   arity: 2,
+  summand: ({ args: [a, b] }) => (a!.dim === b!.dim ? op('Mult', [a!, b!]) : undefined),
   dim: ([a, b]) => {
     check(a === b, () => `Scalprod: dimensions must match, got ${a} and ${b}`);
     return 1;
@@ -55,7 +56,7 @@ defineOp({
   emit: (ctx, [a]) => {
     const s = sqnorm(ctx, a!);
     const l = ctx.d.lit;
-    const r = ctx.let(ternary(`${s} == ${l(0)}`, l(0), `${l(1)} / ${ctx.d.call('sqrt', [s])}`));
+    const r = ctx.let(ctx.d.select(`${s} == ${l(0)}`, l(0), `${l(1)} / ${ctx.d.call('sqrt', [s])}`));
     return a!.map((x) => `(${x} * ${r})`);
   },
 });
@@ -88,6 +89,9 @@ function emitWeighted(ctx: EmitCtx, s: readonly string[], xs: readonly string[])
 defineOp({
   name: 'WeightedSqNorm',
   arity: 2,
+  // s of dimension 1 or D (diagonal); the D*D matrix form is not a componentwise sum.
+  summand: ({ args: [s, x] }) =>
+    s!.dim === 1 || s!.dim === x!.dim ? op('Mult', [s!, op('Square', [x!])]) : undefined,
   dim: ([s, x]) => {
     weightKind('WeightedSqNorm', s!, x!);
     return 1;
@@ -99,6 +103,10 @@ defineOp({
 defineOp({
   name: 'WeightedSqDist',
   arity: 3,
+  summand: ({ args: [s, x, y] }) =>
+    s!.dim === 1 || s!.dim === x!.dim
+      ? op('Mult', [s!, op('Square', [op('Subtract', [x!, y!])])])
+      : undefined,
   dim: ([s, x, y]) => {
     const D = broadcastDim('WeightedSqDist', [x!, y!]);
     weightKind('WeightedSqDist', s!, D);

@@ -1,9 +1,10 @@
 import { check } from '../../errors.js';
+import type { EmitCtx } from '../dialect.js';
 import { intValue, isZero, type Node } from '../node.js';
 import { defineOp, op } from '../ops.js';
 import { broadcastTo, ones } from './consts.js';
 import { IntCst } from './leaves.js';
-import { broadcastDim, comp, defineElementwise, defineUnary, ternary } from './util.js';
+import { broadcastDim, comp, defineElementwise, defineUnary } from './util.js';
 
 /**
  * Piecewise ops (KeOps conventions): Abs, Sign (0 at 0), Step (0 for x < 0, else 1), ReLU,
@@ -30,20 +31,20 @@ defineUnary(
   (ctx, x) => {
     const t = ctx.let(x);
     const l = ctx.d.lit;
-    return ternary(`${t} > ${l(0)}`, l(1), ternary(`${t} < ${l(0)}`, l(-1), l(0)));
+    return ctx.d.select(`${t} > ${l(0)}`, l(1), ctx.d.select(`${t} < ${l(0)}`, l(-1), l(0)));
   },
   (a) => (isZero(a) || a.op === 'Sign' ? a : foldInt(Math.sign)(a)),
 );
 defineUnary(
   'Step',
-  (ctx, x) => ternary(`${x} < ${ctx.d.lit(0)}`, ctx.d.lit(0), ctx.d.lit(1)),
+  (ctx, x) => ctx.d.select(`${x} < ${ctx.d.lit(0)}`, ctx.d.lit(0), ctx.d.lit(1)),
   (a) => (isZero(a) ? ones(a.dim) : foldInt((v) => (v < 0 ? 0 : 1))(a)),
 );
 defineUnary(
   'ReLU',
   (ctx, x) => {
     const t = ctx.let(x);
-    return ternary(`${t} < ${ctx.d.lit(0)}`, ctx.d.lit(0), t);
+    return ctx.d.select(`${t} < ${ctx.d.lit(0)}`, ctx.d.lit(0), t);
   },
   (a) => (isZero(a) || a.op === 'ReLU' ? a : foldInt((v) => Math.max(v, 0))(a)),
 );
@@ -75,14 +76,14 @@ defineOp({
 });
 
 /** x < a ? a : (x > b ? b : x), with a and b expressions. */
-function clampExpr(x: string, a: string, b: string): string {
-  return ternary(`${x} < ${a}`, a, ternary(`${x} > ${b}`, b, x));
+function clampExpr(ctx: EmitCtx, x: string, a: string, b: string): string {
+  return ctx.d.select(`${x} < ${a}`, a, ctx.d.select(`${x} > ${b}`, b, x));
 }
 
 defineElementwise(
   'Clamp',
   3,
-  (ctx, x, a, b) => clampExpr(ctx.let(x!), ctx.let(a!), ctx.let(b!)),
+  (ctx, x, a, b) => clampExpr(ctx, ctx.let(x!), ctx.let(a!), ctx.let(b!)),
   ([x, a, b], _p, dim) => {
     const [u, v, w] = [intValue(x!), intValue(a!), intValue(b!)];
     if (u !== undefined && v !== undefined && w !== undefined) return IntCst(u < v ? v : u > w ? w : u);
@@ -106,7 +107,7 @@ defineOp({
     if (x!.op === 'ClampInt' && x!.params[0]! >= a! && x!.params[1]! <= b!) return x;
     return undefined;
   },
-  emit: (ctx, [x], [a, b]) => x!.map((t) => clampExpr(ctx.let(t), ctx.d.lit(a!), ctx.d.lit(b!))),
+  emit: (ctx, [x], [a, b]) => x!.map((t) => clampExpr(ctx, ctx.let(t), ctx.d.lit(a!), ctx.d.lit(b!))),
 });
 
 defineElementwise('Mod', 3, (ctx, x, n, d) => {
@@ -130,7 +131,7 @@ defineOp({
   emit: (ctx, [c, a, b], _p, dim) => {
     const out: string[] = [];
     for (let k = 0; k < dim; k++) {
-      out.push(ternary(`${comp(c!, k)} >= ${ctx.d.lit(0)}`, comp(a!, k), comp(b!, k)));
+      out.push(ctx.d.select(`${comp(c!, k)} >= ${ctx.d.lit(0)}`, comp(a!, k), comp(b!, k)));
     }
     return out;
   },

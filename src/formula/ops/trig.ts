@@ -2,7 +2,7 @@ import { intValue, isZero } from '../node.js';
 import { op } from '../ops.js';
 import { ones } from './consts.js';
 import { Zero } from './leaves.js';
-import { defineElementwise, defineUnary, ternary } from './util.js';
+import { defineElementwise, defineUnary } from './util.js';
 
 /**
  * Trigonometric ops: Sin, Cos, SinXDivX (sin(x)/x, 1 at 0), Asin, Acos, Atan, Atan2(y, x), and
@@ -24,7 +24,7 @@ defineUnary(
   'SinXDivX',
   (ctx, x) => {
     const t = ctx.let(x);
-    return ternary(`${t} == ${ctx.d.lit(0)}`, ctx.d.lit(1), `${ctx.d.call('sin', [t])} / ${t}`);
+    return ctx.d.select(`${t} == ${ctx.d.lit(0)}`, ctx.d.lit(1), `${ctx.d.call('sin', [t])} / ${t}`);
   },
   (a) =>
     isZero(a) ? ones(a.dim) : a.op === 'Minus' || a.op === 'Abs' ? op('SinXDivX', [a.args[0]!]) : undefined,
@@ -38,7 +38,7 @@ defineUnary(
     // -x/3 + x^3/30 - x^5/840 + x^7/45360 - x^9/3991680 (truncation < 1e-14 relative for |x| < 0.1)
     const series = `${t} * (${l(-1 / 3)} + ${t2} * (${l(1 / 30)} + ${t2} * (${l(-1 / 840)} + ${t2} * (${l(1 / 45360)} + ${t2} * ${l(-1 / 3991680)}))))`;
     const direct = `(${t} * ${ctx.d.call('cos', [t])} - ${ctx.d.call('sin', [t])}) / ${t2}`;
-    return ternary(`${ctx.d.call('abs', [t])} < ${l(0.1)}`, series, direct);
+    return ctx.d.select(`${ctx.d.call('abs', [t])} < ${l(0.1)}`, series, direct);
   },
   (a) => (isZero(a) ? a : a.op === 'Minus' ? op('Minus', [op('SinXDivXDiff', [a.args[0]!])]) : undefined),
 );

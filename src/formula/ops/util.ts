@@ -82,8 +82,3 @@ export function defineUnary(
     simplify ? (args) => simplify(args[0]!) : undefined,
   );
 }
-
-/** `(c) ? a : b` with C-like syntax (shared by every target). */
-export function ternary(c: string, a: string, b: string): string {
-  return `((${c}) ? ${a} : ${b})`;
-}

@@ -8,6 +8,7 @@ defineOp({
   name: 'Sum',
   arity: 1,
   dim: () => 1,
+  summand: (n) => n.args[0],
   simplify([a]) {
     const x = a!;
     if (x.dim === 1) return x;
@@ -24,6 +25,7 @@ defineOp({
   name: 'SqNorm2',
   arity: 1,
   dim: () => 1,
+  summand: (n) => op('Square', [n.args[0]!]),
   simplify: ([a]) => (isZero(a!) ? Zero(1) : undefined),
   emit: (ctx, [a]) => {
     const terms = a!.map((x) => {
@@ -36,6 +38,7 @@ defineOp({
 defineOp({
   name: 'SqDist',
   arity: 2,
+  summand: (n) => op('Square', [op('Subtract', [n.args[0]!, n.args[1]!])]),
   dim: ([a, b]) => {
     check(a === b || a === 1 || b === 1, () => `SqDist: dimensions must match, got ${a} and ${b}`);
     return 1;

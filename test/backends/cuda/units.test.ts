@@ -15,10 +15,10 @@ import {
 import { createCudaBackend } from '../../../src/backends/cuda/index.js';
 import { slotLayout } from '../../../src/backends/cuda/layout.js';
 import { NvccCompiler, nvccVersion } from '../../../src/backends/cuda/nvcc.js';
-import { planPasses } from '../../../src/backends/cuda/passes.js';
 import { blockSize, buildSegments, forcedSplit, splitPlan } from '../../../src/backends/cuda/plan.js';
 import { LazyTensorError } from '../../../src/errors.js';
 import { op, Var } from '../../../src/formula/index.js';
+import { planPasses } from '../../../src/kernel/passes/split.js';
 import { buildSpec } from '../../../src/kernel/spec.js';
 import { findNvcc } from './helpers/nvcc.js';
 

@@ -1,6 +1,6 @@
 import { isVar, type Node } from '../../formula/node.js';
 import { op } from '../../formula/ops.js';
-import { isElementwiseOp } from './chunk.js';
+import { isElementwiseOp } from './elementwise.js';
 
 function concatAll(parts: Node[]): Node {
   let acc = parts[0]!;
