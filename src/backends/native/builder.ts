@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeFile, SEAL_MAGIC } from './cache.js';
@@ -325,6 +325,7 @@ export function submitBuild(job: BuildJob): PendingBuild {
   const jobFile = `${base}.json`;
   const resultFile = `${base}.result`;
   try {
+    mkdirSync(job.dir, { recursive: true, mode: 0o700 });
     writeFileSync(jobFile, JSON.stringify({ ...job, memoryKb: compilerMemoryKb() }), { mode: 0o600 });
   } catch (e) {
     return new PendingBuild(resultFile, undefined, `cannot write the build job: ${(e as Error).message}`);

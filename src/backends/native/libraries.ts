@@ -40,7 +40,10 @@ export interface LibraryEntry {
 }
 
 const libraries = new Map<string, LibraryEntry>();
-/** Files this process has dlopened, with the device:inode loaded (dlopen reuses a loaded path). */
+/**
+ * Paths this process has dlopened by name, with the device:inode then loaded: dlopen returns the
+ * library already loaded under a name, so other contents at that path are loaded through a link.
+ */
 const opened = new Map<string, string>();
 
 /** Forgets in-memory libraries (loaded code stays mapped; the next request goes to the disk cache). */
@@ -157,7 +160,7 @@ function load(lib: LibraryEntry, file: string, c: LibraryCheck): boolean {
   }
   try {
     const handle = openLibrary(via);
-    opened.set(file, c.id ?? '');
+    if (via === file) opened.set(file, c.id ?? '');
     const key = readUnitKey(handle, UNIT_KEY_SYMBOL);
     if (key !== lib.key) {
       lib.error = `refused: ${file} was built for other kernels (unit key ${key ?? 'missing'}, expected ${lib.key})`;
