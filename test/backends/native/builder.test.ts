@@ -159,4 +159,24 @@ describe('native build process', () => {
     expect(pollUntil(() => pids(pidFile).every(ended), 200)).toBe(true);
     expect(readdirSync(native).filter((f) => f.startsWith('.tmp-') || f.endsWith('.lock'))).toEqual([]);
   }, 180_000);
+
+  it('runs the compiler under CPU-time and address-space limits', () => {
+    const limits = path.join(dir, 'limits');
+    const cxx = fakeCompiler(dir, `ulimit -t >> '${limits}'\nulimit -v >> '${limits}'\nexit 1`);
+    const r = submitBuild({
+      dir: nativeDir(dir),
+      command: cxx,
+      prefixArgs: [],
+      source: 'int x;',
+      probeSource: 'int y;',
+      attempts: [{ args: [], hash: 'c'.repeat(40) }],
+      timeoutMs: 20_000,
+      lockWaitMs: 1000,
+    }).wait(120_000);
+    expect(r).toMatchObject({ ok: false, broken: true });
+    const [cpu, mem] = readFileSync(limits, 'utf8').split('\n');
+    expect(Number(cpu)).toBe(30);
+    expect(Number(mem)).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(Number(mem)).toBeLessThanOrEqual(16 * 1024 * 1024);
+  }, 180_000);
 });
