@@ -103,23 +103,28 @@ export function requestLibrary(specs: readonly KernelSpec[]): LibraryEntry | und
   libraries.set(id, lib);
   const file = libraryPath(t.dir, attempts[0]!.hash);
   const c = inspectLibrary(file);
-  if (c.state === 'ok' && load(lib, file, c)) {
+  const loaded = c.state === 'ok' ? load(lib, file, c) : undefined;
+  if (loaded === 'ok') {
     stats.diskHits++;
     stats.lastLoadMs = performance.now() - t0;
     return lib;
   }
-  if (c.state !== 'missing') heal(lib, file, c);
+  if (c.state !== 'missing') heal(lib, file, refusal(lib, c, loaded));
   startBuild(lib);
   return lib;
 }
 
-/** Deletes a cached file that cannot be used (corrupt, untrusted, or built for other kernels). */
-function heal(lib: LibraryEntry, file: string, c: LibraryCheck): void {
-  if (c.state === 'untrusted' || lib.error?.startsWith('refused')) {
+/** Why a library is refused (untrusted, or built for other kernels), or undefined (merely broken). */
+function refusal(lib: LibraryEntry, c: LibraryCheck, loaded: LoadOutcome | undefined): string | undefined {
+  if (c.state === 'untrusted') return c.reason;
+  return loaded === 'foreign' ? lib.error : undefined;
+}
+
+/** Deletes a cached file that cannot be used and counts it: refused (with a warning) or healed. */
+function heal(lib: LibraryEntry, file: string, refused: string | undefined): void {
+  if (refused) {
     stats.refused++;
-    warnOnce(
-      `lazytensor: refused the cached library ${file} (${c.reason ?? lib.error}); it is deleted and rebuilt`,
-    );
+    warnOnce(`lazytensor: refused the cached library ${file} (${refused}); it is deleted and rebuilt`);
   } else stats.healed++;
   removeFile(file);
   lib.healed = true;
@@ -147,7 +152,9 @@ function startBuild(lib: LibraryEntry): void {
  * these kernels (its unit key). A path this process already loaded with other contents is loaded
  * through a fresh hard link, since dlopen would return the old library for the same path.
  */
-function load(lib: LibraryEntry, file: string, c: LibraryCheck): boolean {
+type LoadOutcome = 'ok' | 'foreign' | 'error';
+
+function load(lib: LibraryEntry, file: string, c: LibraryCheck): LoadOutcome {
   let via = file;
   const before = opened.get(file);
   if (before !== undefined && before !== c.id) {
@@ -163,17 +170,17 @@ function load(lib: LibraryEntry, file: string, c: LibraryCheck): boolean {
     if (via === file) opened.set(file, c.id ?? '');
     const key = readUnitKey(handle, UNIT_KEY_SYMBOL);
     if (key !== lib.key) {
-      lib.error = `refused: ${file} was built for other kernels (unit key ${key ?? 'missing'}, expected ${lib.key})`;
-      return false;
+      lib.error = `it was built for other kernels (unit key ${key ?? 'missing'}, expected ${lib.key})`;
+      return 'foreign';
     }
     lib.specs.forEach((spec, k) =>
       lib.entries.set(lib.symbols[k]!, bindKernel(handle, lib.symbols[k]!, spec)),
     );
     lib.state = 'ready';
-    return true;
+    return 'ok';
   } catch (e) {
     lib.error = (e as Error).message;
-    return false;
+    return 'error';
   } finally {
     if (via !== file) removeFile(via);
   }
@@ -195,9 +202,10 @@ function finish(lib: LibraryEntry, r: BuildResult): void {
       }
     }
     const c = inspectLibrary(r.path);
-    if (c.state === 'ok' && load(lib, r.path, c)) return;
+    const loaded = c.state === 'ok' ? load(lib, r.path, c) : undefined;
+    if (loaded === 'ok') return;
     if (!lib.healed) {
-      heal(lib, r.path, c);
+      heal(lib, r.path, refusal(lib, c, loaded));
       startBuild(lib);
       return;
     }
