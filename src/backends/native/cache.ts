@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
+  constants,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -20,33 +25,87 @@ import path from 'node:path';
  *
  * The trailer is checked before every load, so a truncated or corrupted file is detected (and
  * rebuilt) instead of being handed to dlopen, where a short file could crash the process.
+ *
+ * Trust: the seal only detects damage (whoever can write the folder can seal a file). What keeps
+ * other users' code out of this process is ownership: the folder and every library must belong to
+ * the current user and be writable by nobody else, checked before dlopen (which runs a library's
+ * constructors); a folder that fails is not used, a library that fails is deleted and rebuilt.
  */
 export const SEAL_MAGIC = 'LTNATIV1';
 export const SEAL_BYTES = 48;
 
-/** The cache root: the `cacheDir` option, LAZYTENSOR_CACHE_DIR, or the XDG cache directory. */
+/** The current user id (-1 where the platform has none). */
+export function currentUid(): number {
+  return process.getuid?.() ?? -1;
+}
+
+/** The per-user folder under the temp dir used when the configured cache cannot be used. */
+export function tmpCacheRoot(): string {
+  return path.join(os.tmpdir(), `lazytensor-${currentUid()}`);
+}
+
+function homeDir(): string | undefined {
+  try {
+    const h = os.homedir();
+    return h && path.isAbsolute(h) ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cache root: the `cacheDir` option, LAZYTENSOR_CACHE_DIR, the XDG cache directory, or (no
+ * usable home directory) the per-user folder under the temp dir.
+ */
 export function cacheRoot(option?: string): string {
   if (option) return path.resolve(option);
   const env = process.env.LAZYTENSOR_CACHE_DIR;
   if (env) return path.resolve(env);
   const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'lazytensor');
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'lazytensor');
+  const home = homeDir();
+  return home ? path.join(home, '.cache', 'lazytensor') : tmpCacheRoot();
+}
+
+/** What ownership checks read from a stat: owner and permission bits. */
+export interface OwnerMode {
+  uid: number;
+  mode: number;
+}
+
+/**
+ * Why a file or folder cannot be trusted by user `uid` (undefined when it can): it must belong to
+ * `uid` and be writable by neither its group nor others. (uid -1: no ownership on this platform.)
+ */
+export function checkOwnedPrivate(st: OwnerMode, uid: number): string | undefined {
+  if (uid >= 0 && st.uid !== uid) return `it belongs to uid ${st.uid}, not to this user (uid ${uid})`;
+  if (uid >= 0 && (st.mode & 0o022) !== 0)
+    return `it is writable by ${st.mode & 0o002 ? 'all users' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * Creates the cache folder (mode 0700) and checks that it and its parent can be trusted (see
+ * checkOwnedPrivate); returns why not, or undefined when the folder is usable.
+ */
+export function ensurePrivateDir(dir: string, uid = currentUid()): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const d of [dir, path.dirname(dir)]) {
+      const st = statSync(d);
+      if (!st.isDirectory()) return `${d} is not a folder`;
+      const why = checkOwnedPrivate(st, uid);
+      if (why) return `${d} is not private: ${why}`;
+    }
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** The native backend's folder in the cache root. */
 export function nativeDir(root: string): string {
   return path.join(root, 'native');
-}
-
-/** Creates a directory; returns an error message when it cannot. */
-export function ensureDir(dir: string): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true });
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 /** Path of the library with a given content hash. */
@@ -62,12 +121,60 @@ export function verifySealed(file: string): 'ok' | 'missing' | 'corrupt' {
   } catch {
     return 'missing';
   }
-  if (data.length < SEAL_BYTES + 64) return 'corrupt';
+  return sealOk(data) ? 'ok' : 'corrupt';
+}
+
+function sealOk(data: Buffer): boolean {
+  if (data.length < SEAL_BYTES + 64) return false;
   const t = data.length - SEAL_BYTES;
-  if (data.toString('latin1', t, t + 8) !== SEAL_MAGIC) return 'corrupt';
-  if (data.readBigUInt64LE(t + 8) !== BigInt(t)) return 'corrupt';
+  if (data.toString('latin1', t, t + 8) !== SEAL_MAGIC) return false;
+  if (data.readBigUInt64LE(t + 8) !== BigInt(t)) return false;
   const sha = createHash('sha256').update(data.subarray(0, t)).digest();
-  return sha.equals(data.subarray(t + 16)) ? 'ok' : 'corrupt';
+  return sha.equals(data.subarray(t + 16));
+}
+
+/** What inspectLibrary finds. */
+export interface LibraryCheck {
+  state: 'ok' | 'missing' | 'corrupt' | 'untrusted';
+  /** Why it is untrusted. */
+  reason?: string;
+  /** Device and inode of the file checked (when ok). */
+  id?: string;
+}
+
+/**
+ * Checks a cached library before it may be loaded: a regular file (not a symbolic link), owned by
+ * `uid` and writable by nobody else, with an intact seal. One open, one fstat and one read.
+ */
+export function inspectLibrary(file: string, uid = currentUid()): LibraryCheck {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: 'missing' };
+    if (code === 'ELOOP') return { state: 'untrusted', reason: 'it is a symbolic link' };
+    return { state: 'corrupt' };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { state: 'untrusted', reason: 'it is not a regular file' };
+    const why = checkOwnedPrivate(st, uid);
+    if (why) return { state: 'untrusted', reason: why };
+    const data = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const r = readSync(fd, data, n, st.size - n, n);
+      if (r === 0) break;
+      n += r;
+    }
+    if (n !== st.size || !sealOk(data)) return { state: 'corrupt' };
+    return { state: 'ok', id: `${st.dev}:${st.ino}` };
+  } catch {
+    return { state: 'corrupt' };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Removes a file, ignoring a missing one. */
