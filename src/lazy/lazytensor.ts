@@ -1,7 +1,7 @@
 import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
-import { Var } from '../formula/ops/leaves.js';
+import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
@@ -11,7 +11,7 @@ import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
 import { type EvalOptions, LazyExpr, reductionExpr } from './reduction.js';
 import { evaluateBoth, evaluateIndices } from './run.js';
-import { freshVarIndex } from './vars.js';
+import { freshVar } from './vars.js';
 
 /** An operand: another LazyTensor or a JavaScript number (a runtime parameter). */
 export type Operand = LazyTensor | number;
@@ -338,10 +338,10 @@ export class LazyTensor {
     const vars = new Map<Node, InputArray>();
     const formula = mapDag(
       this.formula,
-      (n) => (isVar(n) ? Var(n.params[0]!, n.dim, swap(varCat(n))) : undefined),
+      (n) => (isVar(n) ? VarLike(n, n.dim, swap(varCat(n))) : undefined),
       (name, args, params) => op(name, args, params),
     );
-    for (const [v, a] of this.vars) vars.set(Var(v.params[0]!, v.dim, swap(varCat(v))), a);
+    for (const [v, a] of this.vars) vars.set(VarLike(v, v.dim, swap(varCat(v))), a);
     return new LazyTensor(formula, vars);
   }
 
@@ -462,7 +462,7 @@ function reshape<T extends NDArray>(a: T, shape: number[]): T {
 function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
   if (isDeviceArray(x)) {
     const d = checkDeviceInput(x, what, 2);
-    const v = Var(freshVarIndex(), d.shape[d.shape.length - 1]!, cat);
+    const v = freshVar(d.shape[d.shape.length - 1]!, cat);
     return new LazyTensor(v, new Map([[v, d]]));
   }
   let a = toFloatArray(x as ArrayLike, what);
@@ -473,7 +473,7 @@ function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
     () =>
       `${what}: the last dimension (the vector dimension) must be >= 1, got shape [${a.shape.join(', ')}]`,
   );
-  const v = Var(freshVarIndex(), dim, cat);
+  const v = freshVar(dim, cat);
   return new LazyTensor(v, new Map([[v, a]]));
 }
 
@@ -489,14 +489,14 @@ export function Vj(y: NDArray | number[][] | DeviceArray): LazyTensor {
 export function Pm(p: number | number[] | NDArray | DeviceArray): LazyTensor {
   if (isDeviceArray(p)) {
     const d = checkDeviceInput(p, 'Pm()', 1);
-    const v = Var(freshVarIndex(), d.shape[d.shape.length - 1]!, 'p');
+    const v = freshVar(d.shape[d.shape.length - 1]!, 'p');
     return new LazyTensor(v, new Map([[v, d]]));
   }
   const a =
     typeof p === 'number' || Array.isArray(p) ? paramArray(p as number | number[]) : toFloatArray(p, 'Pm()');
   const dim = a.shape[a.shape.length - 1]!;
   check(dim >= 1, () => `Pm(): expected at least one value, got shape [${a.shape.join(', ')}]`);
-  const v = Var(freshVarIndex(), dim, 'p');
+  const v = freshVar(dim, 'p');
   return new LazyTensor(v, new Map([[v, a]]));
 }
 
