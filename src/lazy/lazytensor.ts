@@ -38,6 +38,8 @@ const KIND_ALIASES: Record<string, ReductionKind> = {
   kminargkmin: 'KMin_ArgKMin',
 };
 
+const NO_VARS: ReadonlyMap<Node, InputArray> = new Map();
+
 function checkAxis(axis: unknown, what: string): asserts axis is Axis {
   check(axis === 'i' || axis === 'j', () => `${what}: axis must be 'i' or 'j', got ${String(axis)}`);
 }
@@ -47,11 +49,30 @@ function checkAxis(axis: unknown, what: string): asserts axis is Axis {
  * Methods build new LazyTensors; reductions (`sum('j')`, `logsumexp('i')`, ...) compute.
  */
 export class LazyTensor {
+  /** Bound arrays, once collected (see `vars`). */
+  private bound: ReadonlyMap<Node, InputArray> | undefined;
+  /** Until then: the operands whose variables this tensor's formula uses. */
+  private parts: readonly LazyTensor[] = [];
+
   /** @internal use Vi, Vj, Pm. */
   constructor(
     readonly formula: Node,
-    readonly vars: ReadonlyMap<Node, InputArray>,
-  ) {}
+    vars: ReadonlyMap<Node, InputArray>,
+  ) {
+    this.bound = vars;
+  }
+
+  /**
+   * The arrays bound to the variables of the formula. Operations do not copy them (a chain of n
+   * operations would copy O(n²) entries): they are collected from the operands on first use.
+   */
+  get vars(): ReadonlyMap<Node, InputArray> {
+    if (!this.bound) {
+      this.bound = LazyTensor.collect(this);
+      this.parts = [];
+    }
+    return this.bound;
+  }
 
   /** Dimension of the value at one (i, j) pair. */
   get dim(): number {
@@ -66,9 +87,28 @@ export class LazyTensor {
   }
 
   private with(formula: Node, ...others: LazyTensor[]): LazyTensor {
-    const vars = new Map(this.vars);
-    for (const o of others) for (const [k, v] of o.vars) vars.set(k, v);
-    return new LazyTensor(formula, vars);
+    const t = new LazyTensor(formula, NO_VARS);
+    t.bound = undefined;
+    t.parts = [this, ...others];
+    return t;
+  }
+
+  /** The variables of `root` and its operands, collected without recursion. */
+  private static collect(root: LazyTensor): Map<Node, InputArray> {
+    const out = new Map<Node, InputArray>();
+    const seen = new Set<LazyTensor>();
+    const stack: LazyTensor[] = [root];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (t.bound) {
+        for (const [k, v] of t.bound) out.set(k, v);
+        continue;
+      }
+      for (let p = t.parts.length - 1; p >= 0; p--) stack.push(t.parts[p]!);
+    }
+    return out;
   }
 
   /** Applies op `name` to this and other operands. */
