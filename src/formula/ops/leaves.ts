@@ -1,4 +1,5 @@
 import { check } from '../../errors.js';
+import { checkDim } from '../../limits.js';
 import { CAT_CODE, type Cat, freshVarNode, freshVarVariant, intern, type Node } from '../node.js';
 import { defineOp } from '../ops.js';
 
@@ -31,6 +32,7 @@ defineOp({
 export function Var(index: number, dim: number, cat: Cat): Node {
   check(Number.isInteger(index) && index >= 0, () => `variable index must be an integer >= 0, got ${index}`);
   check(Number.isInteger(dim) && dim >= 1, () => `variable dimension must be an integer >= 1, got ${dim}`);
+  checkDim('the dimension of a variable', dim);
   return intern('Var', [], [index, CAT_CODE[cat], dim], dim);
 }
 
@@ -41,6 +43,7 @@ export function Var(index: number, dim: number, cat: Cat): Node {
 export function FreshVar(index: number, dim: number, cat: Cat): Node {
   check(Number.isInteger(index) && index >= 0, () => `variable index must be an integer >= 0, got ${index}`);
   check(Number.isInteger(dim) && dim >= 1, () => `variable dimension must be an integer >= 1, got ${dim}`);
+  checkDim('the dimension of a variable', dim);
   return freshVarNode(index, CAT_CODE[cat], dim);
 }
 
@@ -59,5 +62,6 @@ export function IntCst(n: number): Node {
 /** The zero vector of dimension `dim`. */
 export function Zero(dim: number): Node {
   check(Number.isInteger(dim) && dim >= 1, () => `Zero expects a dimension >= 1, got ${dim}`);
+  checkDim('Zero: the dimension', dim);
   return intern('Zero', [], [dim], dim);
 }
