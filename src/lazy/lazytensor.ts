@@ -5,7 +5,14 @@ import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
-import { type ArrayLike, checkDeviceInput, type InputArray, paramArray, toFloatArray } from './data.js';
+import {
+  type ArrayLike,
+  checkDeviceInput,
+  checkFiniteParam,
+  type InputArray,
+  paramArray,
+  toFloatArray,
+} from './data.js';
 import { type ReduceExpr, shapeOf as shapeOfExpr } from './graph.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
@@ -532,8 +539,12 @@ export function Pm(p: number | number[] | NDArray | DeviceArray): LazyTensor {
     const v = freshVar(d.shape[d.shape.length - 1]!, 'p');
     return new LazyTensor(v, new Map([[v, d]]));
   }
-  const a =
-    typeof p === 'number' || Array.isArray(p) ? paramArray(p as number | number[]) : toFloatArray(p, 'Pm()');
+  let a: NDArray<FloatArray>;
+  if (typeof p === 'number' || Array.isArray(p)) a = paramArray(p as number | number[]);
+  else {
+    a = toFloatArray(p, 'Pm()');
+    checkFiniteParam(a.data, 'Pm()');
+  }
   const dim = a.shape[a.shape.length - 1]!;
   check(dim >= 1, () => `Pm(): expected at least one value, got shape [${a.shape.join(', ')}]`);
   const v = freshVar(dim, 'p');
