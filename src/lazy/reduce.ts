@@ -4,7 +4,7 @@ import { getBackend } from '../backends/registry.js';
 import type { CompiledKernel, KernelRanges } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
-import { Var } from '../formula/ops/leaves.js';
+import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import {
   type BuiltSpec,
@@ -162,7 +162,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
     let data = asDtype(a.data as FloatArray, dtype);
     if (batched) data = expandBatch(data, batchShapes[k]!, bshape, inner);
     if (cat === 'p' && batched) {
-      const rowVar = Var(varIndex(v), v.dim, rowCat);
+      const rowVar = VarLike(v, v.dim, rowCat);
       check(!req.data.has(rowVar), 'internal: batched parameter clashes with a row variable');
       const sub = (n: Node) => (n === v ? rowVar : undefined);
       const rebuild = (name: string, args: Node[], params: readonly number[]) => op(name, args, params);
