@@ -1,21 +1,15 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { currentUid, readPrivateFile, cacheRoot as sharedCacheRoot } from '../common/privateFiles.js';
+
+export {
+  checkOwnedPrivate,
+  currentUid,
+  ensurePrivateDir,
+  type OwnerMode,
+  tmpCacheRoot,
+} from '../common/privateFiles.js';
 
 /**
  * The on-disk library cache. Libraries are content-addressed (`<hash>.so`, the hash covering
@@ -34,73 +28,12 @@ import path from 'node:path';
 export const SEAL_MAGIC = 'LTNATIV1';
 export const SEAL_BYTES = 48;
 
-/** The current user id (-1 where the platform has none). */
-export function currentUid(): number {
-  return process.getuid?.() ?? -1;
-}
-
-/** The per-user folder under the temp dir used when the configured cache cannot be used. */
-export function tmpCacheRoot(): string {
-  return path.join(os.tmpdir(), `lazytensor-${currentUid()}`);
-}
-
-function homeDir(): string | undefined {
-  try {
-    const h = os.homedir();
-    return h && path.isAbsolute(h) ? h : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The cache root: the `cacheDir` option, LAZYTENSOR_CACHE_DIR, the XDG cache directory, or (no
- * usable home directory) the per-user folder under the temp dir.
+ * The cache root: the `cacheDir` option, else the shared rule (LAZYTENSOR_CACHE_DIR, the XDG cache
+ * directory, or the per-user folder under the temp dir).
  */
 export function cacheRoot(option?: string): string {
-  if (option) return path.resolve(option);
-  const env = process.env.LAZYTENSOR_CACHE_DIR;
-  if (env) return path.resolve(env);
-  const xdg = process.env.XDG_CACHE_HOME;
-  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'lazytensor');
-  const home = homeDir();
-  return home ? path.join(home, '.cache', 'lazytensor') : tmpCacheRoot();
-}
-
-/** What ownership checks read from a stat: owner and permission bits. */
-export interface OwnerMode {
-  uid: number;
-  mode: number;
-}
-
-/**
- * Why a file or folder cannot be trusted by user `uid` (undefined when it can): it must belong to
- * `uid` and be writable by neither its group nor others. (uid -1: no ownership on this platform.)
- */
-export function checkOwnedPrivate(st: OwnerMode, uid: number): string | undefined {
-  if (uid >= 0 && st.uid !== uid) return `it belongs to uid ${st.uid}, not to this user (uid ${uid})`;
-  if (uid >= 0 && (st.mode & 0o022) !== 0)
-    return `it is writable by ${st.mode & 0o002 ? 'all users' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`;
-  return undefined;
-}
-
-/**
- * Creates the cache folder (mode 0700) and checks that it and its parent can be trusted (see
- * checkOwnedPrivate); returns why not, or undefined when the folder is usable.
- */
-export function ensurePrivateDir(dir: string, uid = currentUid()): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const d of [dir, path.dirname(dir)]) {
-      const st = statSync(d);
-      if (!st.isDirectory()) return `${d} is not a folder`;
-      const why = checkOwnedPrivate(st, uid);
-      if (why) return `${d} is not private: ${why}`;
-    }
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  return option ? path.resolve(option) : sharedCacheRoot();
 }
 
 /** The native backend's folder in the cache root. */
@@ -147,34 +80,11 @@ export interface LibraryCheck {
  * `uid` and writable by nobody else, with an intact seal. One open, one fstat and one read.
  */
 export function inspectLibrary(file: string, uid = currentUid()): LibraryCheck {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { state: 'missing' };
-    if (code === 'ELOOP') return { state: 'untrusted', reason: 'it is a symbolic link' };
-    return { state: 'corrupt' };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { state: 'untrusted', reason: 'it is not a regular file' };
-    const why = checkOwnedPrivate(st, uid);
-    if (why) return { state: 'untrusted', reason: why };
-    const data = Buffer.allocUnsafe(st.size);
-    let n = 0;
-    while (n < st.size) {
-      const r = readSync(fd, data, n, st.size - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    if (n !== st.size || !sealOk(data)) return { state: 'corrupt' };
-    return { state: 'ok', id: `${st.dev}:${st.ino}` };
-  } catch {
-    return { state: 'corrupt' };
-  } finally {
-    closeSync(fd);
-  }
+  const r = readPrivateFile(file, uid);
+  if (r.state === 'missing') return { state: 'missing' };
+  if (r.state === 'untrusted') return { state: 'untrusted', reason: r.reason };
+  if (r.state === 'unreadable' || !sealOk(r.data)) return { state: 'corrupt' };
+  return { state: 'ok', id: r.id };
 }
 
 /** Removes a file, ignoring a missing one. */
