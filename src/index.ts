@@ -53,6 +53,6 @@ export {
   MAX_K,
   MAX_KERNEL_SCALARS,
 } from './limits.js';
-export { array, type DType, type FloatArray, type NDArray } from './ndarray.js';
+export { array, type DType, type FloatArray, type NDArray, toRows } from './ndarray.js';
 export type { AccumulatorKind, ReductionKind } from './reduction/index.js';
 export { parseFormula, printFormula } from './syntax/index.js';

@@ -495,6 +495,12 @@ function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
     const v = freshVar(d.shape[d.shape.length - 1]!, cat);
     return new LazyTensor(v, new Map([[v, d]]));
   }
+  if (Array.isArray(x) && x.length > 0 && !Array.isArray(x[0])) {
+    throw new LazyTensorError(
+      `${what}: expected rows (number[][]) or an NDArray, got a flat number[] of ${x.length} values; ` +
+        `write [[${x[0]}], …] for ${x.length} points of dimension 1, or array(data, [N, D])`,
+    );
+  }
   let a = toFloatArray(x as ArrayLike, what);
   if (a.shape.length === 1) a = { data: a.data, shape: [a.shape[0]!, 1] };
   const dim = a.shape[a.shape.length - 1]!;
