@@ -261,7 +261,7 @@ const UNDEFINED_ON_EMPTY: Partial<Record<ReductionKind, string>> = {
 };
 
 /** Rejects a reduction over an empty index set (M = 0 over j, N = 0 over i) when its result is undefined. */
-function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
+export function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
   const what = UNDEFINED_ON_EMPTY[kind];
   check(
     nCols > 0 || what === undefined,
