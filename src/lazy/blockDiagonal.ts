@@ -111,18 +111,48 @@ export function reduceBlockDiagonal(
   return split(parsed, res.values, res.indices, rowCat, colCat);
 }
 
-/** Canonicalises a block's variables (structural order) and checks its data. */
-function readBlock(b: DiagonalBlock, k: number): BlockData {
-  const what = `reduceBlockDiagonal: block ${k}`;
-  const roots = b.weight ? [b.formula.formula, b.weight.formula] : [b.formula.formula];
-  const vars = variablesOf(roots);
-  const canon = new Map<Node, Node>(vars.map((v, t) => [v, Var(t, v.dim, varCat(v))]));
+/** A formula (and weight) with its variables renamed 0, 1, ... in structural order. */
+interface Canonical {
+  /** The original variables, in structural order. */
+  vars: Node[];
+  formula: Node;
+  weight?: Node;
+}
+
+const canonicalUnweighted = new WeakMap<Node, Canonical>();
+const canonicalWeighted = new WeakMap<Node, WeakMap<Node, Canonical>>();
+
+/** The canonical form of (formula, weight), memoised on the (hash-consed) nodes. */
+function canonical(formula: Node, weight: Node | undefined): Canonical {
+  let byWeight: WeakMap<Node, Canonical> | undefined;
+  if (weight) {
+    byWeight = canonicalWeighted.get(formula);
+    if (!byWeight) {
+      byWeight = new WeakMap();
+      canonicalWeighted.set(formula, byWeight);
+    }
+  }
+  const hit = weight ? byWeight!.get(weight) : canonicalUnweighted.get(formula);
+  if (hit) return hit;
+  const vars = variablesOf(weight ? [formula, weight] : formula);
+  const names = new Map<Node, Node>(vars.map((v, t) => [v, Var(t, v.dim, varCat(v))]));
   const rename = (n: Node) =>
     mapDag(
       n,
-      (x) => (isVar(x) ? canon.get(x) : undefined),
+      (x) => (isVar(x) ? names.get(x) : undefined),
       (name, args, params) => op(name, args, params),
     );
+  const c: Canonical = { vars, formula: rename(formula), weight: weight ? rename(weight) : undefined };
+  if (weight) byWeight!.set(weight, c);
+  else canonicalUnweighted.set(formula, c);
+  return c;
+}
+
+/** Canonicalises a block's variables (structural order) and checks its data. */
+function readBlock(b: DiagonalBlock, k: number): BlockData {
+  const what = `reduceBlockDiagonal: block ${k}`;
+  const canon = canonical(b.formula.formula, b.weight?.formula);
+  const vars = canon.vars;
   const arrays: NDArray<FloatArray>[] = [];
   const sizes: Record<Cat, number | undefined> = { i: undefined, j: undefined, p: undefined };
   let batch: number[] | undefined;
@@ -164,8 +194,8 @@ function readBlock(b: DiagonalBlock, k: number): BlockData {
     kernelRanges(b.ranges, 'i', sizes.j!, sizes.i!);
   }
   return {
-    formula: rename(b.formula.formula),
-    weight: b.weight ? rename(b.weight.formula) : undefined,
+    formula: canon.formula,
+    weight: canon.weight,
     arrays,
     batch: batch ?? [],
     B,

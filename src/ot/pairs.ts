@@ -1,5 +1,6 @@
 import { check } from '../errors.js';
-import { type LazyTensor, Pm, Vi, Vj } from '../lazy/index.js';
+import type { Node } from '../formula/node.js';
+import { LazyTensor, Pm, paramArray, Vi, Vj } from '../lazy/index.js';
 import { kernelRanges, type Ranges, transposeRanges } from '../lazy/ranges.js';
 import type { DType, FloatArray, NDArray } from '../ndarray.js';
 import type { Cost } from './cost.js';
@@ -139,10 +140,25 @@ export class OnlinePair implements PairOps {
     return Vj({ data: toDtype(v, this.dtype), shape: this.batched ? [this.B, this.m, E] : [this.m, E] });
   }
 
-  /** F_ij = h_j − C_ij/ε as a LazyTensor (1/ε a runtime parameter). */
+  /**
+   * F_ij = h_j − C_ij/ε as a LazyTensor (h and 1/ε runtime data). The formula is built once per
+   * pair, so every call reuses the engine's cached kernel spec without rebuilding the formula.
+   */
   logits(eps: number, h: ArrayLike<number>): LazyTensor {
-    return this.column(h).sub(this.C.mul(Pm(1 / eps)));
+    if (!this.template) {
+      const H = this.column(new Float64Array(this.B * this.m));
+      const inv = Pm(1);
+      this.template = { F: H.sub(this.C.mul(inv)), h: H.formula, inv: inv.formula };
+    }
+    const { F, h: hVar, inv } = this.template;
+    const vars = new Map(F.vars);
+    vars.set(hVar, columnArray(h, this.B, this.m, this.batched, this.dtype));
+    vars.set(inv, paramArray(1 / eps));
+    return new LazyTensor(F.formula, vars);
   }
+
+  /** The formula of `logits` and its two runtime variables (h_j and 1/ε). */
+  private template?: { F: LazyTensor; h: Node; inv: Node };
 
   /** Options of every reduction of the pair: the engine backend and the kept blocks. */
   get reduceOptions(): { backend?: string; ranges?: Ranges } {
