@@ -1,3 +1,4 @@
+import type { Ranges } from '../lazy/ranges.js';
 import type { Cost } from './cost.js';
 import type { Cloud } from './input.js';
 import type { ResolvedOptions } from './options.js';
@@ -5,8 +6,12 @@ import type { PairOps } from './pairs.js';
 import { checkEpsilonRange, reachRho } from './scale.js';
 import { epsilonSchedule, maxDiameter } from './schedule.js';
 
-/** Builds the pair operators of a (rows, cols) problem; `swap` for the transposed cross problem. */
-export type PairFactory = (rows: Cloud, cols: Cloud, swap: boolean) => PairOps;
+/**
+ * Builds the pair operators of a (rows, cols) problem; `swap` for the transposed cross problem;
+ * `ranges` to keep only some (row, column) blocks (a truncated kernel, unbatched clouds; the
+ * transposed problem takes `transposeRanges(ranges)`).
+ */
+export type PairFactory = (rows: Cloud, cols: Cloud, swap: boolean, ranges?: Ranges) => PairOps;
 
 /**
  * Everything a Sinkhorn or Hausdorff computation needs (what an OT backend, e.g. a multiscale

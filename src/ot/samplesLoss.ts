@@ -95,8 +95,8 @@ export function pickBackend(opts: ResolvedOptions, x: Cloud, y: Cloud): string {
 /** Pair operators of the 'tensorized' or 'online' backend on a cost built once per call. */
 export function pairFactory(opts: ResolvedOptions, backend: string, cost: Cost): PairFactory {
   const engine = { compute: opts.compute };
-  return (rows, cols, swap) => {
-    const online = new OnlinePair(rows, cols, cost, swap, engine);
+  return (rows, cols, swap, ranges) => {
+    const online = new OnlinePair(rows, cols, cost, swap, engine, ranges);
     return backend === 'tensorized' ? new DensePair(online) : online;
   };
 }

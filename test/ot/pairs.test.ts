@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { rangesFromMask } from '../../src/lazy/clusters.js';
-import type { Ranges } from '../../src/lazy/ranges.js';
+import { type Ranges, transposeRanges } from '../../src/lazy/ranges.js';
 import { type Cost, makeCost } from '../../src/ot/cost.js';
 import { type Cloud, readCloud } from '../../src/ot/input.js';
+import { resolveOptions } from '../../src/ot/options.js';
 import { softGrads, softmins } from '../../src/ot/pairBatch.js';
 import { OnlinePair, type PairOps } from '../../src/ot/pairs.js';
+import type { SinkhornProblem } from '../../src/ot/problem.js';
+import { pairFactory } from '../../src/ot/samplesLoss.js';
+import { runSinkhorn } from '../../src/ot/sinkhornDivergence.js';
 import { mulberry32 } from '../../src/random.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 
@@ -246,4 +250,44 @@ describe('ranged pair operators: input checks', () => {
     // Ranges for 9 × 7 points on a 7 × 9 pair.
     expect(() => new OnlinePair(y, x, cost, false, {}, mask(SPARSE).ranges)).toThrow(/ranges\.ranges_i/);
   });
+});
+
+describe('the Sinkhorn loop on ranged pairs (the multiscale seam)', () => {
+  const opts = resolveOptions({ blur: 0.2, scaling: 0.7, compute: 'js' });
+  const cost = makeCost(2, undefined, D);
+  const a = new Float64Array(N).fill(1 / N);
+  const b = new Float64Array(M).fill(1 / M);
+  const ones = (k: number) => new Array(k).fill(1);
+  /** Ranges keeping the given cluster pairs of x × y, and every pair of x × x and y × y. */
+  const problem = (keep: number[] | undefined, backend: 'online' | 'tensorized'): SinkhornProblem => {
+    const make = pairFactory(opts, backend, cost);
+    const xy = keep && rangesFromMask(ROWS_R, COLS_R, keep);
+    return {
+      x,
+      y,
+      a,
+      b,
+      opts,
+      cost,
+      backend,
+      makePair: (rows, cols, swap) => {
+        if (!keep) return make(rows, cols, swap);
+        if (rows === x && cols === y) return make(rows, cols, swap, xy);
+        if (rows === y && cols === x) return make(rows, cols, swap, transposeRanges(xy!));
+        const r = rows === x ? ROWS_R : COLS_R;
+        return make(rows, cols, swap, rangesFromMask(r, r, ones((r.length / 2) ** 2)));
+      },
+    };
+  };
+  for (const backend of ['online', 'tensorized'] as const) {
+    it(`ranges keeping every block give the unranged potentials (${backend})`, () => {
+      const plain = runSinkhorn(problem(undefined, backend), true).st;
+      const full = runSinkhorn(problem(FULL, backend), true).st;
+      expectClose(full.fBA, plain.fBA, 12, 'f');
+      expectClose(full.gAB, plain.gAB, 12, 'g');
+      expectClose(full.fAA!, plain.fAA!, 12, 'f_aa');
+      const sparse = runSinkhorn(problem(SPARSE, backend), true).st;
+      expect(Math.max(...sparse.fBA.map((v, i) => Math.abs(v - plain.fBA[i]!)))).toBeGreaterThan(1e-3);
+    });
+  }
 });
