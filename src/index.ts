@@ -28,7 +28,10 @@ export {
 export type { KernelSpec } from './kernel/spec.js';
 export {
   type Axis,
+  type BlockDiagonalOptions,
   clusterRangesCentroids,
+  type DiagonalBlock,
+  type DiagonalBlockResult,
   type EvalOptions,
   gridCluster,
   LazyExpr,
@@ -39,8 +42,10 @@ export {
   type ReduceOptions,
   rangesFromMask,
   reduce,
+  reduceBlockDiagonal,
   type SolveOptions,
   sortClusters,
+  transposeRanges,
   Vi,
   Vj,
 } from './lazy/index.js';

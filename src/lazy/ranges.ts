@@ -17,6 +17,22 @@ export interface Ranges {
 }
 
 /**
+ * The ranges of the transposed problem (rows and columns exchanged): the two halves swap. A pair
+ * (u, v) restricted by `r` and the pair (v, u) restricted by `transposeRanges(r)` keep the same
+ * (u_i, v_j) interactions.
+ */
+export function transposeRanges(r: Ranges): Ranges {
+  return {
+    ranges_i: r.ranges_j,
+    slices_i: r.slices_j,
+    redranges_j: r.redranges_i,
+    ranges_j: r.ranges_i,
+    slices_j: r.slices_i,
+    redranges_i: r.redranges_j,
+  };
+}
+
+/**
  * Validates the half of a Ranges used by a reduction over `axis` and returns it in the kernel's
  * (reduction over j) orientation. nRows/nCols are the sizes of the kept and reduced index.
  */

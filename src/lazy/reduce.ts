@@ -249,7 +249,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
 }
 
 /** Rejects a reduction over an empty index set (M = 0 over j, N = 0 over i) when its result is undefined. */
-function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
+export function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
   const what = reductionDef(kind).undefinedOnEmpty;
   check(
     nCols > 0 || what === undefined,

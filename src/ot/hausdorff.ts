@@ -1,7 +1,7 @@
 import type { DType } from '../ndarray.js';
-import { makeCost } from './cost.js';
 import { softmins } from './pairBatch.js';
 import type { PairOps } from './pairs.js';
+import { type SinkhornProblem, scalingParameters } from './problem.js';
 import {
   addScaledRows,
   batchValue,
@@ -12,15 +12,13 @@ import {
 } from './result.js';
 import { richardson } from './richardson.js';
 import { dampening, logWeights } from './schedule.js';
-import { type SinkhornProblem, scalingParameters } from './sinkhornDivergence.js';
+import { dualTerm } from './valueTerm.js';
 
-/** Φ(f) = f (balanced) or (ρ+ε)(1 − e^{−f/ρ}) (unbalanced), and Φ'. */
+/** Φ(f) = f (balanced) or (ρ+ε)(1 − e^{−f/ρ}) (unbalanced): the shared value term; and Φ'. */
 function phiFns(eps: number, rho: number | undefined) {
-  if (rho === undefined) return { phi: (f: number) => f, dphi: (_f: number) => 1 };
-  return {
-    phi: (f: number) => (rho + eps) * (1 - Math.exp(-f / rho)),
-    dphi: (f: number) => ((rho + eps) / rho) * Math.exp(-f / rho),
-  };
+  const phi = (f: number) => dualTerm(f, undefined, rho, (rho ?? 0) + eps);
+  if (rho === undefined) return { phi, dphi: (_f: number) => 1 };
+  return { phi, dphi: (f: number) => ((rho + eps) / rho) * Math.exp(-f / rho) };
 }
 
 /** The symmetric potential of one measure, its extrapolation to the other cloud and the inputs of the gradients. */
@@ -164,8 +162,7 @@ function scaleInPlace(v: Float64Array, s: number): Float64Array {
  */
 export function hausdorffSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
   const { x, y, a, b, opts } = pr;
-  const cost = makeCost(opts.p, opts.cost, x.d);
-  const { epsList, rho } = scalingParameters(pr, cost.p);
+  const { epsList, rho } = scalingParameters(pr, pr.cost.p);
   const eps = epsList[epsList.length - 1]!;
   const xx = pr.makePair(x, x, false);
   const yy = pr.makePair(y, y, false);

@@ -15,7 +15,9 @@ export { type SlicedOptions, type SlicedResult, slicedWasserstein } from './exac
 export type { SparsePlan } from './exact/sparsePlan.js';
 export type { PointsInput, WeightsInput } from './input.js';
 export type { LossName, OTBackend, SamplesLossOptions } from './options.js';
+export type { PairOps } from './pairs.js';
 export { LazyPlan } from './plan.js';
+export type { PairFactory, SinkhornProblem } from './problem.js';
 export type { SamplesLossResult, SamplesLossValue } from './result.js';
 export { AUTO_TENSORIZED_LIMIT, type OTBackendImpl, registerOTBackend, samplesLoss } from './samplesLoss.js';
 export { epsilonSchedule, MAX_EPSILON_STEPS } from './schedule.js';

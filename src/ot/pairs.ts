@@ -1,5 +1,7 @@
-import { host } from '../lazy/data.js';
-import { type LazyTensor, Pm, Vi, Vj } from '../lazy/index.js';
+import { check } from '../errors.js';
+import type { Node } from '../formula/node.js';
+import { LazyTensor, Pm, paramArray, Vi, Vj } from '../lazy/index.js';
+import { kernelRanges, type Ranges, transposeRanges } from '../lazy/ranges.js';
 import type { DType, FloatArray, NDArray } from '../ndarray.js';
 import type { Cost } from './cost.js';
 import type { Cloud } from './input.js';
@@ -14,12 +16,18 @@ export interface EngineOptions {
  * The operators of one (rows, columns) pair of point clouds u (B×n×D) and v (B×m×D) with cost
  * C(u_i, v_j), as the Sinkhorn loop and the gradients need them. h is always a log-weight plus a
  * potential over ε, on the column side (B·m values).
+ *
+ * With `ranges` (block-sparse, KeOps layout, unbatched clouds), every sum over j visits only the
+ * kept (i, j) blocks: the pair stands for the truncated kernel of a multiscale solver. A row that
+ * keeps no column gets the empty-set values (softmin +∞, sums 0).
  */
 export interface PairOps {
   readonly B: number;
   readonly n: number;
   readonly m: number;
   readonly d: number;
+  /** Kept (row, column) blocks; undefined: every pair (i, j). */
+  readonly ranges?: Ranges;
   /** out_i = −ε log Σ_j exp(h_j − C(u_i, v_j)/ε), B·n values. */
   softmin(eps: number, h: Float64Array): Float64Array;
   /** Σ_j softmax_j(h_j − C_ij/ε) ∇_u C(u_i, v_j), B·n·D values. */
@@ -55,8 +63,6 @@ export function columnArray(
   return { data: toDtype(v, dtype), shape: batched ? [B, n, 1] : [n, 1] };
 }
 
-let nextPairId = 0;
-
 /**
  * Pair operators on the engine: every softmin is one LogSumExp reduction of
  * F_ij = h_j − C(u_i, v_j)·(1/ε), with h and 1/ε passed as runtime data (one compiled kernel for
@@ -75,12 +81,12 @@ export class OnlinePair implements PairOps {
   readonly C: LazyTensor;
   readonly dtype: DType;
   readonly batched: boolean;
-  /** Identifies the pair in caches (see pairBatch.ts). */
-  readonly id = nextPairId++;
 
   /**
    * @param rows the row cloud u; @param cols the column cloud v (same D, same B);
-   * @param swap when true C_ij = cost(v_j, u_i) (the transposed problem of a (v, u) pair).
+   * @param swap when true C_ij = cost(v_j, u_i) (the transposed problem of a (v, u) pair);
+   * @param ranges kept blocks of the (u, v) interactions (unbatched clouds only); the transposed
+   *   pair takes `transposeRanges(ranges)` (see `transpose()`).
    */
   constructor(
     readonly rows: Cloud,
@@ -88,6 +94,7 @@ export class OnlinePair implements PairOps {
     readonly cost: Cost,
     readonly swap: boolean,
     readonly engine: EngineOptions,
+    readonly ranges?: Ranges,
   ) {
     this.B = rows.B;
     this.n = rows.n;
@@ -98,7 +105,24 @@ export class OnlinePair implements PairOps {
     // Distinct NDArray objects: gradients with respect to U never flow into V, even for u = v.
     this.U = Vi(cloudArray(rows));
     this.V = Vj(cloudArray(cols));
-    this.C = swap ? cost.build(this.V, this.U) : cost.build(this.U, this.V);
+    // Built-in costs are symmetric (bit for bit: (v − u)² = (u − v)²), so a transposed pair has
+    // the same formula structure as a direct one and both fuse into one engine call.
+    this.C = swap && cost.kind === 'custom' ? cost.build(this.V, this.U) : cost.build(this.U, this.V);
+    if (ranges) {
+      check(
+        !rows.batched && !cols.batched,
+        () =>
+          `pair ranges need unbatched clouds [N, D], got shapes [${rows.shape.join(', ')}] and [${cols.shape.join(', ')}]`,
+      );
+      kernelRanges(ranges, 'j', this.n, this.m);
+      kernelRanges(ranges, 'i', this.m, this.n);
+    }
+  }
+
+  /** The transposed pair (rows v, columns u, the same C(u_i, v_j) entries and kept blocks). */
+  transpose(): OnlinePair {
+    const r = this.ranges && transposeRanges(this.ranges);
+    return new OnlinePair(this.cols, this.rows, this.cost, !this.swap, this.engine, r);
   }
 
   /** The column vector h (B·m values) as j-indexed data. */
@@ -116,13 +140,33 @@ export class OnlinePair implements PairOps {
     return Vj({ data: toDtype(v, this.dtype), shape: this.batched ? [this.B, this.m, E] : [this.m, E] });
   }
 
-  /** F_ij = h_j − C_ij/ε as a LazyTensor (1/ε a runtime parameter). */
+  /**
+   * F_ij = h_j − C_ij/ε as a LazyTensor (h and 1/ε runtime data). The formula is built once per
+   * pair, so every call reuses the engine's cached kernel spec without rebuilding the formula.
+   */
   logits(eps: number, h: ArrayLike<number>): LazyTensor {
-    return this.column(h).sub(this.C.mul(Pm(1 / eps)));
+    if (!this.template) {
+      const H = this.column(new Float64Array(this.B * this.m));
+      const inv = Pm(1);
+      this.template = { F: H.sub(this.C.mul(inv)), h: H.formula, inv: inv.formula };
+    }
+    const { F, h: hVar, inv } = this.template;
+    const vars = new Map(F.vars);
+    vars.set(hVar, columnArray(h, this.B, this.m, this.batched, this.dtype));
+    vars.set(inv, paramArray(1 / eps));
+    return new LazyTensor(F.formula, vars);
+  }
+
+  /** The formula of `logits` and its two runtime variables (h_j and 1/ε). */
+  private template?: { F: LazyTensor; h: Node; inv: Node };
+
+  /** Options of every reduction of the pair: the engine backend and the kept blocks. */
+  get reduceOptions(): { backend?: string; ranges?: Ranges } {
+    return { backend: this.engine.compute, ranges: this.ranges };
   }
 
   private get ro() {
-    return { backend: this.engine.compute };
+    return this.reduceOptions;
   }
 
   softmin(eps: number, h: Float64Array): Float64Array {
@@ -171,41 +215,29 @@ export class OnlinePair implements PairOps {
 }
 
 /**
- * Pair operators on a materialised cost matrix (GeomLoss' "tensorized" backend, for small
- * problems): the matrix is computed once through the engine (`dense()`), softmins are
- * log-sum-exps over its rows. Gradients go through the engine like the online backend.
+ * Pair operators of the 'tensorized' backend: the same engine reductions as the online pair, one
+ * call per pair problem (never fused with the other problems of a Sinkhorn step, so comparing
+ * both backends checks the fusion). The softmin is the online pair's LogSumExp reduction: the
+ * engine owns the max-shifted log-sum-exp, the OT layer writes no N×M loop, and small problems
+ * run inline on the calling thread, so the B·N·M cost matrix is no longer materialised.
  */
 export class DensePair implements PairOps {
   readonly B: number;
   readonly n: number;
   readonly m: number;
   readonly d: number;
-  /** B·n·m costs, row-major per batch. */
-  readonly matrix: Float64Array;
+  readonly ranges?: Ranges;
 
   constructor(readonly online: OnlinePair) {
     this.B = online.B;
     this.n = online.n;
     this.m = online.m;
     this.d = online.d;
-    this.matrix = denseCost(online);
+    this.ranges = online.ranges;
   }
 
   softmin(eps: number, h: Float64Array): Float64Array {
-    const { B, n, m, matrix } = this;
-    const out = new Float64Array(B * n);
-    const inv = 1 / eps;
-    for (let b = 0; b < B; b++) {
-      for (let i = 0; i < n; i++) {
-        const row = (b * n + i) * m;
-        let mx = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j < m; j++) mx = Math.max(mx, h[b * m + j]! - matrix[row + j]! * inv);
-        let s = 0;
-        for (let j = 0; j < m; j++) s += Math.exp(h[b * m + j]! - matrix[row + j]! * inv - mx);
-        out[b * n + i] = -eps * (mx + Math.log(s));
-      }
-    }
-    return out;
+    return this.online.softmin(eps, h);
   }
 
   softGrad(eps: number, h: Float64Array): Float64Array {
@@ -219,36 +251,4 @@ export class DensePair implements PairOps {
   weightedGrad(eps: number, hI: Float64Array, hJ: Float64Array, w: Float64Array): Float64Array {
     return this.online.weightedGrad(eps, hI, hJ, w);
   }
-}
-
-/** The B×n×m cost matrix of a pair, through the engine's dense() (one batch at a time). */
-function denseCost(p: OnlinePair): Float64Array {
-  if (p.B === 1 && !isBatched(p)) return toF64(p.C.dense({ backend: p.engine.compute }).data);
-  const out = new Float64Array(p.B * p.n * p.m);
-  const U = host([...p.U.vars.values()][0]!, 'samplesLoss');
-  const V = host([...p.V.vars.values()][0]!, 'samplesLoss');
-  for (let b = 0; b < p.B; b++) {
-    const ub = slice(U, b, p.n, p.d);
-    const vb = slice(V, b, p.m, p.d);
-    const Cb = new OnlinePair(ub, vb, p.cost, p.swap, p.engine);
-    out.set(toF64(Cb.C.dense({ backend: p.engine.compute }).data), b * p.n * p.m);
-  }
-  return out;
-}
-
-function isBatched(p: OnlinePair): boolean {
-  return [...p.U.vars.values()][0]!.shape.length === 3;
-}
-
-function slice(a: NDArray, b: number, n: number, d: number): Cloud {
-  const data = (a.data as FloatArray).subarray(b * n * d, (b + 1) * n * d);
-  return {
-    data,
-    B: 1,
-    n,
-    d,
-    dtype: data instanceof Float32Array ? 'float32' : 'float64',
-    batched: false,
-    shape: [n, d],
-  };
 }

@@ -1,13 +1,14 @@
 import { check, LazyTensorError } from '../errors.js';
-import { makeCost } from './cost.js';
+import { type Cost, makeCost } from './cost.js';
 import { hausdorffSamples } from './hausdorff.js';
 import { type Cloud, type PointsInput, readCloud, readWeights } from './input.js';
 import { kernelSamples } from './kernelLoss.js';
 import { type OTBackend, type ResolvedOptions, resolveOptions, type SamplesLossOptions } from './options.js';
 import { DensePair, OnlinePair } from './pairs.js';
+import type { PairFactory, SinkhornProblem } from './problem.js';
 import type { SamplesLossResult, SamplesLossValue } from './result.js';
 import { checkKernelBlur, checkPointExtent } from './scale.js';
-import { type PairFactory, type SinkhornProblem, sinkhornSamples } from './sinkhornDivergence.js';
+import { sinkhornSamples } from './sinkhornDivergence.js';
 
 /** Largest B·N·M handled by the tensorized backend when `backend: 'auto'`. */
 export const AUTO_TENSORIZED_LIMIT = 16384;
@@ -65,13 +66,15 @@ export function samplesLoss(
     return kernelSamples(cx, cy, a, b, opts);
   }
   const backend = pickBackend(opts, cx, cy);
+  const cost = makeCost(opts.p, opts.cost, cx.d);
   const problem: SinkhornProblem = {
     x: cx,
     y: cy,
     a,
     b,
     opts,
-    makePair: pairFactory(opts, backend, cx.d),
+    cost,
+    makePair: pairFactory(opts, backend, cost),
     backend,
   };
   const extra = extraBackends.get(backend);
@@ -89,11 +92,11 @@ export function pickBackend(opts: ResolvedOptions, x: Cloud, y: Cloud): string {
   return x.B * x.n * y.n <= AUTO_TENSORIZED_LIMIT ? 'tensorized' : 'online';
 }
 
-export function pairFactory(opts: ResolvedOptions, backend: string, d: number): PairFactory {
-  const cost = makeCost(opts.p, opts.cost, d);
+/** Pair operators of the 'tensorized' or 'online' backend on a cost built once per call. */
+export function pairFactory(opts: ResolvedOptions, backend: string, cost: Cost): PairFactory {
   const engine = { compute: opts.compute };
-  return (rows, cols, swap) => {
-    const online = new OnlinePair(rows, cols, cost, swap, engine);
+  return (rows, cols, swap, ranges) => {
+    const online = new OnlinePair(rows, cols, cost, swap, engine, ranges);
     return backend === 'tensorized' ? new DensePair(online) : online;
   };
 }

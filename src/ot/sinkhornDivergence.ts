@@ -1,10 +1,7 @@
 import { check } from '../errors.js';
-import { makeCost } from './cost.js';
 import { MASS_TOLERANCE } from './exact/validate.js';
-import type { Cloud } from './input.js';
-import type { ResolvedOptions } from './options.js';
 import { type PairJob, softGrads } from './pairBatch.js';
-import type { PairOps } from './pairs.js';
+import { type SinkhornProblem, scalingParameters } from './problem.js';
 import {
   addScaledRows,
   batchValue,
@@ -14,23 +11,9 @@ import {
   type SamplesLossResult,
   type SamplesLossValue,
 } from './result.js';
-import { checkEpsilonRange, reachRho } from './scale.js';
-import { epsilonSchedule, logWeights, maxDiameter } from './schedule.js';
+import { logWeights } from './schedule.js';
 import { type SinkhornPairs, type SinkhornState, sinkhornLoop } from './sinkhorn.js';
-
-/** Builds the pair operators of a (rows, cols) problem; `swap` for the transposed cross problem. */
-export type PairFactory = (rows: Cloud, cols: Cloud, swap: boolean) => PairOps;
-
-/** Everything a Sinkhorn computation needs. */
-export interface SinkhornProblem {
-  x: Cloud;
-  y: Cloud;
-  a: Float64Array;
-  b: Float64Array;
-  opts: ResolvedOptions;
-  makePair: PairFactory;
-  backend: string;
-}
+import { pointTerms } from './valueTerm.js';
 
 /** Checks that every batch has equal masses (balanced OT). */
 export function checkEqualMasses(a: Float64Array, b: Float64Array, B: number, n: number, m: number): void {
@@ -47,17 +30,6 @@ export function checkEqualMasses(a: Float64Array, b: Float64Array, B: number, n:
   }
 }
 
-/** ε-schedule parameters: diameter, ε list, ρ. */
-export function scalingParameters(pr: SinkhornProblem, p: number): { epsList: number[]; rho?: number } {
-  const { opts } = pr;
-  const extent = maxDiameter(pr.x, pr.y);
-  // A degenerate cloud (all points equal) has diameter 0: the schedule then starts at blur.
-  const diameter = opts.diameter ?? (extent > 0 ? extent : opts.blur);
-  const epsList = epsilonSchedule(p, diameter, opts.blur, opts.scaling);
-  checkEpsilonRange(p, opts.blur, diameter, extent, pr.x.dtype);
-  return { epsList, rho: reachRho(p, opts.reach) };
-}
-
 /** A finished Sinkhorn loop with everything derived quantities need. */
 export interface SinkhornRun {
   st: SinkhornState;
@@ -70,9 +42,8 @@ export interface SinkhornRun {
 /** Validates masses, builds the pair operators and runs GeomLoss' loop. */
 export function runSinkhorn(pr: SinkhornProblem, debias: boolean): SinkhornRun {
   const { x, y, a, b, opts } = pr;
-  const cost = makeCost(opts.p, opts.cost, x.d);
   if (opts.reach === undefined) checkEqualMasses(a, b, x.B, x.n, y.n);
-  const { epsList, rho } = scalingParameters(pr, cost.p);
+  const { epsList, rho } = scalingParameters(pr, pr.cost.p);
   const pairs: SinkhornPairs = { xy: pr.makePair(x, y, false), yx: pr.makePair(y, x, true) };
   if (debias) {
     pairs.xx = pr.makePair(x, x, false);
@@ -133,37 +104,6 @@ export function sinkhornSamples(pr: SinkhornProblem): SamplesLossResult | Sample
     gradA: perPoint(dA, x, x.dtype),
     gradB: perPoint(dB, y, y.dtype),
   };
-}
-
-/**
- * Per-point value term φ (value = ⟨α, φ_x⟩ + ⟨β, φ_y⟩), weight derivative and potential, from the
- * cross potential `cross` and the symmetric one `sym` (debiased).
- *   balanced:   φ = cross − sym,  ∂ = cross − sym
- *   unbalanced: φ = (ρ+ε/2)(e^{−sym/ρ} − e^{−cross/ρ}),  ∂ = (ρ+ε)(e^{−sym/ρ} − e^{−cross/ρ})
- *   biased unbalanced: φ = (ρ+ε/2)(1 − e^{−cross/ρ}),  ∂ = (ρ+ε)(1 − e^{−cross/ρ}) − ε/2
- */
-function pointTerms(
-  cross: Float64Array,
-  sym: Float64Array | undefined,
-  eps: number,
-  rho: number | undefined,
-  phi: Float64Array,
-  dw: Float64Array,
-  pot: Float64Array,
-): void {
-  for (let k = 0; k < cross.length; k++) {
-    const c = cross[k]!;
-    const s = sym ? sym[k]! : 0;
-    pot[k] = c - s;
-    if (rho === undefined) {
-      phi[k] = c - s;
-      dw[k] = c - s;
-    } else {
-      const diff = (sym ? Math.exp(-s / rho) : 1) - Math.exp(-c / rho);
-      phi[k] = (rho + eps / 2) * diff;
-      dw[k] = (rho + eps) * diff - (sym ? 0 : eps / 2);
-    }
-  }
 }
 
 /**

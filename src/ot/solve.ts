@@ -1,12 +1,15 @@
 import { check } from '../errors.js';
 import type { NDArray } from '../ndarray.js';
+import { makeCost } from './cost.js';
 import { type PointsInput, readCloud, readWeights } from './input.js';
 import { resolveOptions, type SamplesLossOptions } from './options.js';
 import { DensePair, type OnlinePair, type PairOps } from './pairs.js';
 import { LazyPlan } from './plan.js';
+import { dotPerBatch } from './result.js';
 import { pairFactory, pickBackend } from './samplesLoss.js';
 import { checkPointExtent } from './scale.js';
 import { runSinkhorn } from './sinkhornDivergence.js';
+import { pointTerms } from './valueTerm.js';
 
 /** Options of `solveOT`: those of samplesLoss for the Sinkhorn loss (no debiasing: a plan is an OT_ε plan). */
 export type SolveOTOptions = Omit<SamplesLossOptions, 'loss' | 'debias'>;
@@ -58,8 +61,9 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
     backend === 'tensorized' || backend === 'online',
     () => `solveOT: backend '${backend}' is not available yet`,
   );
+  const cost = makeCost(opts.p, opts.cost, cx.d);
   const run = runSinkhorn(
-    { x: cx, y: cy, a, b, opts, makePair: pairFactory(opts, backend, cx.d), backend },
+    { x: cx, y: cy, a, b, opts, cost, makePair: pairFactory(opts, backend, cost), backend },
     false,
   );
   const { st, rho } = run;
@@ -67,11 +71,16 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
   const g = st.gAB;
   const plan = new LazyPlan(online(run.pairs.xy), online(run.pairs.yx), run.aLog, run.bLog, f, g, st.eps);
   const eps = st.eps;
-  let value = 0;
-  for (let i = 0; i < cx.n; i++)
-    value += a[i]! * (rho === undefined ? f[i]! : (rho + eps / 2) * (1 - Math.exp(-f[i]! / rho)));
-  for (let j = 0; j < cy.n; j++)
-    value += b[j]! * (rho === undefined ? g[j]! : (rho + eps / 2) * (1 - Math.exp(-g[j]! / rho)));
+  // value = ⟨α, φ(f)⟩ + ⟨β, φ(g)⟩, the biased OT_ε value term.
+  const value = new Float64Array(1);
+  for (const [w, pot] of [
+    [a, f],
+    [b, g],
+  ] as const) {
+    const phi = new Float64Array(pot.length);
+    pointTerms(pot, undefined, eps, rho, phi, new Float64Array(pot.length), new Float64Array(pot.length));
+    dotPerBatch(w, phi, 1, pot.length, value);
+  }
   const err = (mass: Float64Array, w: Float64Array, pot: Float64Array) => {
     let e = 0;
     for (let k = 0; k < mass.length; k++)
@@ -79,7 +88,7 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
     return e;
   };
   return {
-    value,
+    value: value[0]!,
     f: { data: f, shape: [cx.n] },
     g: { data: g, shape: [cy.n] },
     marginalErrors: { a: err(plan.rowMasses(), a, f), b: err(plan.colMasses(), b, g) },
