@@ -58,7 +58,8 @@ type KMeans = (
 
 /** `kmeans` of lazytensor/learn when this version exports it. */
 export function kmeansFunction(): KMeans | undefined {
-  const f = (learn as Record<string, unknown>)['kmeans'];
+  // Reflect.get: a lookup the bundler does not resolve statically (no warning while it is absent).
+  const f: unknown = Reflect.get(learn, 'kmeans');
   return typeof f === 'function' ? (f as KMeans) : undefined;
 }
 

@@ -16,7 +16,7 @@ function project(a: Float64Array, i: number, w: number, h: number): [number, num
   const u = Math.cos(YAW) * px + Math.sin(YAW) * pz;
   const depth = -Math.sin(YAW) * px + Math.cos(YAW) * pz;
   const v = Math.cos(PITCH) * py - Math.sin(PITCH) * depth;
-  const s = Math.min(w, h) / 3.2;
+  const s = Math.min(w, h) / 2.3;
   return [w / 2 + s * (u - 0.2), h / 2 - s * v];
 }
 
