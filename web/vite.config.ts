@@ -9,14 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { ISOLATION_HEADERS } from './headers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The headers that make a page cross-origin isolated (needed for SharedArrayBuffer). */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 function sourceOf(distPath: string): string {
   return path.resolve(root, distPath.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'));
@@ -49,7 +44,7 @@ export default defineConfig({
     ],
   },
   worker: { format: 'es', plugins: () => [browserMap()] },
-  server: { headers: ISOLATION_HEADERS, fs: { allow: [root] } },
-  preview: { headers: ISOLATION_HEADERS },
+  server: { headers: { ...ISOLATION_HEADERS }, fs: { allow: [root] } },
+  preview: { headers: { ...ISOLATION_HEADERS } },
   build: { outDir: path.join(root, 'web/dist'), emptyOutDir: true, target: 'es2022' },
 });

@@ -39,8 +39,10 @@ interface PageCheck {
 describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
   let outDir = '';
   let server: Server | undefined;
+  let plainServer: Server | undefined;
   let browser: Browser | undefined;
   let page: Page;
+  let plainUrl = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -64,6 +66,9 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
     const served = await serveStatic(outDir);
     server = served.server;
+    const plain = await serveStatic(outDir, false);
+    plainServer = plain.server;
+    plainUrl = plain.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -78,7 +83,8 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    for (const s of [server, plainServer])
+      await new Promise((resolve) => (s ? s.close(resolve) : resolve(undefined)));
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -157,6 +163,36 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     expect(Math.abs(got.otValue - otValue)).toBeLessThan(1e-9 * Math.max(1, Math.abs(otValue)));
     expect(sinkhorn).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('runs on one thread, with the same results, without the isolation headers', async () => {
+    const plain = await browser!.newPage();
+    try {
+      await plain.goto(plainUrl);
+      const r = await plain.evaluate(async () => {
+        type Demo = {
+          ready: Promise<{ crossOriginIsolated: boolean }>;
+          run(t: string): Promise<{ lines: string[] }>;
+        };
+        const demo = (globalThis as unknown as { lazytensorDemo: Demo }).lazytensorDemo;
+        const init = await demo.ready;
+        const knn = await demo.run('knn');
+        return { isolated: init.crossOriginIsolated, sab: typeof SharedArrayBuffer, lines: knn.lines };
+      });
+      expect(r.isolated).toBe(false);
+      expect(r.sab).toBe('undefined');
+      const isolatedKnn = await page.evaluate(async () => {
+        const demo = (
+          globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<{ lines: string[] }> } }
+        ).lazytensorDemo;
+        return (await demo.run('knn')).lines;
+      });
+      // The numbers (the mean nearest distance) agree; only the timing differs.
+      expect(r.lines[1]).toMatch(/^mean nearest distance \d/);
+      expect(r.lines[1]).toBe(isolatedKnn[1]);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('times the Gaussian kernel sum in the page (reported, not asserted)', async () => {

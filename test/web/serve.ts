@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { ISOLATION_HEADERS } from '../../web/headers.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -12,8 +13,11 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Serves `dir` on a free port of 127.0.0.1; resolves to the server and its base URL. */
-export async function serveStatic(dir: string): Promise<{ server: Server; url: string }> {
+/**
+ * Serves `dir` on a free port of 127.0.0.1, with the cross-origin-isolation headers unless
+ * `isolated` is false; resolves to the server and its base URL.
+ */
+export async function serveStatic(dir: string, isolated = true): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const file = path.join(dir, rel === '/' ? 'index.html' : rel);
@@ -25,8 +29,7 @@ export async function serveStatic(dir: string): Promise<{ server: Server; url: s
       (body) => {
         res.writeHead(200, {
           'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-          'Cross-Origin-Opener-Policy': 'same-origin',
-          'Cross-Origin-Embedder-Policy': 'require-corp',
+          ...(isolated ? ISOLATION_HEADERS : {}),
         });
         res.end(body);
       },
