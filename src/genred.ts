@@ -11,7 +11,7 @@
 import { check, LazyTensorError } from './errors.js';
 import type { Cat, Node } from './formula/node.js';
 import { userOutputShape } from './kernel/spec.js';
-import { asDtype } from './lazy/data.js';
+import { asDtype, checkFiniteParam } from './lazy/data.js';
 import type { Ranges } from './lazy/ranges.js';
 import { reduce } from './lazy/reduce.js';
 import { type DType, dtypeOf, type FloatArray, isNDArray, type NDArray, sizeOf } from './ndarray.js';
@@ -184,6 +184,8 @@ function toInput(x: unknown, v: VariableInfo): Input {
     a.shape.length >= rank && a.shape[a.shape.length - 1] === v.dim,
     () => `${what}: expected shape [...${v.cat === 'p' ? '' : ', n'}, ${v.dim}], got [${a.shape.join(', ')}]`,
   );
+  // Parameters follow Pm's rule: finite values only (see checkFiniteParam).
+  if (v.cat === 'p') checkFiniteParam(a.data, what);
   return { a, flexible };
 }
 

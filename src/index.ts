@@ -44,6 +44,15 @@ export {
   Vi,
   Vj,
 } from './lazy/index.js';
-export { array, type DType, type FloatArray, type NDArray } from './ndarray.js';
+export {
+  MAX_DIM,
+  MAX_FORMULA_ARGS,
+  MAX_FORMULA_DEPTH,
+  MAX_FORMULA_LENGTH,
+  MAX_GENERATED_CODE,
+  MAX_K,
+  MAX_KERNEL_SCALARS,
+} from './limits.js';
+export { array, type DType, type FloatArray, type NDArray, toRows } from './ndarray.js';
 export type { AccumulatorKind, ReductionKind } from './reduction/index.js';
 export { parseFormula, printFormula } from './syntax/index.js';

@@ -99,3 +99,20 @@ export function isNDArray(x: unknown): x is NDArray {
     Array.isArray((x as NDArray).shape)
   );
 }
+
+/**
+ * The rows of a 2-D array as number[][] (a fresh copy; Int32 data gives integers). For users who
+ * want plain JavaScript arrays back, e.g. `toRows(K.sum('j'))`.
+ *
+ * @example toRows(array([[1, 2], [3, 4]])) // [[1, 2], [3, 4]]
+ */
+export function toRows(a: NDArray): number[][] {
+  check(
+    a.shape.length === 2,
+    () => `toRows(): expected a 2-D array [N, D], got shape [${a.shape.join(', ')}]`,
+  );
+  const [n, d] = a.shape as [number, number];
+  const rows: number[][] = new Array(n);
+  for (let r = 0; r < n; r++) rows[r] = Array.from(a.data.subarray(r * d, (r + 1) * d));
+  return rows;
+}

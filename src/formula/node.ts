@@ -26,16 +26,37 @@ export interface Node {
 }
 
 /**
- * The hash-consing table holds its nodes weakly: a node lives as long as something (a
- * LazyTensor, a kernel spec, a parent node) refers to it. Solver loops build fresh variables
- * every step; a strong table would keep every node, and everything cached on it, forever.
+ * Interning must not keep nodes alive, and must stay flat in a synchronous loop: a solver that
+ * builds fresh variables every step without ever yielding to the event loop. A WeakRef made
+ * during a job keeps its target alive until the job ends (the engine's KeepDuringJob set), so a
+ * WeakRef per node would hold every node of such a loop. Instead:
+ *
+ * - A node with children is stored in a WeakMap under its youngest child (the one with the highest
+ *   uid), keyed by (op, params, children): the entry lives exactly as long as that child does,
+ *   and a node built in a loop from a fresh child dies with it. No WeakRef is made.
+ * - Variables made fresh by a LazyTensor (`freshVarNode`) have an index no other node has, so they
+ *   need no lookup at all; their variants (the same index in another category or dimension:
+ *   transposition, batching) are found through the family the first one starts.
+ * - Other leaves (variables with an explicit index, constants) are few and long-lived: they go
+ *   into a table that holds them weakly.
  */
-const table = new Map<string, WeakRef<Node>>();
+const byAnchor = new WeakMap<Node, Map<string, Node>>();
+const leafTable = new Map<string, WeakRef<Node>>();
 const collected = new FinalizationRegistry<string>((key) => {
   // The key may have been re-interned since: drop it only while it still points to a dead node.
-  if (table.get(key)?.deref() === undefined) table.delete(key);
+  if (leafTable.get(key)?.deref() === undefined) leafTable.delete(key);
 });
 let nextUid = 1;
+
+function makeNode(op: string, args: readonly Node[], params: readonly number[], dim: number): Node {
+  return Object.freeze({
+    uid: nextUid++,
+    op,
+    args: Object.freeze([...args]),
+    params: Object.freeze([...params]),
+    dim,
+  });
+}
 
 /**
  * The raw interning constructor: no validation, no simplification. Use the smart constructors of
@@ -45,24 +66,64 @@ export function intern(op: string, args: readonly Node[], params: readonly numbe
   let key = op;
   for (const p of params) key += `,${p}`;
   key += '|';
-  for (const a of args) key += `${a.uid},`;
-  const hit = table.get(key)?.deref();
+  if (args.length === 0) {
+    const hit = leafTable.get(key)?.deref();
+    if (hit) return hit;
+    const node = makeNode(op, args, params, dim);
+    leafTable.set(key, new WeakRef(node));
+    collected.register(node, key);
+    return node;
+  }
+  let anchor = args[0]!;
+  for (const a of args) {
+    key += `${a.uid},`;
+    if (a.uid > anchor.uid) anchor = a;
+  }
+  let entries = byAnchor.get(anchor);
+  if (!entries) {
+    entries = new Map();
+    byAnchor.set(anchor, entries);
+  }
+  const hit = entries.get(key);
   if (hit) return hit;
-  const node: Node = Object.freeze({
-    uid: nextUid++,
-    op,
-    args: Object.freeze([...args]),
-    params: Object.freeze([...params]),
-    dim,
-  });
-  table.set(key, new WeakRef(node));
-  collected.register(node, key);
+  const node = makeNode(op, args, params, dim);
+  entries.set(key, node);
   return node;
 }
 
-/** Number of live entries of the hash-consing table (diagnostics and leak tests). */
+/** Variants of one fresh variable index, by `${catCode},${dim}` (shared by all of them). */
+const familyOf = new WeakMap<Node, Map<string, Node>>();
+
+/**
+ * A variable leaf for an index that the caller guarantees no other variable uses (see
+ * src/lazy/vars.ts): made without any table lookup, so nothing outlives it.
+ */
+export function freshVarNode(index: number, catCode: number, dim: number): Node {
+  const node = makeNode('Var', [], [index, catCode, dim], dim);
+  familyOf.set(node, new Map([[`${catCode},${dim}`, node]]));
+  return node;
+}
+
+/**
+ * The variable of the same index as `v` with another category or dimension: a member of v's
+ * family when v was made by `freshVarNode`, else undefined (use the table constructor `Var`).
+ */
+export function freshVarVariant(v: Node, catCode: number, dim: number): Node | undefined {
+  const family = familyOf.get(v);
+  if (!family) return undefined;
+  const key = `${catCode},${dim}`;
+  let node = family.get(key);
+  if (!node) {
+    node = makeNode('Var', [], [v.params[0]!, catCode, dim], dim);
+    family.set(key, node);
+    familyOf.set(node, family);
+  }
+  return node;
+}
+
+/** Number of live entries of the leaf table (diagnostics and leak tests). */
 export function internedCount(): number {
-  return table.size;
+  return leafTable.size;
 }
 
 /** Leaf helpers. */

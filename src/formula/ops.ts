@@ -1,4 +1,5 @@
 import { check, LazyTensorError } from '../errors.js';
+import { checkDim } from '../limits.js';
 import type { EmitCtx } from './dialect.js';
 import { intern, type Node } from './node.js';
 
@@ -86,6 +87,7 @@ export function op(name: string, args: readonly Node[], params: readonly number[
     args.map((a) => a.dim),
     params,
   );
+  checkDim(`${name}: the dimension of the result`, dim);
   if (def.simplify) {
     const s = def.simplify(args, params);
     if (s) {

@@ -5,12 +5,14 @@ import {
   isVar,
   mapDag,
   type Node,
+  topoOrder,
   varCat,
   varIndex,
   variablesOf,
 } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
+import { checkLimit, MAX_K, MAX_KERNEL_SCALARS } from '../limits.js';
 import type { DType } from '../ndarray.js';
 import {
   type AccumulatorKind,
@@ -102,6 +104,24 @@ export interface BuiltSpec {
 /** Specs by canonical (slot-numbered) formula, then by the static options (see buildSpec). */
 const canonicalSpecs = new WeakMap<Node, Map<string, KernelSpec>>();
 
+/**
+ * Rejects a kernel over MAX_KERNEL_SCALARS before any code is generated: the scalar values of
+ * one (i, j) step (each distinct node's components, variables included) plus the accumulator's.
+ */
+function checkKernelSize(value: Node, shape: ReductionShape): void {
+  let scalars = 0;
+  for (const n of topoOrder(value)) scalars += n.dim;
+  const state = reductionDef(shape.kind).stateSize(shape);
+  scalars += state.f + state.i;
+  checkLimit(
+    'the kernel size (scalar values per (i, j) step: formula nodes plus reduction state)',
+    scalars,
+    'MAX_KERNEL_SCALARS',
+    MAX_KERNEL_SCALARS,
+    'use fewer or smaller vectors, or split the formula into several reductions',
+  );
+}
+
 /** Validates a request and builds its KernelSpec (variables renumbered to slots, axis normalised to j). */
 export function buildSpec(req: SpecRequest): BuiltSpec {
   const { kind, axis, dtype } = req;
@@ -130,7 +150,15 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     k = req.k ?? Number.NaN;
     check(Number.isInteger(k) && k >= 1, () => `${kind} needs an integer K >= 1, got ${String(req.k)}`);
   }
+  checkLimit(`${kind}: K`, k, 'MAX_K', MAX_K);
   const value = weighted ? op('Concat', [req.formula, req.weight!]) : req.formula;
+  checkKernelSize(value, {
+    kind,
+    dimF: req.formula.dim,
+    dimG: weighted ? req.weight!.dim : 0,
+    k,
+    accumulator,
+  });
 
   // Slots: variables in order of first appearance; i and j swapped for a reduction over i.
   const vars = variablesOf(value);

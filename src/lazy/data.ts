@@ -19,14 +19,31 @@ export function paramArray(v: number | number[]): NDArray<FloatArray> {
     () => `Pm(): expected a number or a non-empty number[], got ${String(v)}`,
   );
   vals.forEach((x, k) =>
-    check(
-      typeof x === 'number' && Number.isFinite(x),
-      () => `Pm(): entry ${k} must be a finite number, got ${String(x)}`,
-    ),
+    check(typeof x === 'number', () => `Pm(): entry ${k} must be a number, got ${String(x)}`),
   );
+  checkFiniteParam(vals, 'Pm()');
   const a = { data: Float64Array.from(vals), shape: [vals.length] };
   flexible.add(a);
   return a;
+}
+
+/**
+ * Parameter values (Pm, and genred's parameter arguments, in every form: number, number[],
+ * typed array, NDArray) must be finite. One parameter is shared by every (i, j) pair, so a NaN
+ * or an infinity would turn the whole result into NaN, or make Min/ArgMin skip every pair,
+ * without an error; a parameter is small, so the scan costs nothing next to a reduction. (Large
+ * Vi/Vj data is not scanned: NaN there propagates as documented for each reduction.)
+ */
+export function checkFiniteParam(
+  data: { readonly length: number; readonly [k: number]: number },
+  what: string,
+): void {
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k]!;
+    if (!Number.isFinite(x)) {
+      throw new LazyTensorError(`${what}: entry ${k} must be a finite number, got ${String(x)}`);
+    }
+  }
 }
 
 /** True for arrays made by paramArray (dtype follows the rest of the data). */

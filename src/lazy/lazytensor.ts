@@ -1,18 +1,25 @@
 import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
-import { Var } from '../formula/ops/leaves.js';
+import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import { userOutputShape } from '../kernel/spec.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
-import { type ArrayLike, checkDeviceInput, type InputArray, paramArray, toFloatArray } from './data.js';
+import {
+  type ArrayLike,
+  checkDeviceInput,
+  checkFiniteParam,
+  type InputArray,
+  paramArray,
+  toFloatArray,
+} from './data.js';
 import { type ReduceExpr, requestOf, shapeOf as shapeOfExpr } from './graph.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
 import { type EvalOptions, LazyExpr, reductionExpr } from './reduction.js';
 import { evaluateBoth, evaluateIndices } from './run.js';
-import { freshVarIndex } from './vars.js';
+import { freshVar } from './vars.js';
 
 /** An operand: another LazyTensor or a JavaScript number (a runtime parameter). */
 export type Operand = LazyTensor | number;
@@ -27,6 +34,8 @@ const KIND_ALIASES: Record<string, ReductionKind> = Object.fromEntries(
   ]),
 );
 
+const NO_VARS: ReadonlyMap<Node, InputArray> = new Map();
+
 function checkAxis(axis: unknown, what: string): asserts axis is Axis {
   check(axis === 'i' || axis === 'j', () => `${what}: axis must be 'i' or 'j', got ${String(axis)}`);
 }
@@ -36,11 +45,30 @@ function checkAxis(axis: unknown, what: string): asserts axis is Axis {
  * Methods build new LazyTensors; reductions (`sum('j')`, `logsumexp('i')`, ...) compute.
  */
 export class LazyTensor {
+  /** Bound arrays, once collected (see `vars`). */
+  private bound: ReadonlyMap<Node, InputArray> | undefined;
+  /** Until then: the operands whose variables this tensor's formula uses. */
+  private parts: readonly LazyTensor[] = [];
+
   /** @internal use Vi, Vj, Pm. */
   constructor(
     readonly formula: Node,
-    readonly vars: ReadonlyMap<Node, InputArray>,
-  ) {}
+    vars: ReadonlyMap<Node, InputArray>,
+  ) {
+    this.bound = vars;
+  }
+
+  /**
+   * The arrays bound to the variables of the formula. Operations do not copy them (a chain of n
+   * operations would copy O(n²) entries): they are collected from the operands on first use.
+   */
+  get vars(): ReadonlyMap<Node, InputArray> {
+    if (!this.bound) {
+      this.bound = LazyTensor.collect(this);
+      this.parts = [];
+    }
+    return this.bound;
+  }
 
   /** Dimension of the value at one (i, j) pair. */
   get dim(): number {
@@ -55,9 +83,28 @@ export class LazyTensor {
   }
 
   private with(formula: Node, ...others: LazyTensor[]): LazyTensor {
-    const vars = new Map(this.vars);
-    for (const o of others) for (const [k, v] of o.vars) vars.set(k, v);
-    return new LazyTensor(formula, vars);
+    const t = new LazyTensor(formula, NO_VARS);
+    t.bound = undefined;
+    t.parts = [this, ...others];
+    return t;
+  }
+
+  /** The variables of `root` and its operands, collected without recursion. */
+  private static collect(root: LazyTensor): Map<Node, InputArray> {
+    const out = new Map<Node, InputArray>();
+    const seen = new Set<LazyTensor>();
+    const stack: LazyTensor[] = [root];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (t.bound) {
+        for (const [k, v] of t.bound) out.set(k, v);
+        continue;
+      }
+      for (let p = t.parts.length - 1; p >= 0; p--) stack.push(t.parts[p]!);
+    }
+    return out;
   }
 
   /** Applies op `name` to this and other operands. */
@@ -327,10 +374,10 @@ export class LazyTensor {
     const vars = new Map<Node, InputArray>();
     const formula = mapDag(
       this.formula,
-      (n) => (isVar(n) ? Var(n.params[0]!, n.dim, swap(varCat(n))) : undefined),
+      (n) => (isVar(n) ? VarLike(n, n.dim, swap(varCat(n))) : undefined),
       (name, args, params) => op(name, args, params),
     );
-    for (const [v, a] of this.vars) vars.set(Var(v.params[0]!, v.dim, swap(varCat(v))), a);
+    for (const [v, a] of this.vars) vars.set(VarLike(v, v.dim, swap(varCat(v))), a);
     return new LazyTensor(formula, vars);
   }
 
@@ -445,8 +492,14 @@ function reshape<T extends NDArray>(a: T, shape: number[]): T {
 function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
   if (isDeviceArray(x)) {
     const d = checkDeviceInput(x, what, 2);
-    const v = Var(freshVarIndex(), d.shape[d.shape.length - 1]!, cat);
+    const v = freshVar(d.shape[d.shape.length - 1]!, cat);
     return new LazyTensor(v, new Map([[v, d]]));
+  }
+  if (Array.isArray(x) && x.length > 0 && !Array.isArray(x[0])) {
+    throw new LazyTensorError(
+      `${what}: expected rows (number[][]) or an NDArray, got a flat number[] of ${x.length} values; ` +
+        `write [[${x[0]}], …] for ${x.length} points of dimension 1, or array(data, [N, D])`,
+    );
   }
   let a = toFloatArray(x as ArrayLike, what);
   if (a.shape.length === 1) a = { data: a.data, shape: [a.shape[0]!, 1] };
@@ -456,7 +509,7 @@ function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
     () =>
       `${what}: the last dimension (the vector dimension) must be >= 1, got shape [${a.shape.join(', ')}]`,
   );
-  const v = Var(freshVarIndex(), dim, cat);
+  const v = freshVar(dim, cat);
   return new LazyTensor(v, new Map([[v, a]]));
 }
 
@@ -472,14 +525,18 @@ export function Vj(y: NDArray | number[][] | DeviceArray): LazyTensor {
 export function Pm(p: number | number[] | NDArray | DeviceArray): LazyTensor {
   if (isDeviceArray(p)) {
     const d = checkDeviceInput(p, 'Pm()', 1);
-    const v = Var(freshVarIndex(), d.shape[d.shape.length - 1]!, 'p');
+    const v = freshVar(d.shape[d.shape.length - 1]!, 'p');
     return new LazyTensor(v, new Map([[v, d]]));
   }
-  const a =
-    typeof p === 'number' || Array.isArray(p) ? paramArray(p as number | number[]) : toFloatArray(p, 'Pm()');
+  let a: NDArray<FloatArray>;
+  if (typeof p === 'number' || Array.isArray(p)) a = paramArray(p as number | number[]);
+  else {
+    a = toFloatArray(p, 'Pm()');
+    checkFiniteParam(a.data, 'Pm()');
+  }
   const dim = a.shape[a.shape.length - 1]!;
   check(dim >= 1, () => `Pm(): expected at least one value, got shape [${a.shape.join(', ')}]`);
-  const v = Var(freshVarIndex(), dim, 'p');
+  const v = freshVar(dim, 'p');
   return new LazyTensor(v, new Map([[v, a]]));
 }
 

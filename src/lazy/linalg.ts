@@ -1,6 +1,6 @@
 import { check, LazyTensorError } from '../errors.js';
 import { isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
-import { Var } from '../formula/ops/leaves.js';
+import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { host, type InputArray, toFloatArray } from './data.js';
@@ -55,7 +55,7 @@ export function dense(K: LazyTensor, opts?: ReduceOptions): NDArray<FloatArray> 
         dst.set(src.subarray(from, from + d), (i * nJ + j) * d);
       }
     }
-    const nv = Var(v.params[0]!, d, 'i');
+    const nv = VarLike(v, d, 'i');
     subst.set(v, nv);
     vars.set(nv, { data: dst, shape: [nI * nJ, d] });
   }

@@ -4,7 +4,7 @@ import { getBackend } from '../backends/registry.js';
 import type { CompiledKernel, KernelRanges } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
-import { Var } from '../formula/ops/leaves.js';
+import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import {
   type BuiltSpec,
@@ -14,7 +14,7 @@ import {
   type SpecRequest,
 } from '../kernel/spec.js';
 import { allocFloat, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
-import type { AccumulatorKind } from '../reduction/index.js';
+import { type AccumulatorKind, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
 import { asDtype, commonDtype, type InputArray } from './data.js';
 import { blockDiagonalRanges, kernelRanges, type Ranges } from './ranges.js';
@@ -162,7 +162,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
     let data = asDtype(a.data as FloatArray, dtype);
     if (batched) data = expandBatch(data, batchShapes[k]!, bshape, inner);
     if (cat === 'p' && batched) {
-      const rowVar = Var(varIndex(v), v.dim, rowCat);
+      const rowVar = VarLike(v, v.dim, rowCat);
       check(!req.data.has(rowVar), 'internal: batched parameter clashes with a row variable');
       const sub = (n: Node) => (n === v ? rowVar : undefined);
       const rebuild = (name: string, args: Node[], params: readonly number[]) => op(name, args, params);
@@ -248,22 +248,9 @@ export function reduce(req: ReduceRequest): ReduceResult {
   return res;
 }
 
-/**
- * Reductions whose result over an empty set is undefined (what they pick or average does not
- * exist). The others have an identity: Sum 0, LogSumExp and LogSumExpWeight −inf, Min +inf,
- * Max −inf; the K-min kinds already need K ≤ the reduced size.
- */
-const UNDEFINED_ON_EMPTY: Partial<Record<ReductionKind, string>> = {
-  ArgMin: 'the index of the minimum',
-  ArgMax: 'the index of the maximum',
-  Min_ArgMin: 'the index of the minimum',
-  Max_ArgMax: 'the index of the maximum',
-  SumSoftMaxWeight: 'a softmax-weighted average',
-};
-
 /** Rejects a reduction over an empty index set (M = 0 over j, N = 0 over i) when its result is undefined. */
 function checkNonEmpty(kind: ReductionKind, nCols: number, axis: 'i' | 'j'): void {
-  const what = UNDEFINED_ON_EMPTY[kind];
+  const what = reductionDef(kind).undefinedOnEmpty;
   check(
     nCols > 0 || what === undefined,
     () =>

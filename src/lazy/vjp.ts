@@ -1,12 +1,12 @@
 import { grad } from '../autodiff/index.js';
 import { type Cat, type Node, varCat, variablesOf } from '../formula/node.js';
-import { Var, Zero } from '../formula/ops/leaves.js';
+import { Zero } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import { allocFloat } from '../ndarray.js';
 import { type GradientCtx, type PairGradient, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { markFlexible } from './data.js';
 import { type HostExpr, leaf, type ReduceExpr, shapeOf } from './graph.js';
-import { freshVarIndex } from './vars.js';
+import { freshVar } from './vars.js';
 
 /**
  * Vector-Jacobian products of reductions: d⟨R, E⟩/du for a variable u of R, as new host nodes.
@@ -19,7 +19,7 @@ function other(a: 'i' | 'j'): 'i' | 'j' {
 }
 
 function fresh(dim: number, cat: Cat): Node {
-  return Var(freshVarIndex(), dim, cat);
+  return freshVar(dim, cat);
 }
 
 /** Splits a reduction's value formula into F and G (weighted kinds). */

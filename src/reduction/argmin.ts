@@ -35,6 +35,7 @@ function make(kind: ReductionKind, better: '<' | '>', values: boolean, indices: 
     scalarF: false,
     weighted: false,
     outputs: values && indices ? 'both' : values ? 'values' : 'indices',
+    ...(indices ? { undefinedOnEmpty: `the index of the ${better === '<' ? 'minimum' : 'maximum'}` } : {}),
     rowShape: (_r, n) => [n],
     split: (r, maxState) => splitByComponent(r, maxState, indices ? 2 : 1),
     // Index outputs are piecewise constant (zero gradient); values flow through the argmin.

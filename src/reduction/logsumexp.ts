@@ -67,6 +67,7 @@ function makeLse(kind: LseKind): ReductionDef {
     scalarF: true,
     weighted: kind !== 'LogSumExp',
     ...(kind === 'LogSumExp' ? { withWeight: 'LogSumExpWeight' as const } : {}),
+    ...(kind === 'SumSoftMaxWeight' ? { undefinedOnEmpty: 'a softmax-weighted average' } : {}),
     outputs: 'values',
     rowShape: (_r, n) => [n],
     // The sums of G's components share only the running maximum of F, which every pass recomputes.

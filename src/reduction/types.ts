@@ -124,6 +124,12 @@ export interface ReductionDef {
   /** The outputs the user gets. */
   readonly outputs: ReductionOutputs;
   /**
+   * What the result would be over an empty reduced set, when it does not exist there (e.g. "the
+   * index of the minimum"): such a request is an error. Undefined when the kind has an identity
+   * (Sum 0, LogSumExp −inf, Min +inf, Max −inf) or needs K ≤ the reduced size anyway.
+   */
+  readonly undefinedOnEmpty?: string;
+  /**
    * The shape of one output row as the user sees it, for an output of `n` components (values or
    * indices): `[n]`, or `[K]` / `[K, dimF]` for the K-min kinds.
    */

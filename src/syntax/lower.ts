@@ -128,7 +128,11 @@ export class Lowerer {
       stack.pop();
       const node = this.build(top.ast, top.results);
       if (node.dim > MAX_DIM) {
-        throw this.err(top.ast.pos, 'result too large', `dimension ${node.dim} exceeds the limit ${MAX_DIM}`);
+        throw this.err(
+          top.ast.pos,
+          'result too large',
+          `dimension ${node.dim} exceeds the limit MAX_DIM = ${MAX_DIM}`,
+        );
       }
       if (stack.length > 0) stack[stack.length - 1]!.results.push(node);
       else last = node;

@@ -1,11 +1,10 @@
+import { MAX_FORMULA_ARGS as MAX_ARGS, MAX_FORMULA_DEPTH as MAX_DEPTH } from '../limits.js';
 import type { Ast } from './ast.js';
 import { syntaxError } from './errors.js';
 import { type Token, tokenize } from './tokenizer.js';
 
-/** Deepest nesting of parentheses, calls, signs and powers accepted in one formula. */
-export const MAX_DEPTH = 500;
-/** Most arguments of one call, or items of one tuple. */
-export const MAX_ARGS = 10_000;
+/** Deepest nesting and most arguments of one call accepted in one formula: see src/limits.ts. */
+export { MAX_ARGS, MAX_DEPTH };
 
 /**
  * Recursive-descent parser of KeOps formula syntax. Grammar (lowest precedence first; KeOps
@@ -96,7 +95,7 @@ export class Parser {
         this.src,
         pos,
         'formula nested too deeply',
-        `more than ${MAX_DEPTH} levels of nesting`,
+        `more than ${MAX_DEPTH} levels of nesting (the limit MAX_FORMULA_DEPTH)`,
       );
     }
   }
@@ -221,7 +220,7 @@ export class Parser {
           this.src,
           this.peek().pos,
           'too many arguments',
-          `more than ${MAX_ARGS} in one list`,
+          `more than ${MAX_ARGS} in one list (the limit MAX_FORMULA_ARGS)`,
         );
       }
       items.push(this.scal());

@@ -1,7 +1,8 @@
+import { MAX_FORMULA_LENGTH } from '../limits.js';
 import { syntaxError } from './errors.js';
 
-/** Longest formula string accepted (characters). */
-export const MAX_FORMULA_LENGTH = 1_000_000;
+/** Longest formula string accepted (characters): see src/limits.ts. */
+export { MAX_FORMULA_LENGTH };
 
 /** Token kinds of KeOps formula syntax. */
 export type TokenKind = 'ident' | 'number' | 'punct' | 'end';
@@ -49,7 +50,7 @@ export function tokenize(src: string): Token[] {
       src.slice(0, 40),
       0,
       'formula too long',
-      `${src.length} characters, the limit is ${MAX_FORMULA_LENGTH}`,
+      `${src.length} characters, over the limit MAX_FORMULA_LENGTH = ${MAX_FORMULA_LENGTH}`,
     );
   }
   const out: Token[] = [];

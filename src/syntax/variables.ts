@@ -1,11 +1,12 @@
 import type { LazyTensorError } from '../errors.js';
 import type { Cat, Node } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
+import { MAX_DIM } from '../limits.js';
 
 /** Largest variable index accepted in formula text (KeOps indices are argument positions). */
 export const MAX_VAR_INDEX = 9999;
-/** Largest dimension of any variable or intermediate result written in formula text. */
-export const MAX_DIM = 100_000;
+/** Largest dimension of any variable or intermediate result (see src/limits.ts). */
+export { MAX_DIM };
 
 /** A user variable of a formula program: declared by an alias or written inline as Var(...). */
 export interface VariableInfo {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { cacheRoot, ensurePrivateDir, readPrivateFile } from '../common/privateFiles.js';
 import type { ModuleImage } from './nvrtc.js';
 
 /**
@@ -10,31 +10,47 @@ import type { ModuleImage } from './nvrtc.js';
  * several processes compiling the same kernel at once all succeed (the last rename wins; the
  * contents are identical). Every file repeats its full key and lengths, so a foreign, truncated or
  * colliding file is ignored and replaced. The cache is best effort: I/O errors never fail a kernel.
+ * Trust (common/privateFiles.ts): the folder must be private to this user, else it is not used;
+ * a file owned by someone else, writable by others or a symbolic link is never read.
  */
 export class ModuleCache {
+  /** Why the folder cannot be trusted (then the cache reads and writes nothing), checked once. */
+  private untrusted: string | undefined | null = null;
+
   constructor(readonly dir: string) {}
+
+  /** Whether the folder is private to this user (created 0700 when missing); warns once when not. */
+  private usable(): boolean {
+    if (this.untrusted === null) {
+      this.untrusted = ensurePrivateDir(this.dir);
+      if (this.untrusted) {
+        process.emitWarning(`lazytensor: CUDA module cache ${this.dir} is not used: ${this.untrusted}`, {
+          type: 'LazyTensorWarning',
+          code: 'LAZYTENSOR_CUDA',
+        });
+      }
+    }
+    return this.untrusted === undefined;
+  }
 
   /** The file of a key. */
   fileOf(key: string): string {
     return path.join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.ltmod`);
   }
 
+  /** The image of a key, if a whole file holds it and it belongs to this user alone. */
   get(key: string): ModuleImage | undefined {
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(this.fileOf(key));
-    } catch {
-      return undefined;
-    }
-    return decode(buf, key);
+    if (!this.usable()) return undefined;
+    const r = readPrivateFile(this.fileOf(key));
+    return r.state === 'ok' ? decode(r.data, key) : undefined;
   }
 
   put(key: string, image: ModuleImage): void {
     const file = this.fileOf(key);
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    if (!this.usable()) return;
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      fs.writeFileSync(tmp, encode(key, image));
+      fs.writeFileSync(tmp, encode(key, image), { mode: 0o600 });
       fs.renameSync(tmp, file);
     } catch {
       try {
@@ -100,13 +116,7 @@ export function decode(buf: Buffer, key: string): ModuleImage | undefined {
   return { image: new Uint8Array(body), kind: kind === 0 ? 'cubin' : 'ptx' };
 }
 
-/**
- * The cache folder, next to the native backend's: LAZYTENSOR_CACHE_DIR, else
- * $XDG_CACHE_HOME/lazytensor (when absolute), else ~/.cache/lazytensor; then /cuda.
- */
+/** The cache folder: `cuda` in the cache root shared with the native backend (common/privateFiles.ts). */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (env.LAZYTENSOR_CACHE_DIR) return path.join(path.resolve(env.LAZYTENSOR_CACHE_DIR), 'cuda');
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'lazytensor', 'cuda');
+  return path.join(cacheRoot(env), 'cuda');
 }

@@ -1,5 +1,6 @@
 import { topoOrder } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
+import { checkLimit, MAX_GENERATED_CODE } from '../../limits.js';
 import { reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
 import { emitFormula } from '../common/formula.js';
@@ -45,7 +46,14 @@ export function generateJs(spec: KernelSpec): string {
   buf.stmt('};');
   buf.stmt('return { span };');
   buf.stmt('};');
-  return buf.toString();
+  const source = buf.toString();
+  checkLimit(
+    'the generated JavaScript (characters)',
+    source.length,
+    'MAX_GENERATED_CODE',
+    MAX_GENERATED_CODE,
+  );
+  return source;
 }
 
 /** Whether the two-row variant is worth generating: small formulas and small states only. */

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { currentUid, readPrivateFile, cacheRoot as sharedCacheRoot } from '../common/privateFiles.js';
+
+export {
+  checkOwnedPrivate,
+  currentUid,
+  ensurePrivateDir,
+  type OwnerMode,
+  tmpCacheRoot,
+} from '../common/privateFiles.js';
 
 /**
  * The on-disk library cache. Libraries are content-addressed (`<hash>.so`, the hash covering
@@ -20,33 +19,26 @@ import path from 'node:path';
  *
  * The trailer is checked before every load, so a truncated or corrupted file is detected (and
  * rebuilt) instead of being handed to dlopen, where a short file could crash the process.
+ *
+ * Trust: the seal only detects damage (whoever can write the folder can seal a file). What keeps
+ * other users' code out of this process is ownership: the folder and every library must belong to
+ * the current user and be writable by nobody else, checked before dlopen (which runs a library's
+ * constructors); a folder that fails is not used, a library that fails is deleted and rebuilt.
  */
 export const SEAL_MAGIC = 'LTNATIV1';
 export const SEAL_BYTES = 48;
 
-/** The cache root: the `cacheDir` option, LAZYTENSOR_CACHE_DIR, or the XDG cache directory. */
+/**
+ * The cache root: the `cacheDir` option, else the shared rule (LAZYTENSOR_CACHE_DIR, the XDG cache
+ * directory, or the per-user folder under the temp dir).
+ */
 export function cacheRoot(option?: string): string {
-  if (option) return path.resolve(option);
-  const env = process.env.LAZYTENSOR_CACHE_DIR;
-  if (env) return path.resolve(env);
-  const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'lazytensor');
+  return option ? path.resolve(option) : sharedCacheRoot();
 }
 
 /** The native backend's folder in the cache root. */
 export function nativeDir(root: string): string {
   return path.join(root, 'native');
-}
-
-/** Creates a directory; returns an error message when it cannot. */
-export function ensureDir(dir: string): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true });
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 /** Path of the library with a given content hash. */
@@ -62,12 +54,37 @@ export function verifySealed(file: string): 'ok' | 'missing' | 'corrupt' {
   } catch {
     return 'missing';
   }
-  if (data.length < SEAL_BYTES + 64) return 'corrupt';
+  return sealOk(data) ? 'ok' : 'corrupt';
+}
+
+function sealOk(data: Buffer): boolean {
+  if (data.length < SEAL_BYTES + 64) return false;
   const t = data.length - SEAL_BYTES;
-  if (data.toString('latin1', t, t + 8) !== SEAL_MAGIC) return 'corrupt';
-  if (data.readBigUInt64LE(t + 8) !== BigInt(t)) return 'corrupt';
+  if (data.toString('latin1', t, t + 8) !== SEAL_MAGIC) return false;
+  if (data.readBigUInt64LE(t + 8) !== BigInt(t)) return false;
   const sha = createHash('sha256').update(data.subarray(0, t)).digest();
-  return sha.equals(data.subarray(t + 16)) ? 'ok' : 'corrupt';
+  return sha.equals(data.subarray(t + 16));
+}
+
+/** What inspectLibrary finds. */
+export interface LibraryCheck {
+  state: 'ok' | 'missing' | 'corrupt' | 'untrusted';
+  /** Why it is untrusted. */
+  reason?: string;
+  /** Device and inode of the file checked (when ok). */
+  id?: string;
+}
+
+/**
+ * Checks a cached library before it may be loaded: a regular file (not a symbolic link), owned by
+ * `uid` and writable by nobody else, with an intact seal. One open, one fstat and one read.
+ */
+export function inspectLibrary(file: string, uid = currentUid()): LibraryCheck {
+  const r = readPrivateFile(file, uid);
+  if (r.state === 'missing') return { state: 'missing' };
+  if (r.state === 'untrusted') return { state: 'untrusted', reason: r.reason };
+  if (r.state === 'unreadable' || !sealOk(r.data)) return { state: 'corrupt' };
+  return { state: 'ok', id: r.id };
 }
 
 /** Removes a file, ignoring a missing one. */

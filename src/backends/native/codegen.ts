@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
@@ -214,13 +215,36 @@ function store(buf: CodeBuffer, acc: AccState): void {
   for (const n of acc.i) buf.stmt(`S_${n}[q] = ${n};`);
 }
 
-/** A translation unit: the prelude plus kernels `lt_k0 .. lt_k<n-1>`, one per spec. */
-export function generateUnit(specs: readonly KernelSpec[]): { source: string; symbols: string[] } {
+/** Name of the function every library exports that returns its unit key. */
+export const UNIT_KEY_SYMBOL = 'lt_unit_key';
+
+/**
+ * The key of a translation unit: sha256 (hex) of its specs' canonical keys, in order. Compiled
+ * into the library and compared after loading, so that a library copied under another unit's
+ * file name is refused.
+ */
+export function unitKey(specs: readonly KernelSpec[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['lazytensor-unit-1', ...specs.map((s) => s.key)]))
+    .digest('hex');
+}
+
+/**
+ * A translation unit: the prelude, kernels `lt_k0 .. lt_k<n-1>` (one per spec) and
+ * `lt_unit_key()`, which returns the unit key (64 hex digits: no user text reaches the source).
+ */
+export function generateUnit(specs: readonly KernelSpec[]): {
+  source: string;
+  symbols: string[];
+  key: string;
+} {
   const symbols = specs.map((_, k) => `lt_k${k}`);
   const parts = specs.map(
     (s, k) => `// kernel ${k}: ${commentSafe(s.key)}\n${generateKernel(s, symbols[k]!)}`,
   );
-  return { source: `${PRELUDE}\n${parts.join('\n\n')}\n`, symbols };
+  const key = unitKey(specs);
+  const keyFn = `LT_EXPORT const char* ${UNIT_KEY_SYMBOL}(void) { return "${key}"; }`;
+  return { source: `${PRELUDE}\n${parts.join('\n\n')}\n\n${keyFn}\n`, symbols, key };
 }
 
 /** A spec key reduced to characters that cannot end or extend a `//` comment. */

@@ -1,8 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, linkSync } from 'node:fs';
+import path from 'node:path';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type BuildResult, type PendingBuild, submitBuild } from './builder.js';
-import { clearDir, libraryPath, nativeDir, removeFile, verifySealed, writeMarker } from './cache.js';
-import { generateUnit } from './codegen.js';
-import { bindKernel, type KernelEntry, openLibrary } from './library.js';
+import {
+  clearDir,
+  inspectLibrary,
+  type LibraryCheck,
+  libraryPath,
+  nativeDir,
+  removeFile,
+  writeMarker,
+} from './cache.js';
+import { generateUnit, UNIT_KEY_SYMBOL } from './codegen.js';
+import { bindKernel, type KernelEntry, openLibrary, readUnitKey } from './library.js';
 import { resolveNativeOptions } from './options.js';
 import { PRELUDE } from './prelude.js';
 import { stats } from './stats.js';
@@ -14,6 +25,8 @@ export interface LibraryEntry {
   readonly id: string;
   readonly specs: readonly KernelSpec[];
   readonly symbols: readonly string[];
+  /** The unit key the library must report (codegen's unitKey). */
+  readonly key: string;
   state: 'pending' | 'ready' | 'failed';
   error?: string;
   /** Bound entry points, by symbol (when ready). */
@@ -27,6 +40,11 @@ export interface LibraryEntry {
 }
 
 const libraries = new Map<string, LibraryEntry>();
+/**
+ * Paths this process has dlopened by name, with the device:inode then loaded: dlopen returns the
+ * library already loaded under a name, so other contents at that path are loaded through a link.
+ */
+const opened = new Map<string, string>();
 
 /** Forgets in-memory libraries (loaded code stays mapped; the next request goes to the disk cache). */
 export function forgetLibraries(): void {
@@ -74,6 +92,7 @@ export function requestLibrary(specs: readonly KernelSpec[]): LibraryEntry | und
     id,
     specs,
     symbols: unit.symbols,
+    key: unit.key,
     state: 'pending',
     entries: new Map(),
     source: unit.source,
@@ -83,21 +102,32 @@ export function requestLibrary(specs: readonly KernelSpec[]): LibraryEntry | und
   };
   libraries.set(id, lib);
   const file = libraryPath(t.dir, attempts[0]!.hash);
-  const v = verifySealed(file);
-  if (v === 'ok' && load(lib, file)) {
+  const c = inspectLibrary(file);
+  const loaded = c.state === 'ok' ? load(lib, file, c) : undefined;
+  if (loaded === 'ok') {
     stats.diskHits++;
     stats.lastLoadMs = performance.now() - t0;
     return lib;
   }
-  if (v !== 'missing') heal(lib, file);
+  if (c.state !== 'missing') heal(lib, file, refusal(lib, c, loaded));
   startBuild(lib);
   return lib;
 }
 
-function heal(lib: LibraryEntry, file: string): void {
+/** Why a library is refused (untrusted, or built for other kernels), or undefined (merely broken). */
+function refusal(lib: LibraryEntry, c: LibraryCheck, loaded: LoadOutcome | undefined): string | undefined {
+  if (c.state === 'untrusted') return c.reason;
+  return loaded === 'foreign' ? lib.error : undefined;
+}
+
+/** Deletes a cached file that cannot be used and counts it: refused (with a warning) or healed. */
+function heal(lib: LibraryEntry, file: string, refused: string | undefined): void {
+  if (refused) {
+    stats.refused++;
+    warnOnce(`lazytensor: refused the cached library ${file} (${refused}); it is deleted and rebuilt`);
+  } else stats.healed++;
   removeFile(file);
   lib.healed = true;
-  stats.healed++;
 }
 
 function startBuild(lib: LibraryEntry): void {
@@ -117,17 +147,42 @@ function startBuild(lib: LibraryEntry): void {
   if (resolveNativeOptions().sync) finish(lib, lib.build.wait(900_000));
 }
 
-function load(lib: LibraryEntry, file: string): boolean {
+/**
+ * Loads a library that passed inspectLibrary and checks, after dlopen, that it was built for
+ * these kernels (its unit key). A path this process already loaded with other contents is loaded
+ * through a fresh hard link, since dlopen would return the old library for the same path.
+ */
+type LoadOutcome = 'ok' | 'foreign' | 'error';
+
+function load(lib: LibraryEntry, file: string, c: LibraryCheck): LoadOutcome {
+  let via = file;
+  const before = opened.get(file);
+  if (before !== undefined && before !== c.id) {
+    via = path.join(path.dirname(file), `.tmp-load-${randomBytes(6).toString('hex')}.so`);
+    try {
+      linkSync(file, via);
+    } catch {
+      copyFileSync(file, via);
+    }
+  }
   try {
-    const handle = openLibrary(file);
+    const handle = openLibrary(via);
+    if (via === file) opened.set(file, c.id ?? '');
+    const key = readUnitKey(handle, UNIT_KEY_SYMBOL);
+    if (key !== lib.key) {
+      lib.error = `it was built for other kernels (unit key ${key ?? 'missing'}, expected ${lib.key})`;
+      return 'foreign';
+    }
     lib.specs.forEach((spec, k) =>
       lib.entries.set(lib.symbols[k]!, bindKernel(handle, lib.symbols[k]!, spec)),
     );
     lib.state = 'ready';
-    return true;
+    return 'ok';
   } catch (e) {
     lib.error = (e as Error).message;
-    return false;
+    return 'error';
+  } finally {
+    if (via !== file) removeFile(via);
   }
 }
 
@@ -146,13 +201,18 @@ function finish(lib: LibraryEntry, r: BuildResult): void {
         );
       }
     }
-    if (verifySealed(r.path) === 'ok' && load(lib, r.path)) return;
+    const c = inspectLibrary(r.path);
+    const loaded = c.state === 'ok' ? load(lib, r.path, c) : undefined;
+    if (loaded === 'ok') return;
     if (!lib.healed) {
-      heal(lib, r.path);
+      heal(lib, r.path, refusal(lib, c, loaded));
       startBuild(lib);
       return;
     }
-    fail(lib, `the compiled library ${r.path} could not be loaded: ${lib.error ?? 'corrupt file'}`);
+    fail(
+      lib,
+      `the compiled library ${r.path} could not be loaded: ${c.reason ?? lib.error ?? 'corrupt file'}`,
+    );
     return;
   }
   if (r.broken) {

@@ -69,3 +69,13 @@ export function bindKernel(lib: Lib, symbol: string, spec: KernelSpec): KernelEn
       }),
   };
 }
+
+/** The unit key a loaded library was built for (codegen's `lt_unit_key`), or undefined. */
+export function readUnitKey(lib: Lib, symbol: string): string | undefined {
+  try {
+    const v = lib.func(symbol, 'const char *', [])();
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,6 +6,11 @@ export interface NativeStats {
   diskHits: number;
   /** Cached libraries found truncated or corrupt, deleted and rebuilt. */
   healed: number;
+  /**
+   * Cached libraries refused (owned by another user, writable by others, a symbolic link, or
+   * built for other kernels), deleted and rebuilt.
+   */
+  refused: number;
   /** Calls served by native code / by the JS fallback (library not ready or failed). */
   nativeRuns: number;
   fallbackRuns: number;
@@ -19,6 +24,7 @@ export const stats: NativeStats = {
   compiles: 0,
   diskHits: 0,
   healed: 0,
+  refused: 0,
   nativeRuns: 0,
   fallbackRuns: 0,
   lastBuildMs: 0,

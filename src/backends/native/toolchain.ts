@@ -88,10 +88,35 @@ export interface VersionStore {
   set(key: string, version: string): void;
 }
 
+/** How long a compiler may take to answer `--version`. */
+export const VERSION_TIMEOUT_MS = 2000;
+/** How long a remembered `--version` failure stands before the compiler is asked again. */
+const FAILURE_TTL_MS = 3_600_000;
+const FAILED = '!failed ';
+
+/** Runs `command --version` (time-boxed); returns its first line, or throws why it failed. */
+function askVersion(command: string, prefixArgs: string[]): string {
+  try {
+    const out = execFileSync(command, [...prefixArgs, '--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: VERSION_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    return out.split('\n')[0]!.trim();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { signal?: string };
+    if (err.code === 'ETIMEDOUT' || err.signal === 'SIGKILL')
+      throw new Error(`did not answer --version within ${VERSION_TIMEOUT_MS / 1000} s`);
+    throw new Error(`--version failed: ${err.message.split('\n')[0]}`);
+  }
+}
+
 /**
  * Finds a C++ compiler: `cxx` (option or the CXX environment variable) when given, else the
- * first of g++, clang++, c++ found on PATH that answers `--version`. Cached per process, and the
- * version per executable in `store` (so a new process does not spawn the compiler to learn it).
+ * first of g++, clang++, c++ found on PATH that answers `--version` (within VERSION_TIMEOUT_MS).
+ * Cached per process, and the version per executable in `store` (so a new process does not spawn
+ * the compiler to learn it); a failure is remembered there too, for an hour.
  */
 export function discoverToolchain(cxx?: string, store?: VersionStore): Discovery {
   const key = cxx ?? '';
@@ -114,16 +139,22 @@ export function discoverToolchain(cxx?: string, store?: VersionStore): Discovery
       continue;
     }
     let version = store?.get(id);
+    if (version?.startsWith(FAILED)) {
+      const [time, ...why] = version.slice(FAILED.length).split(' ');
+      if (Date.now() - Number(time) < FAILURE_TTL_MS) {
+        tried[tried.length - 1] = `${c}: ${why.join(' ')}`;
+        continue;
+      }
+      version = undefined;
+    }
     if (version === undefined) {
       try {
-        const out = execFileSync(command, [...prefixArgs, '--version'], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-          timeout: 10_000,
-        });
-        version = out.split('\n')[0]!.trim();
+        version = askVersion(command, prefixArgs);
         store?.set(id, version);
-      } catch {
+      } catch (e) {
+        const why = (e as Error).message;
+        tried[tried.length - 1] = `${c}: ${why}`;
+        store?.set(id, `${FAILED}${Date.now()} ${why}`);
         continue;
       }
     }

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDir, nativeDir, readMarker, removeStaleTemps, writeMarker } from './cache.js';
+import {
+  ensurePrivateDir,
+  nativeDir,
+  readMarker,
+  removeStaleTemps,
+  tmpCacheRoot,
+  writeMarker,
+} from './cache.js';
 import { koffiInstalled } from './library.js';
 import { resolveNativeOptions } from './options.js';
 import { discoverToolchain, type Toolchain } from './toolchain.js';
@@ -40,14 +48,7 @@ export function toolState(): ToolState {
   const o = resolveNativeOptions();
   const key = `${o.cacheRoot}\0${o.cxx ?? ''}`;
   if (tool && tool.key === key) return tool;
-  let dir = nativeDir(o.cacheRoot);
-  const dirError = ensureDir(dir);
-  if (dirError) {
-    const alt = path.join(os.tmpdir(), `lazytensor-${os.userInfo().uid}`, 'native');
-    warnOnce(`lazytensor: cache directory ${dir} is not usable (${dirError}); using ${alt}`);
-    dir = alt;
-    ensureDir(dir);
-  }
+  const dir = cacheFolder(nativeDir(o.cacheRoot));
   removeStaleTemps(dir);
   const koffiMissing = koffiInstalled();
   const versions = path.join(dir, 'compilers.json');
@@ -67,6 +68,34 @@ export function toolState(): ToolState {
   }
   tool = state;
   return state;
+}
+
+let privateDir: string | undefined;
+
+/**
+ * The folder libraries go to: `wanted` when it is private to this user (see ensurePrivateDir),
+ * else the per-user folder under the temp dir when that is, else a folder of this process made
+ * with mkdtemp (removed at exit: no disk cache across processes). Warns when it falls back.
+ */
+function cacheFolder(wanted: string): string {
+  const why = ensurePrivateDir(wanted);
+  if (!why) return wanted;
+  const alt = nativeDir(tmpCacheRoot());
+  const altWhy = alt === wanted ? why : ensurePrivateDir(alt);
+  if (!altWhy) {
+    warnOnce(`lazytensor: cache folder ${wanted} is not usable (${why}); using ${alt}`);
+    return alt;
+  }
+  if (!privateDir) {
+    const made = mkdtempSync(path.join(os.tmpdir(), 'lazytensor-'));
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    privateDir = nativeDir(made);
+  }
+  warnOnce(
+    `lazytensor: cache folder ${wanted} is not usable (${why}), nor ${alt} (${altWhy}); native libraries are cached for this process only, in ${privateDir}`,
+  );
+  ensurePrivateDir(privateDir);
+  return privateDir;
 }
 
 /** Drops the tool state (the next call re-discovers the compiler and re-reads the markers). */

@@ -1,5 +1,6 @@
 import { check } from '../../errors.js';
-import { CAT_CODE, type Cat, intern, type Node } from '../node.js';
+import { checkDim } from '../../limits.js';
+import { CAT_CODE, type Cat, freshVarNode, freshVarVariant, intern, type Node } from '../node.js';
 import { defineOp } from '../ops.js';
 
 /** Leaves: variables, integer constants and zero vectors. Var's code comes from the backend. */
@@ -31,7 +32,25 @@ defineOp({
 export function Var(index: number, dim: number, cat: Cat): Node {
   check(Number.isInteger(index) && index >= 0, () => `variable index must be an integer >= 0, got ${index}`);
   check(Number.isInteger(dim) && dim >= 1, () => `variable dimension must be an integer >= 1, got ${dim}`);
+  checkDim('the dimension of a variable', dim);
   return intern('Var', [], [index, CAT_CODE[cat], dim], dim);
+}
+
+/**
+ * A variable whose index `index` no other variable node uses (LazyTensor variables: see
+ * src/lazy/vars.ts). Same as `Var`, without a table entry (nothing outlives the node).
+ */
+export function FreshVar(index: number, dim: number, cat: Cat): Node {
+  check(Number.isInteger(index) && index >= 0, () => `variable index must be an integer >= 0, got ${index}`);
+  check(Number.isInteger(dim) && dim >= 1, () => `variable dimension must be an integer >= 1, got ${dim}`);
+  checkDim('the dimension of a variable', dim);
+  return freshVarNode(index, CAT_CODE[cat], dim);
+}
+
+/** The variable of v's index with category `cat` and dimension `dim` (v itself when they match). */
+export function VarLike(v: Node, dim: number, cat: Cat): Node {
+  check(Number.isInteger(dim) && dim >= 1, () => `variable dimension must be an integer >= 1, got ${dim}`);
+  return freshVarVariant(v, CAT_CODE[cat], dim) ?? Var(v.params[0]!, dim, cat);
 }
 
 /** A compile-time integer constant (dimension 1). */
@@ -43,5 +62,6 @@ export function IntCst(n: number): Node {
 /** The zero vector of dimension `dim`. */
 export function Zero(dim: number): Node {
   check(Number.isInteger(dim) && dim >= 1, () => `Zero expects a dimension >= 1, got ${dim}`);
+  checkDim('Zero: the dimension', dim);
   return intern('Zero', [], [dim], dim);
 }

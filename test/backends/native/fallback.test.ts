@@ -4,7 +4,7 @@
  * gives one warning and correct results from the JS backend. In background mode the first calls
  * run on JS and switch to native code, without yielding to the event loop, once the build is done.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +14,7 @@ import {
   resolveNativeOptions,
   setNativeOptions,
 } from '../../../src/backends/native/index.js';
+import { resetToolchains } from '../../../src/backends/native/toolchain.js';
 import { backends } from '../../../src/backends/registry.js';
 import { LazyTensorError } from '../../../src/errors.js';
 import { op, Var } from '../../../src/formula/index.js';
@@ -78,6 +79,26 @@ describe('native backend failure modes', () => {
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
     expect(runChecked(k, spec())).toBe('js');
+  });
+
+  it('gives up on a compiler that does not answer --version within 2 s, and remembers it', () => {
+    // Sleeps 5 s: a 10 s limit would wait and accept it. Each call is counted.
+    const calls = path.join(dir, 'calls');
+    setNativeOptions({
+      cxx: fakeCompiler(
+        dir,
+        `if [ "$1" = "--version" ]; then echo x >> '${calls}'; exec sleep 5; fi\nexit 1`,
+      ),
+    });
+    resetToolchains();
+    const st = nativeBackend.status();
+    expect(st.available).toBe(false);
+    expect(st.reason).toMatch(/no C\+\+ compiler found .*did not answer --version within 2 s/);
+    // A new process (memory reset) reads the failure from the cache instead of waiting again.
+    resetNativeMemory();
+    resetToolchains();
+    expect(nativeBackend.status()).toMatchObject({ available: false });
+    expect(readFileSync(calls, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('disables itself with one warning when the compiler cannot build anything', async () => {
