@@ -1,0 +1,207 @@
+/**
+ * End to end: builds the demo page (web/) with Vite, serves it on 127.0.0.1 with the
+ * cross-origin-isolation headers, drives Debian's Chromium headless through playwright-core, runs
+ * a reduction and an OT computation in the page's Web Worker, and compares the numbers with the
+ * same computation in Node. Skips (with the reason printed) only when no Chromium is installed;
+ * .ci/run installs it. The page's kernel timing is printed, never asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { array, Vi, Vj } from '../../src/index.js';
+import { samplesLoss, solveOT } from '../../src/ot/index.js';
+import { makeScene } from '../../web/scene.js';
+import { serveStatic } from './serve.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const bunny = createRequire(import.meta.url)('bunny') as { positions: number[][] };
+const CHROMIUM = process.env.LAZYTENSOR_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(
+    `browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set LAZYTENSOR_CHROMIUM)`,
+  );
+}
+
+interface PageCheck {
+  backend: string;
+  gaussSum: number[];
+  argKmin: number[];
+  sinkhorn: number;
+  otValue: number;
+}
+
+describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
+  let outDir = '';
+  let server: Server | undefined;
+  let plainServer: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let plainUrl = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'lazytensor-web-'));
+    const vite = path.join(root, 'node_modules/vite/bin/vite.js');
+    const built = spawnSync(
+      process.execPath,
+      [
+        vite,
+        'build',
+        '--config',
+        'web/vite.config.ts',
+        '--outDir',
+        outDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'error',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+    const served = await serveStatic(outDir);
+    server = served.server;
+    const plain = await serveStatic(outDir, false);
+    plainServer = plain.server;
+    plainUrl = plain.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    await page.goto(served.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of [server, plainServer])
+      await new Promise((resolve) => (s ? s.close(resolve) : resolve(undefined)));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('bundles no Node-only module', () => {
+    const assets = path.join(outDir, 'assets');
+    const code = readdirSync(assets)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(path.join(assets, f), 'utf8'))
+      .join('\n');
+    for (const mod of ['koffi', 'node:fs', 'node:child_process', 'node:crypto', 'node:path']) {
+      expect(code, mod).not.toMatch(new RegExp(`(from|import\\(|require\\()\\s*["'\`]${mod}["'\`]`));
+    }
+    expect(code).not.toContain('__vite-browser-external');
+  });
+
+  it('starts the worker cross-origin isolated, on a browser backend', async () => {
+    const init = await page.evaluate(async () => {
+      const demo = (
+        globalThis as unknown as {
+          lazytensorDemo: { ready: Promise<{ backend: string; crossOriginIsolated: boolean }> };
+        }
+      ).lazytensorDemo;
+      const r = await demo.ready;
+      return {
+        backend: r.backend,
+        isolated: r.crossOriginIsolated,
+        pageIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+      };
+    });
+    expect(init.pageIsolated).toBe(true);
+    expect(init.isolated).toBe(true);
+    expect(['js', 'wasm']).toContain(init.backend);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('computes in the page what Node computes: a kernel sum, an arg-K-min, Sinkhorn and OT', async () => {
+    const got = await page.evaluate(async () => {
+      const demo = (
+        globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<Record<string, unknown>> } }
+      ).lazytensorDemo;
+      const r = await demo.run('check');
+      return {
+        backend: r.backend,
+        gaussSum: Array.from(r.gaussSum as Float64Array),
+        argKmin: Array.from(r.argKmin as Int32Array),
+        sinkhorn: r.sinkhorn,
+        otValue: r.otValue,
+      } as PageCheck;
+    });
+    const s = makeScene(bunny.positions);
+    const x = array(s.x, [s.n, 3]);
+    const y = array(s.y, [s.m, 3]);
+    const opts = { backend: 'js' };
+    const gauss = Vi(x)
+      .sqdist(Vj(y))
+      .mul(-1 / 0.1 ** 2)
+      .exp()
+      .sum('j', opts).data;
+    const kmin = Vi(x).sqdist(Vj(y)).kmin(3, 'j', opts).data;
+    const sinkhorn = samplesLoss(x, y, { loss: 'sinkhorn', blur: 0.05, compute: 'js' }).value as number;
+    const otValue = solveOT(x, y, { blur: 0.05, compute: 'js' }).value;
+
+    expect(got.gaussSum).toHaveLength(s.n);
+    for (let i = 0; i < s.n; i++) expect(got.gaussSum[i]).toBeCloseTo(gauss[i]!, 9);
+    // The page's neighbours are at the distances Node finds (ties may order differently).
+    expect(got.argKmin).toHaveLength(3 * s.n);
+    for (let i = 0; i < s.n; i++) {
+      for (let k = 0; k < 3; k++) {
+        const j = got.argKmin[3 * i + k]!;
+        let d = 0;
+        for (let c = 0; c < 3; c++) d += (s.x[3 * i + c]! - s.y[3 * j + c]!) ** 2;
+        expect(Math.abs(d - kmin[3 * i + k]!)).toBeLessThan(1e-12);
+      }
+    }
+    expect(Math.abs(got.sinkhorn - sinkhorn)).toBeLessThan(1e-9 * Math.max(1, Math.abs(sinkhorn)));
+    expect(Math.abs(got.otValue - otValue)).toBeLessThan(1e-9 * Math.max(1, Math.abs(otValue)));
+    expect(sinkhorn).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('runs on one thread, with the same results, without the isolation headers', async () => {
+    const plain = await browser!.newPage();
+    try {
+      await plain.goto(plainUrl);
+      const r = await plain.evaluate(async () => {
+        type Demo = {
+          ready: Promise<{ crossOriginIsolated: boolean }>;
+          run(t: string): Promise<{ lines: string[] }>;
+        };
+        const demo = (globalThis as unknown as { lazytensorDemo: Demo }).lazytensorDemo;
+        const init = await demo.ready;
+        const knn = await demo.run('knn');
+        return { isolated: init.crossOriginIsolated, sab: typeof SharedArrayBuffer, lines: knn.lines };
+      });
+      expect(r.isolated).toBe(false);
+      expect(r.sab).toBe('undefined');
+      const isolatedKnn = await page.evaluate(async () => {
+        const demo = (
+          globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<{ lines: string[] }> } }
+        ).lazytensorDemo;
+        return (await demo.run('knn')).lines;
+      });
+      // The numbers (the mean nearest distance) agree; only the timing differs.
+      expect(r.lines[1]).toMatch(/^mean nearest distance \d/);
+      expect(r.lines[1]).toBe(isolatedKnn[1]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('times the Gaussian kernel sum in the page (reported, not asserted)', async () => {
+    const r = await page.evaluate(async () => {
+      const demo = (globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<unknown> } })
+        .lazytensorDemo;
+      return demo.run('bench');
+    });
+    console.log(`[browser] Gaussian kernel sum 3-D f32 in Chromium: ${JSON.stringify(r)}`);
+    expect(r).toBeDefined();
+  });
+});
