@@ -25,8 +25,8 @@ console.log(
 );
 console.log(`  part sizes: ${sizes.join(', ')}`);
 
-// A large noisy sample: 1e6 points, each a random vertex plus Gaussian noise.
-const N = 1_000_000;
+// A large noisy sample: 200,000 points, each a random vertex plus Gaussian noise.
+const N = 200_000;
 const r = mulberry32(2);
 const big = new Float32Array(N * 3);
 for (let i = 0; i < N; i++) {
