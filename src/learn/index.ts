@@ -24,3 +24,18 @@ export function knn(
   const { values, indices } = d.kminArgKmin(K, 'j', opts);
   return { indices, sqDistances: values };
 }
+export { type KnnClassifyOptions, type KnnClassifyResult, knnClassify } from './classify.js';
+export {
+  type CovarianceType,
+  type GaussianMixtureOptions,
+  type GaussianMixtureResult,
+  gaussianMixture,
+} from './gmm.js';
+export {
+  type IvfIndex,
+  type IvfOptions,
+  type IvfSearchOptions,
+  type IvfSearchResult,
+  ivfIndex,
+} from './ivf.js';
+export { type KMeansOptions, type KMeansResult, kmeans } from './kmeans.js';

@@ -1,0 +1,75 @@
+/** K-nearest-neighbour classification: one KMin_ArgKMin reduction, then a vote over K labels per query. */
+import { check } from '../errors.js';
+import { Vi, Vj } from '../lazy/index.js';
+import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkCount, classLabels, engine, options, points, pointsOfDim } from './input.js';
+
+export interface KnnClassifyOptions {
+  /** 'uniform' (default: one vote per neighbour) or 'distance' (votes weighted by 1/distance). */
+  weights?: 'uniform' | 'distance';
+  /** Engine backend ('auto', 'js', 'native', ...). */
+  backend?: string;
+}
+
+export interface KnnClassifyResult {
+  /** Predicted class of each query, [N]: the largest vote, ties to the lowest label. */
+  labels: NDArray<Int32Array>;
+  /** Vote shares per class, [N, C] (rows sum to 1), C = max training label + 1. */
+  proba: NDArray<Float64Array>;
+}
+
+/**
+ * Classifies each query by a vote of its K nearest training points (squared Euclidean). With
+ * 'distance' weights a neighbour at distance 0 takes all the vote (shared among such neighbours).
+ */
+export function knnClassify(
+  train: NDArray | number[][],
+  labels: Int32Array,
+  queries: NDArray | number[][],
+  K: number,
+  opts?: KnnClassifyOptions,
+): KnnClassifyResult {
+  const o = options(opts, 'knnClassify');
+  const t = points(train, 'knnClassify(train)');
+  const { C } = classLabels(labels, t.n, 'knnClassify(labels)');
+  const q = pointsOfDim(queries, t.d, 'knnClassify(queries)');
+  checkCount(K, 'knnClassify: K', 1, t.n, ` (at most the number of training points, ${t.n})`);
+  const mode = o.weights ?? 'uniform';
+  check(
+    mode === 'uniform' || mode === 'distance',
+    () => `knnClassify: weights must be 'uniform' or 'distance', got ${String(mode)}`,
+  );
+  const nn = Vi(q.array).sqdist(Vj(t.array)).kminArgKmin(K, 'j', engine(o));
+  const proba = new Float64Array(q.n * C);
+  const out = new Int32Array(q.n);
+  const vote = new Float64Array(K);
+  for (let i = 0; i < q.n; i++) {
+    neighbourVotes(nn.values.data, i * K, K, mode, vote);
+    let total = 0;
+    for (let k = 0; k < K; k++) {
+      proba[i * C + labels[nn.indices.data[i * K + k]!]!]! += vote[k];
+      total += vote[k]!;
+    }
+    let best = 0;
+    for (let c = 0; c < C; c++) {
+      proba[i * C + c]! /= total;
+      if (proba[i * C + c]! > proba[i * C + best]!) best = c;
+    }
+    out[i] = best;
+  }
+  return { labels: { data: out, shape: [q.n] }, proba: { data: proba, shape: [q.n, C] } };
+}
+
+/** The vote of each of K neighbours (squared distances d2[at..at+K)). */
+function neighbourVotes(d2: FloatArray, at: number, K: number, mode: string, vote: Float64Array): void {
+  if (mode === 'uniform') {
+    vote.fill(1);
+    return;
+  }
+  let exact = false;
+  for (let k = 0; k < K; k++) if (d2[at + k]! <= 0) exact = true;
+  for (let k = 0; k < K; k++) {
+    const d = Math.sqrt(Math.max(d2[at + k]!, 0));
+    vote[k] = exact ? (d === 0 ? 1 : 0) : 1 / d;
+  }
+}

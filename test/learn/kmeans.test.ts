@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
+import { kmeans } from '../../src/learn/index.js';
+import type { NDArray } from '../../src/ndarray.js';
+import { backendsUnderTest } from '../helpers/backends.js';
+import { rng, uniform } from '../helpers/rng.js';
+import { blobs, sqDist } from './reference.js';
+
+/** Dense float64 Lloyd with scikit-learn's stopping rule (no empty clusters expected). */
+function referenceLloyd(
+  x: Float64Array,
+  n: number,
+  d: number,
+  w: Float64Array,
+  init: Float64Array,
+  maxIter: number,
+  tol: number,
+) {
+  const K = init.length / d;
+  let varSum = 0;
+  for (let a = 0; a < d; a++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + a]! / n;
+    for (let i = 0; i < n; i++) varSum += (x[i * d + a]! - m) ** 2 / n;
+  }
+  const tolAbs = (tol * varSum) / d;
+  let c = Float64Array.from(init);
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIter) {
+    const sums = new Float64Array(K * d);
+    const mass = new Float64Array(K);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (sqDist(x, i, c, k, d) < sqDist(x, i, c, best, d)) best = k;
+      mass[best]! += w[i];
+      for (let a = 0; a < d; a++) sums[best * d + a]! += w[i]! * x[i * d + a]!;
+    }
+    const next = c.map((v, t) => (mass[Math.floor(t / d)]! > 0 ? sums[t]! / mass[Math.floor(t / d)]! : v));
+    let shift = 0;
+    for (let t = 0; t < c.length; t++) shift += (next[t]! - c[t]!) ** 2;
+    c = next;
+    iterations++;
+    if (shift <= tolAbs) {
+      converged = true;
+      break;
+    }
+  }
+  return { centroids: c, iterations, converged };
+}
+
+function arr(data: Float64Array, d: number): NDArray<Float64Array> {
+  return { data, shape: [data.length / d, d] };
+}
+
+describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
+  it.each([
+    'float64',
+    'float32',
+  ] as const)('stops at a fixed point (%s): labels nearest, centroids means, inertia exact', (dtype) => {
+    const n = 400;
+    const d = 3;
+    const K = 6;
+    const x64 = uniform(rng(11), n * d);
+    const x = dtype === 'float64' ? x64 : Float32Array.from(x64);
+    const xs = Float64Array.from(x);
+    const res = kmeans({ data: x, shape: [n, d] }, K, { tol: 0, maxIter: 500, seed: 3, backend });
+    expect(res.converged).toBe(true);
+    expect(res.centroids.shape).toEqual([K, d]);
+    expect(res.centroids.data).toBeInstanceOf(dtype === 'float64' ? Float64Array : Float32Array);
+    const c = Float64Array.from(res.centroids.data);
+    const rel = dtype === 'float64' ? 1e-12 : 1e-5;
+    const sums = new Float64Array(K * d);
+    const counts = new Float64Array(K);
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      const l = res.labels.data[i]!;
+      let best = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < K; k++) best = Math.min(best, sqDist(xs, i, c, k, d));
+      expect(sqDist(xs, i, c, l, d)).toBeLessThanOrEqual(best + rel);
+      inertia += sqDist(xs, i, c, l, d);
+      counts[l]! += 1;
+      for (let a = 0; a < d; a++) sums[l * d + a]! += xs[i * d + a];
+    }
+    for (let k = 0; k < K; k++) {
+      expect(counts[k]).toBeGreaterThan(0);
+      for (let a = 0; a < d; a++)
+        expect(c[k * d + a]).toBeCloseTo(sums[k * d + a]! / counts[k]!, dtype === 'float64' ? 12 : 5);
+    }
+    expect(Math.abs(res.inertia - inertia) / inertia).toBeLessThan(rel * 10);
+  });
+
+  it('follows a dense Lloyd reference step by step, with the scikit-learn stopping rule', () => {
+    const n = 300;
+    const d = 2;
+    const x = uniform(rng(5), n * d);
+    const init = x.slice(0, 5 * d);
+    for (const [tol, maxIter] of [
+      [1e-2, 100],
+      [1e-4, 100],
+      [0, 3],
+    ] as const) {
+      const ref = referenceLloyd(x, n, d, new Float64Array(n).fill(1), init, maxIter, tol);
+      const res = kmeans(arr(x, d), 5, { init: arr(init, d), tol, maxIter, backend });
+      expect(res.iterations).toBe(ref.iterations);
+      expect(res.converged).toBe(ref.converged);
+      for (let t = 0; t < init.length; t++) expect(res.centroids.data[t]).toBeCloseTo(ref.centroids[t]!, 12);
+    }
+  });
+
+  it('recovers planted blobs (labels up to a permutation, centroids near the centres)', () => {
+    const centres = [
+      [0, 0, 0],
+      [10, 0, 0],
+      [0, 10, 0],
+      [0, 0, 10],
+      [10, 10, 10],
+    ];
+    const { x, truth } = blobs(centres, 60, 0.5, 2);
+    const res = kmeans(x, 5, { seed: 1, nInit: 3, backend });
+    const map = new Map<number, number>();
+    for (let i = 0; i < truth.length; i++) {
+      const t = truth[i]!;
+      const l = res.labels.data[i]!;
+      if (!map.has(t)) map.set(t, l);
+      expect(map.get(t)).toBe(l);
+    }
+    expect(new Set(map.values()).size).toBe(5);
+    for (const [t, l] of map)
+      for (let a = 0; a < 3; a++)
+        expect(Math.abs(res.centroids.data[l * 3 + a]! - centres[t]![a]!)).toBeLessThan(0.2);
+  });
+
+  it('integer sample weights equal duplicated points', () => {
+    const n = 120;
+    const d = 2;
+    const r = rng(8);
+    const x = uniform(r, n * d);
+    const w = Float64Array.from({ length: n }, () => 1 + Math.floor(3 * r()));
+    const dup: number[] = [];
+    for (let i = 0; i < n; i++) for (let t = 0; t < w[i]!; t++) dup.push(x[i * d]!, x[i * d + 1]!);
+    const init = arr(x.slice(0, 4 * d), d);
+    const a = kmeans(arr(x, d), 4, { init, weights: w, tol: 0, backend });
+    const b = kmeans(arr(Float64Array.from(dup), d), 4, { init, tol: 0, backend });
+    expect(a.iterations).toBe(b.iterations);
+    expect(a.inertia).toBeCloseTo(b.inertia, 10);
+    for (let t = 0; t < 4 * d; t++) expect(a.centroids.data[t]).toBeCloseTo(b.centroids.data[t]!, 12);
+  });
+
+  it('is reproducible for a seed; more restarts never give a larger inertia', () => {
+    const x = arr(uniform(rng(21), 500 * 2), 2);
+    for (const init of ['kmeans++', 'random'] as const) {
+      const a = kmeans(x, 8, { seed: 7, init, backend });
+      const b = kmeans(x, 8, { seed: 7, init, backend });
+      expect(Array.from(b.centroids.data)).toEqual(Array.from(a.centroids.data));
+      expect(Array.from(b.labels.data)).toEqual(Array.from(a.labels.data));
+      expect(kmeans(x, 8, { seed: 7, init, nInit: 4, backend }).inertia).toBeLessThanOrEqual(a.inertia);
+    }
+  });
+
+  it('k-means++ puts a centroid on every distinct point when K = N, and seeds far groups apart', () => {
+    const x = arr(uniform(rng(4), 12 * 3), 3);
+    const all = kmeans(x, 12, { maxIter: 1, backend });
+    expect(all.inertia).toBe(0);
+    const { x: two } = blobs(
+      [
+        [0, 0],
+        [1000, 0],
+      ],
+      30,
+      1,
+      6,
+    );
+    for (let seed = 0; seed < 5; seed++) {
+      const res = kmeans(two, 2, { seed, maxIter: 1, backend });
+      const xs = [res.centroids.data[0]!, res.centroids.data[2]!].sort((p, q) => p - q);
+      expect(xs[0]).toBeLessThan(500);
+      expect(xs[1]).toBeGreaterThan(500);
+    }
+  });
+
+  it('re-seeds an empty cluster from the farthest point, deterministically', () => {
+    // Points on a line; the third initial centroid is far away and attracts nobody.
+    const x = arr(Float64Array.from([0, 0, 1, 0, 2, 0, 3, 0, 10, 0, 11, 0]), 2);
+    const init = arr(Float64Array.from([0.5, 0, 1.5, 0, 1000, 1000]), 2);
+    const res = kmeans(x, 3, { init, maxIter: 1, backend });
+    // Iteration 1: clusters {0, 1}, {2, 3, 10, 11}, {} -> the farthest point from its centroid
+    // (11, at distance 9.5 from 1.5) moves to the empty cluster.
+    expect(Array.from(res.centroids.data)).toEqual([0.5, 0, 5, 0, 11, 0]);
+    expect(new Set(res.labels.data).size).toBe(3);
+    const again = kmeans(x, 3, { init, maxIter: 1, backend });
+    expect(Array.from(again.centroids.data)).toEqual(Array.from(res.centroids.data));
+  });
+});
+
+describe('kmeans input checks', () => {
+  const x = arr(uniform(rng(1), 10 * 2), 2);
+  it.each([
+    ['K > N', () => kmeans(x, 11)],
+    ['K = 0', () => kmeans(x, 0)],
+    ['K not an integer', () => kmeans(x, 2.5)],
+    ['NaN data', () => kmeans(arr(Float64Array.from([0, 1, Number.NaN, 2]), 2), 1)],
+    ['wrong number of weights', () => kmeans(x, 2, { weights: new Float64Array(9) })],
+    ['negative weight', () => kmeans(x, 2, { weights: new Float64Array(10).fill(-1) })],
+    ['zero total weight', () => kmeans(x, 2, { weights: new Float64Array(10) })],
+    ['init of the wrong shape', () => kmeans(x, 2, { init: arr(new Float64Array(6), 2) })],
+    ['unknown init', () => kmeans(x, 2, { init: 'best' as 'random' })],
+    ['maxIter = 0', () => kmeans(x, 2, { maxIter: 0 })],
+    ['negative tol', () => kmeans(x, 2, { tol: -1 })],
+    ['1-D data', () => kmeans({ data: new Float64Array(4), shape: [4] }, 2)],
+  ])('%s -> LazyTensorError', (_, f) => {
+    expect(f).toThrow(LazyTensorError);
+  });
+});
