@@ -13,7 +13,7 @@ import { useSharedCache } from './helpers.js';
 function cPow(x: number, y: number): number {
   if (x === 1 || y === 0) return 1;
   if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
-  return Math.pow(x, y);
+  return x ** y;
 }
 
 function bases(): number[] {
@@ -27,8 +27,26 @@ function bases(): number[] {
 }
 
 const EXPONENTS = [
-  -1.5, -0.5, 0.5, 1.5, 2.7, -3, 3, 2, -2, 0, 1, 10.3, -20, 0.1, 7, -7, 1e6, Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY, Number.NaN,
+  -1.5,
+  -0.5,
+  0.5,
+  1.5,
+  2.7,
+  -3,
+  3,
+  2,
+  -2,
+  0,
+  1,
+  10.3,
+  -20,
+  0.1,
+  7,
+  -7,
+  1e6,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  Number.NaN,
 ].map(Math.fround);
 
 describe('native float32 pow', () => {
