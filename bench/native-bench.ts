@@ -4,7 +4,9 @@
  *
  *   Gaussian kernel sum 3-D (float32, float64), log-sum-exp 3-D (the Sinkhorn kernel, float32),
  *   K-NN K=10 with D=3 and D=50 (float32), all N = M = 1e5 by default;
- *   compile time of a new formula (fresh cache) and the cache-hit time (verify + dlopen + bind).
+ *   compile time of a new formula (fresh cache) and the cache-hit time (verify + dlopen + bind);
+ *   then bench/highdim.ts: 10-NN at D = 50 .. 1000 and MNIST (first call, compile, steady, dense
+ *   baselines) and the powf-vs-rsqrt gravity sum.
  *
  *   npx tsx bench/native-bench.ts                 # full run
  *   npx tsx bench/native-bench.ts --quick         # N = M = 2e4
@@ -33,6 +35,7 @@ import { buildSpec, type KernelSpec } from '../src/kernel/spec.js';
 import type { FloatArray } from '../src/ndarray.js';
 import { mulberry32 as rng } from '../src/random.js';
 import type { ReductionKind } from '../src/reduction/index.js';
+import { runHighDim } from './highdim.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const program = new Command()
@@ -43,6 +46,9 @@ const program = new Command()
   .option('--no-js', 'skip the JS backend')
   .option('--no-faiss', 'skip the faiss baseline')
   .option('--no-json', 'do not write a results file')
+  .option('--no-highdim', 'skip the high-dimension K-NN and pow benchmarks (bench/highdim.ts)')
+  .option('--queries <n>', 'high-dimension K-NN: query rows', '2000')
+  .option('--refs <n>', 'high-dimension K-NN: reference rows', '8000')
   .parse();
 const o = program.opts<{
   quick?: boolean;
@@ -52,6 +58,9 @@ const o = program.opts<{
   js: boolean;
   faiss: boolean;
   json: boolean;
+  highdim: boolean;
+  queries: string;
+  refs: string;
 }>();
 const N = o.quick ? 20_000 : Number(o.n);
 const budget = Number(o.budget);
@@ -310,11 +319,17 @@ function main(): void {
       }
     }
   }
+  const highdim = o.highdim
+    ? runHighDim({ queries: Number(o.queries), refs: Number(o.refs), threads, faiss: o.faiss })
+    : undefined;
   if (o.json) {
     const dir = path.join(here, 'results');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `native-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ N, threads, device: st.device, compile, results }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify({ N, threads, device: st.device, compile, results, highdim }, null, 2),
+    );
     console.log(`\nwrote ${file}`);
   }
 }

@@ -338,6 +338,38 @@ for (const backend of backendsUnderTest()) {
         }
       });
 
+      it('high dimensions: Gaussian sum and 3-NN at D = 1000 and 4096 (component loops)', () => {
+        for (const D of [1000, 4096]) {
+          const r = rng(D);
+          const N = 4;
+          const M = 9;
+          const X = uniform(r, N * D);
+          const Y = uniform(r, M * D);
+          const b = normal(r, M);
+          const x = Vi(arr(X, [N, D], dtype));
+          const y = Vj(arr(Y, [M, D], dtype));
+          const g = x
+            .sqdist(y)
+            .mul(-1 / D)
+            .exp()
+            .mul(Vj(arr(b, [M, 1], dtype)))
+            .sum('j', opts);
+          const want = new Float64Array(N);
+          for (let i = 0; i < N; i++)
+            for (let j = 0; j < M; j++) want[i]! += Math.exp(-sqd(X, i, Y, j, D) / D) * b[j]!;
+          expectClose(g.data, want, tol(dtype, 1e-4), tol(dtype, 1e-5), `Gaussian D = ${D}`);
+          const knn = x.sqdist(y).argKmin(3, 'j', opts);
+          for (let i = 0; i < N; i++) {
+            const order = Array.from({ length: M }, (_, j) => j).sort(
+              (a, c) => sqd(X, i, Y, a, D) - sqd(X, i, Y, c, D),
+            );
+            expect(Array.from(knn.data.subarray(i * 3, i * 3 + 3)), `3-NN D = ${D}`).toEqual(
+              order.slice(0, 3),
+            );
+          }
+        }
+      });
+
       it('cases 18 and 19: Gaussian with D = 300, and D = 3 with a 300-wide weight (also batched)', () => {
         const r = rng(18);
         const M = 200;

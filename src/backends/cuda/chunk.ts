@@ -1,147 +1,34 @@
-import { isVar, mapDag, type Node, topoOrder, varCat, varIndex } from '../../formula/node.js';
-import { Var } from '../../formula/ops/leaves.js';
-import { op } from '../../formula/ops.js';
-import { elementwiseTree, summandOf } from '../../kernel/passes/elementwise.js';
+import type { Node } from '../../formula/node.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
-import { emitFormula } from '../common/formula.js';
+import {
+  C_LOOP,
+  CHUNK_MIN_DIM,
+  CHUNK_UNROLL,
+  emitComponentsAt,
+  emitWithChunks,
+  type LoopSyntax,
+  type SlotLoader,
+} from '../common/loops.js';
 
-/**
- * Large-D support: a vector reduction (Sum, SqNorm2, SqDist, scalar product) of an elementwise
- * expression of dimension D >= CHUNK_MIN_DIM is emitted as a runtime loop over the components,
- * CHUNK_UNROLL at a time, instead of D unrolled statements. Registers then stay bounded whatever D
- * is (no spills for D = 300 or 990). The loop body is the IR of one component: the elementwise
- * subtree rebuilt with dimension-1 variables, emitted by the shared `emitFormula`.
- */
-export const CHUNK_MIN_DIM = 32;
-export const CHUNK_UNROLL = 8;
+export {
+  CHUNK_MIN_DIM,
+  CHUNK_UNROLL,
+  dynamicSlots,
+  findChunkSites,
+  type SlotLoader,
+  vectorSlots,
+} from '../common/loops.js';
 
-/** A vector reduction emitted as a loop. */
-export interface ChunkSite {
-  node: Node;
-  /** The elementwise vector being summed. */
-  vector: Node;
-  dim: number;
+/** CUDA's loops over components: `#pragma unroll 1` keeps nvcc from unrolling them again. */
+const CUDA_LOOP: LoopSyntax = { ...C_LOOP, pragma: '#pragma unroll 1' };
+
+/** `emitWithChunks` (src/backends/common/loops.ts) with CUDA's loop syntax. */
+export function emitCudaChunks(buf: CodeBuffer, root: Node, nSlots: number, loader: SlotLoader): string[] {
+  return emitWithChunks(buf, root, nSlots, loader, CHUNK_MIN_DIM, CHUNK_UNROLL, CUDA_LOOP);
 }
 
-/** The vector reductions of a formula that are emitted as loops, in topological order. */
-export function findChunkSites(root: Node, minDim = CHUNK_MIN_DIM): ChunkSite[] {
-  const out: ChunkSite[] = [];
-  for (const n of topoOrder(root)) {
-    if (n.dim !== 1 || n.args.length === 0) continue;
-    const v = summandOf(n);
-    if (!v || v.dim < minDim || !elementwiseTree(v)) continue;
-    out.push({ node: n, vector: v, dim: v.dim });
-  }
-  return out;
-}
-
-/** Slots whose components a loop reads at a run-time index (they cannot live in registers). */
-export function dynamicSlots(root: Node, minDim = CHUNK_MIN_DIM): Set<number> {
-  const s = new Set<number>();
-  for (const site of findChunkSites(root, minDim)) for (const k of vectorSlots(site.vector)) s.add(k);
-  return s;
-}
-
-/** Dimension-1 nodes under `v` that are reached without crossing another dimension-1 node. */
-function scalarLeaves(v: Node): Node[] {
-  const out: Node[] = [];
-  const seen = new Set<number>();
-  const stack = [v];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n.uid)) continue;
-    seen.add(n.uid);
-    if (n.dim === 1) out.push(n);
-    else stack.push(...n.args);
-  }
-  return out;
-}
-
-/**
- * How the backend reads slot components: `load(slot, k)` with a compile-time component, and
- * `loadAt(slot, kExpr)` with a run-time index expression (only for slots in `dynamicSlots`).
- */
-export interface SlotLoader {
-  load(slot: number, k: number): string;
-  loadAt(slot: number, kExpr: string): string;
-}
-
-/**
- * Emits a formula like `emitFormula`, except that its large vector reductions become loops over
- * the components. Returns one expression per component of `root`.
- */
-export function emitWithChunks(
-  buf: CodeBuffer,
-  root: Node,
-  nSlots: number,
-  loader: SlotLoader,
-  minDim = CHUNK_MIN_DIM,
-  unroll = CHUNK_UNROLL,
-): string[] {
-  const sites = findChunkSites(root, minDim);
-  if (sites.length === 0) return emitFormula(buf, root, loader.load);
-  // Placeholder variables (indices >= nSlots) stand for values computed before the formula.
-  const placeholders: string[] = [];
-  const ph = (expr: string): Node => {
-    placeholders.push(expr);
-    return Var(nSlots + placeholders.length - 1, 1, 'p');
-  };
-  const loadAny = (s: number, k: number) => (s >= nSlots ? placeholders[s - nSlots]! : loader.load(s, k));
-  const done = new Map<number, Node>();
-  for (const site of sites) {
-    // Dimension-1 leaves: variables, earlier loops, or scalar subformulas computed here first.
-    const leafPh = new Map<number, Node>();
-    for (const leaf of scalarLeaves(site.vector)) {
-      const prev = done.get(leaf.uid);
-      if (prev) leafPh.set(leaf.uid, prev);
-      else if (isVar(leaf)) leafPh.set(leaf.uid, ph(loader.load(varIndex(leaf), 0)));
-      else {
-        const sub = mapDag(leaf, (n) => done.get(n.uid), rebuild);
-        const [e] = emitFormula(buf, sub, loadAny);
-        leafPh.set(leaf.uid, ph(buf.let(e!)));
-      }
-    }
-    const scalar = mapDag(
-      site.vector,
-      (n) => leafPh.get(n.uid) ?? (isVar(n) ? Var(varIndex(n), 1, varCat(n)) : undefined),
-      rebuild,
-    );
-    const acc = buf.fresh('ck');
-    const d = site.dim;
-    const full = d - (d % unroll);
-    const kc = buf.fresh('kc');
-    buf.stmt(buf.d.declVal(acc, buf.d.lit(0)));
-    const body = (kExpr: (u: number) => string, count: number) => {
-      for (let u = 0; u < count; u++) {
-        const [e] = emitFormula(buf, scalar, (s, k) =>
-          s >= nSlots ? placeholders[s - nSlots]! : k === 0 ? loader.loadAt(s, kExpr(u)) : '0',
-        );
-        buf.stmt(`${acc} += ${e};`);
-      }
-    };
-    if (full > 0) {
-      buf.stmt('#pragma unroll 1');
-      buf.stmt(`for (int ${kc} = 0; ${kc} < ${full}; ${kc} += ${unroll}) {`);
-      body((u) => (u === 0 ? kc : `${kc} + ${u}`), unroll);
-      buf.stmt('}');
-    }
-    if (d > full) {
-      buf.stmt('{');
-      body((u) => String(full + u), d - full);
-      buf.stmt('}');
-    }
-    done.set(site.node.uid, ph(acc));
-  }
-  const outer = mapDag(root, (n) => done.get(n.uid), rebuild);
-  return emitFormula(buf, outer, loadAny);
-}
-
-/**
- * Emits `count` components of the elementwise vector `vec` (see `elementwiseTree`) at run-time
- * indices `index(0..count-1)`: the IR of one component, emitted `count` times. Dimension-1 leaves
- * are computed once, before.
- */
-export function emitComponentsAt(
+/** `emitComponentsAt` (src/backends/common/loops.ts) with CUDA's loop syntax. */
+export function emitCudaComponentsAt(
   buf: CodeBuffer,
   vec: Node,
   nSlots: number,
@@ -149,43 +36,5 @@ export function emitComponentsAt(
   index: (u: number) => string,
   count: number,
 ): string[] {
-  const placeholders: string[] = [];
-  const leafPh = new Map<number, Node>();
-  for (const leaf of scalarLeaves(vec)) {
-    const expr = isVar(leaf)
-      ? loader.load(varIndex(leaf), 0)
-      : buf.let(emitWithChunks(buf, leaf, nSlots, loader)[0]!);
-    placeholders.push(expr);
-    leafPh.set(leaf.uid, Var(nSlots + placeholders.length - 1, 1, 'p'));
-  }
-  const scalar = mapDag(
-    vec,
-    (n) => leafPh.get(n.uid) ?? (isVar(n) ? Var(varIndex(n), 1, varCat(n)) : undefined),
-    rebuild,
-  );
-  const out: string[] = [];
-  for (let u = 0; u < count; u++) {
-    const [e] = emitFormula(buf, scalar, (s) =>
-      s >= nSlots ? placeholders[s - nSlots]! : loader.loadAt(s, index(u)),
-    );
-    out.push(buf.let(e!));
-  }
-  return out;
-}
-
-/** Slots of the vector variables above the scalar leaves of `vec` (read at a run-time index). */
-export function vectorSlots(vec: Node): number[] {
-  const out = new Set<number>();
-  const stack = [vec];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.dim === 1) continue;
-    if (isVar(n)) out.add(varIndex(n));
-    else stack.push(...n.args);
-  }
-  return [...out];
-}
-
-function rebuild(name: string, args: Node[], params: readonly number[]): Node {
-  return op(name, args, params);
+  return emitComponentsAt(buf, vec, nSlots, loader, index, count, CUDA_LOOP);
 }

@@ -6,7 +6,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, type ReductionShape, reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
 import { declareState } from '../common/state.js';
-import { emitComponentsAt, emitWithChunks, type SlotLoader, vectorSlots } from './chunk.js';
+import { emitCudaChunks, emitCudaComponentsAt, type SlotLoader, vectorSlots } from './chunk.js';
 import { cType, cudaDialect } from './dialect.js';
 import { type SlotLayout, slotLayout } from './layout.js';
 
@@ -105,7 +105,7 @@ function passEmits(spec: KernelSpec, plan: PassPlan | undefined): { passes: Pass
     const st = stateOf(spec.reduction);
     const pass: PassEmit = {
       shape: spec.reduction,
-      value: (buf, ld) => emitWithChunks(buf, spec.formula, n, ld),
+      value: (buf, ld) => emitCudaChunks(buf, spec.formula, n, ld),
       outIndex: (k) => String(k),
       stateF: st.f,
       stateI: st.i,
@@ -130,8 +130,8 @@ function passEmits(spec: KernelSpec, plan: PassPlan | undefined): { passes: Pass
       shape: plan.shape(chunk),
       loop: { count: nPass, chunk },
       value: (buf, ld) => [
-        ...(fixedNode ? emitWithChunks(buf, fixedNode, n, ld) : []),
-        ...emitComponentsAt(
+        ...(fixedNode ? emitCudaChunks(buf, fixedNode, n, ld) : []),
+        ...emitCudaComponentsAt(
           buf,
           vec,
           n,
@@ -160,7 +160,7 @@ function passEmits(spec: KernelSpec, plan: PassPlan | undefined): { passes: Pass
     const f = gather(spec.formula, [...fixed, ...range(offset + c0, w)]);
     passes.push({
       shape,
-      value: (buf, ld) => emitWithChunks(buf, f, n, ld),
+      value: (buf, ld) => emitCudaChunks(buf, f, n, ld),
       outIndex: (k) => plan.outIndex(k, w, String(c0)),
       stateF: st.f,
       stateI: st.i,

@@ -3,7 +3,13 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { checkLimit, MAX_GENERATED_CODE } from '../../limits.js';
 import { reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
-import { emitFormula } from '../common/formula.js';
+import {
+  CHUNK_MIN_DIM,
+  CHUNK_UNROLL,
+  dynamicSlots,
+  emitWithChunks,
+  type LoopSyntax,
+} from '../common/loops.js';
 import { declareState } from '../common/state.js';
 import { jsDialect } from './dialect.js';
 import { PRELUDE_NAMES } from './prelude.js';
@@ -19,14 +25,27 @@ import { PRELUDE_NAMES } from './prelude.js';
  * kernel is optimized on its own. Parameters are read once per call of `make`. Only IR-derived
  * identifiers, prelude names and exact literals appear in the source.
  */
+/** JavaScript loops over components (large vector sums): two partial sums per loop. */
+const JS_LOOP: LoopSyntax = { declIndex: (k) => `let ${k} = 0`, partials: 2 };
+
+/**
+ * Whether slot s is read from its array at each use (`in<s>[...]`) rather than from one local per
+ * component: slots a component loop indexes at run time, and any large slot (so the source stays
+ * bounded whatever the dimension).
+ */
+function viaArray(spec: KernelSpec, dyn: ReadonlySet<number>, s: number): boolean {
+  return dyn.has(s) || spec.slots[s]!.dim >= CHUNK_MIN_DIM;
+}
+
 export function generateJs(spec: KernelSpec): string {
   const buf = new CodeBuffer(jsDialect(spec.dtype));
+  const dyn = dynamicSlots(spec.formula);
   buf.stmt(`const { ${PRELUDE_NAMES.join(', ')} } = $lib;`);
   buf.stmt('return function make(inputs, out, outIdx) {');
   spec.slots.forEach((_, s) => buf.stmt(`const in${s} = inputs[${s}];`));
   // Parameters: loaded once.
   spec.slots.forEach((slot, s) => {
-    if (slot.cat !== 'p') return;
+    if (slot.cat !== 'p' || viaArray(spec, dyn, s)) return;
     for (let k = 0; k < slot.dim; k++) buf.stmt(`const p${s}_${k} = in${s}[${k}];`);
   });
   buf.stmt('const span = function (i0, i1, cr, r0, r1) {');
@@ -37,11 +56,11 @@ export function generateJs(spec: KernelSpec): string {
   buf.stmt('let i = i0;');
   if (pairs(spec)) {
     buf.stmt('for (; i + 1 < i1; i += 2) {');
-    emitRows(buf, spec, 2);
+    emitRows(buf, spec, 2, dyn);
     buf.stmt('}');
   }
   buf.stmt('for (; i < i1; i++) {');
-  emitRows(buf, spec, 1);
+  emitRows(buf, spec, 1, dyn);
   buf.stmt('}');
   buf.stmt('};');
   buf.stmt('return { span };');
@@ -65,11 +84,11 @@ function pairs(spec: KernelSpec): boolean {
 }
 
 /** Emits the statements that reduce rows i .. i + T - 1 (over the intervals r0..r1 of cr). */
-function emitRows(buf: CodeBuffer, spec: KernelSpec, T: number): void {
+function emitRows(buf: CodeBuffer, spec: KernelSpec, T: number, dyn: ReadonlySet<number>): void {
   const red = reductionDef(spec.reduction.kind);
   const accs = Array.from({ length: T }, (_, t) => {
     spec.slots.forEach((slot, s) => {
-      if (slot.cat !== 'i') return;
+      if (slot.cat !== 'i' || viaArray(spec, dyn, s)) return;
       const row = t === 0 ? 'i' : `(i + ${t})`;
       for (let k = 0; k < slot.dim; k++)
         buf.stmt(`const x${s}_${k}_${t} = in${s}[${row} * ${slot.dim} + ${k}];`);
@@ -81,24 +100,41 @@ function emitRows(buf: CodeBuffer, spec: KernelSpec, T: number): void {
   buf.stmt('for (let r = r0; r < r1; r++) {');
   buf.stmt('const j1 = cr[2 * r + 1];');
   buf.stmt('for (let j = cr[2 * r]; j < j1; j++) {');
-  const yAt = (s: number, k: number) => {
+  const yAt = (s: number, k: number | string) => {
     const dim = spec.slots[s]!.dim;
     return dim === 1 ? `y${s}[j]` : `y${s}[j * ${dim} + ${k}]`;
   };
   if (T > 1) {
     // Column values shared by the T rows: loaded once.
     spec.slots.forEach((slot, s) => {
-      if (slot.cat !== 'j') return;
+      if (slot.cat !== 'j' || viaArray(spec, dyn, s)) return;
       for (let k = 0; k < slot.dim; k++) buf.stmt(`const w${s}_${k} = ${yAt(s, k)};`);
     });
   }
   for (let t = 0; t < T; t++) {
-    const value = emitFormula(buf, spec.formula, (s, k) => {
+    const row = t === 0 ? 'i' : `(i + ${t})`;
+    const at = (s: number, k: string): string => {
       const slot = spec.slots[s]!;
+      if (slot.cat === 'p') return `in${s}[${k}]`;
+      if (slot.cat === 'i') return `in${s}[${row} * ${slot.dim} + ${k}]`;
+      return yAt(s, `(${k})`);
+    };
+    const load = (s: number, k: number): string => {
+      const slot = spec.slots[s]!;
+      if (viaArray(spec, dyn, s)) return slot.cat === 'j' ? yAt(s, k) : at(s, String(k));
       if (slot.cat === 'p') return `p${s}_${k}`;
       if (slot.cat === 'i') return `x${s}_${k}_${t}`;
       return T > 1 ? `w${s}_${k}` : yAt(s, k);
-    });
+    };
+    const value = emitWithChunks(
+      buf,
+      spec.formula,
+      spec.slots.length,
+      { load, loadAt: at },
+      CHUNK_MIN_DIM,
+      CHUNK_UNROLL,
+      JS_LOOP,
+    );
     red.accumulate(buf, spec.reduction, accs[t]!, value, 'j');
   }
   buf.stmt('}');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
+import { CHUNK_MIN_DIM, dynamicSlots } from '../common/loops.js';
 import { declareState } from '../common/state.js';
 import { cppDialect } from './dialect.js';
 import { PRELUDE } from './prelude.js';
@@ -33,6 +34,15 @@ const TILE_BYTES = 64 * 1024;
 const J_TILE_BYTES = 16 * 1024;
 /** Bytes the per-chunk row states may use. */
 const STATE_BYTES = 32 * 1024;
+
+/**
+ * Whether slot s is read through its pointer (`X<s>[i * dim + k]`, `Pp<s>[k]`) rather than from
+ * one local per component: slots a component loop indexes at run time, and any large slot (so the
+ * source stays bounded whatever the dimension).
+ */
+function viaPointer(spec: KernelSpec, dyn: ReadonlySet<number>, s: number): boolean {
+  return dyn.has(s) || spec.slots[s]!.dim >= CHUNK_MIN_DIM;
+}
 
 function floorPow2(n: number): number {
   return 2 ** Math.floor(Math.log2(Math.max(1, n)));
@@ -72,8 +82,9 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   buf.stmt(`const int64_t RB = ${rows};`);
   buf.stmt('(void)out; (void)outIdx; (void)TILE;');
   emitSoa(buf, spec);
+  const dyn = dynamicSlots(spec.formula);
   spec.slots.forEach((slot, s) => {
-    if (slot.cat !== 'p') return;
+    if (slot.cat !== 'p' || viaPointer(spec, dyn, s)) return;
     for (let k = 0; k < slot.dim; k++) buf.stmt(`const T P${s}_${k} = in${s}[${k}];`);
   });
   buf.stmt('int64_t chunk = nI / ((int64_t)(threads > 0 ? threads : 1) * 8);');
@@ -87,7 +98,7 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   buf.stmt('const lt::Item it = plan.items[w];');
   // Local copies: through the lambda's by-reference captures the vectoriser would see possibly
   // aliased pointers and fall back to gathers.
-  emitLocals(buf, spec);
+  emitLocals(buf, spec, dyn);
   // Per-row states of the chunk, kept in arrays between tiles.
   const names = red.stateSize(spec.reduction);
   const stateF = Array.from({ length: names.f }, (_, k) => `af${k}`);
@@ -113,16 +124,24 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
       buf.block('for (int64_t i = it.i0; i < it.i1; i++)', () => {
         buf.stmt('const int64_t q = i - it.i0;');
         spec.slots.forEach((slot, s) => {
-          if (slot.cat !== 'i') return;
+          if (slot.cat !== 'i' || viaPointer(spec, dyn, s)) return;
           for (let k = 0; k < slot.dim; k++) buf.stmt(`const T x${s}_${k} = X${s}[i * ${slot.dim} + ${k}];`);
         });
+        const at = (s: number, k: string, t: string): string => {
+          const slot = spec.slots[s]!;
+          if (slot.cat === 'p') return `Pp${s}[${k}]`;
+          if (slot.cat === 'i') return `X${s}[i * ${slot.dim} + ${k}]`;
+          return `yb[${cols.get(s)! * tile} + (${k}) * ${tile} + ${t}]`;
+        };
         const acc = load(buf, stateF, stateI);
         emitTile({
           buf,
           spec,
           acc,
+          loadAt: at,
           load: (s, k, t) => {
             const slot = spec.slots[s]!;
+            if (viaPointer(spec, dyn, s) && slot.cat !== 'j') return at(s, String(k), t);
             if (slot.cat === 'p') return `p${s}_${k}`;
             if (slot.cat === 'i') return `x${s}_${k}`;
             return `yb[${(cols.get(s)! + k) * tile} + ${t}]`;
@@ -183,6 +202,12 @@ function emitSoa(buf: CodeBuffer, spec: KernelSpec): void {
     buf.block('for (int t = 0; t < n; t++)', () => {
       spec.slots.forEach((slot, s) => {
         if (slot.cat !== 'j') return;
+        if (slot.dim >= CHUNK_MIN_DIM) {
+          buf.stmt(
+            `for (int k = 0; k < ${slot.dim}; k++) dst[(${cols.get(s)!} + k) * TILE + t] = in${s}[(j0 + t) * ${slot.dim} + k];`,
+          );
+          return;
+        }
         for (let k = 0; k < slot.dim; k++) {
           buf.stmt(`dst[${cols.get(s)! + k} * TILE + t] = in${s}[(j0 + t) * ${slot.dim} + ${k}];`);
         }
@@ -193,10 +218,12 @@ function emitSoa(buf: CodeBuffer, spec: KernelSpec): void {
 }
 
 /** Inside a work item: restrict-qualified local copies of every pointer and parameter it reads. */
-function emitLocals(buf: CodeBuffer, spec: KernelSpec): void {
+function emitLocals(buf: CodeBuffer, spec: KernelSpec, dyn: ReadonlySet<number>): void {
   spec.slots.forEach((slot, s) => {
     if (slot.cat === 'i') buf.stmt(`const T* __restrict X${s} = in${s};`);
-    if (slot.cat === 'p') for (let k = 0; k < slot.dim; k++) buf.stmt(`const T p${s}_${k} = P${s}_${k};`);
+    if (slot.cat === 'p' && viaPointer(spec, dyn, s)) buf.stmt(`const T* __restrict Pp${s} = in${s};`);
+    else if (slot.cat === 'p')
+      for (let k = 0; k < slot.dim; k++) buf.stmt(`const T p${s}_${k} = P${s}_${k};`);
   });
   buf.stmt('const T* __restrict Ys = soa;');
   buf.stmt('T* __restrict O = out;');

@@ -127,6 +127,24 @@ static inline double log_(double x) {
   return x == x ? y : x;
 }
 
+// pow of float kernels: |x|^y = exp(y log|x|) evaluated in double (exp_/log_ above, ~1 double ulp
+// each, so the float result is within 1 float ulp), then C's rules for the sign and the special
+// cases, all as selects: the loop vectoriser turns it into SIMD code (powf is a scalar libm call).
+static inline float pow_(float x, float y) {
+  const double ax = (double)__builtin_fabsf(x);
+  float f = (float)exp_((double)y * log_(ax));
+  const bool yint = __builtin_rintf(y) == y;  // false for NaN, true for +-inf
+  const float h = y * 0.5f;
+  const bool odd = yint && __builtin_rintf(h) != h;
+  const bool neg = bits<int32_t>(x) < 0;  // sign bit: -0 too
+  f = neg && odd ? -f : f;
+  f = x < 0.0f && !yint ? __builtin_nanf("") : f;
+  f = x == -__builtin_inff() && !yint && y == y ? (y > 0.0f ? __builtin_inff() : 0.0f) : f;
+  f = (x == -1.0f && (y == __builtin_inff() || y == -__builtin_inff())) ? 1.0f : f;
+  f = y == 0.0f ? 1.0f : f;
+  return x == 1.0f ? 1.0f : f;
+}
+
 // C's round (halves away from zero, as KeOps and the JS backend's $round), min and max (NaN wins).
 static inline float round_(float x) { return __builtin_roundf(x); }
 static inline double round_(double x) { return __builtin_round(x); }

@@ -1,7 +1,10 @@
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
-import { emitFormula } from '../common/formula.js';
+import { C_LOOP, CHUNK_MIN_DIM, CHUNK_UNROLL, emitWithChunks, type LoopSyntax } from '../common/loops.js';
+
+/** Loops over components: 8 partial sums per lane, so the adds of one lane do not wait on each other. */
+const NATIVE_LOOP: LoopSyntax = { ...C_LOOP, partials: 8 };
 
 /**
  * How the inner loop over one j-tile [jt, jE) of one row is written so that the compiler
@@ -45,6 +48,8 @@ export interface TileCtx {
   acc: AccState;
   /** Expression of component k of slot s at in-block offset `t` (a C++ int expression). */
   load: (s: number, k: number, t: string) => string;
+  /** The same at a run-time component index `k` (a C++ int expression; slots of `dynamicSlots`). */
+  loadAt: (s: number, k: string, t: string) => string;
 }
 
 /**
@@ -60,7 +65,20 @@ export function emitTile(ctx: TileCtx): void {
 }
 
 function value(ctx: TileCtx, t: string): string[] {
-  return emitFormula(ctx.buf, ctx.spec.formula, (s, k) => ctx.load(s, k, t));
+  // Large vector sums become loops over components (src/backends/common/loops.ts): inside the SIMD
+  // loop over t, each lane walks the components of its own column (outer-loop vectorisation).
+  return emitWithChunks(
+    ctx.buf,
+    ctx.spec.formula,
+    ctx.spec.slots.length,
+    {
+      load: (s, k) => ctx.load(s, k, t),
+      loadAt: (s, k) => ctx.loadAt(s, k, t),
+    },
+    CHUNK_MIN_DIM,
+    CHUNK_UNROLL,
+    NATIVE_LOOP,
+  );
 }
 
 function emitSum(ctx: TileCtx): void {

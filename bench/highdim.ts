@@ -1,0 +1,273 @@
+/**
+ * High-dimension benchmarks of the native backend (part of `npm run bench:native`, or alone:
+ * `npx tsx bench/highdim.ts [--queries 2000] [--refs 8000] [--threads 2]`):
+ *
+ * - 10-NN of float32 data at D = 50, 100, 256, 784 and 1000 (2,000 queries, 8,000 references by
+ *   default: the shape of the MNIST example), per D: compile time (fresh cache), the first call
+ *   with the default policy (fresh cache: the JS backend serves while g++ compiles), steady
+ *   native throughput, a blocked dense baseline (|x|^2 + |y|^2 - 2 x.y with tiled dot products,
+ *   single-threaded JavaScript) and faiss IndexFlatL2 when Debian's python3-faiss is present.
+ *   MNIST itself runs when the `mnist` package is installed, else is skipped with the reason.
+ * - The Gaussian/gravity sum b_j (|x - y|^2 + 0.01)^-1.5 written with Powf (run-time exponent)
+ *   and with Rsqrt(.)^3, side by side.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type NativeKernel,
+  nativeBackend,
+  nativeStats,
+  resetNativeMemory,
+  setNativeOptions,
+} from '../src/backends/native/index.js';
+import { op, Var } from '../src/formula/index.js';
+import { varIndex } from '../src/formula/node.js';
+import { buildSpec, type KernelSpec } from '../src/kernel/spec.js';
+import { mulberry32 } from '../src/random.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const K = 10;
+
+export interface HighDimOptions {
+  queries: number;
+  refs: number;
+  threads: number;
+  faiss: boolean;
+}
+
+function knnSpec(D: number): KernelSpec {
+  return buildSpec({
+    formula: op('SqDist', [Var(0, D, 'i'), Var(1, D, 'j')]),
+    kind: 'ArgKMin',
+    k: K,
+    axis: 'j',
+    dtype: 'float32',
+  }).spec;
+}
+
+function randomData(n: number, D: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n * D }, () => r());
+}
+
+/** MNIST images as float32 rows of 784 values in [0, 1], or the reason they are unavailable. */
+function mnist(queries: number, refs: number): { X: Float32Array; Y: Float32Array } | string {
+  try {
+    const m = createRequire(import.meta.url)('mnist') as {
+      set(train: number, test: number): { training: { input: number[] }[]; test: { input: number[] }[] };
+    };
+    const s = m.set(refs, queries);
+    return {
+      Y: Float32Array.from(s.training.flatMap((d) => d.input)),
+      X: Float32Array.from(s.test.flatMap((d) => d.input)),
+    };
+  } catch (e) {
+    return `the 'mnist' package is not installed (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+function secondsOf(f: () => void): number {
+  const t = performance.now();
+  f();
+  return (performance.now() - t) / 1000;
+}
+
+/** Single-threaded blocked dense 10-NN: tiles of 32 queries x 256 references, dot products over D. */
+function blockedKnn(X: Float32Array, Y: Float32Array, nq: number, nb: number, D: number): Int32Array {
+  const xn = new Float64Array(nq);
+  const yn = new Float64Array(nb);
+  for (let i = 0; i < nq; i++) for (let k = 0; k < D; k++) xn[i]! += X[i * D + k]! ** 2;
+  for (let j = 0; j < nb; j++) for (let k = 0; k < D; k++) yn[j]! += Y[j * D + k]! ** 2;
+  const bestD = new Float64Array(nq * K).fill(Number.POSITIVE_INFINITY);
+  const bestI = new Int32Array(nq * K).fill(-1);
+  const dots = new Float64Array(32 * 256);
+  for (let i0 = 0; i0 < nq; i0 += 32) {
+    const i1 = Math.min(nq, i0 + 32);
+    for (let j0 = 0; j0 < nb; j0 += 256) {
+      const j1 = Math.min(nb, j0 + 256);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          let s = 0;
+          const a = i * D;
+          const b = j * D;
+          for (let k = 0; k < D; k++) s += X[a + k]! * Y[b + k]!;
+          dots[(i - i0) * 256 + (j - j0)] = s;
+        }
+      }
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          const d = xn[i]! + yn[j]! - 2 * dots[(i - i0) * 256 + (j - j0)]!;
+          let p = i * K + K - 1;
+          if (d >= bestD[p]!) continue;
+          while (p > i * K && bestD[p - 1]! > d) {
+            bestD[p] = bestD[p - 1]!;
+            bestI[p] = bestI[p - 1]!;
+            p--;
+          }
+          bestD[p] = d;
+          bestI[p] = j;
+        }
+      }
+    }
+  }
+  return bestI;
+}
+
+function faissSeconds(X: Float32Array, Y: Float32Array, D: number, threads: number): number | string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lt-faiss-'));
+  try {
+    const xf = path.join(dir, 'x.bin');
+    const yf = path.join(dir, 'y.bin');
+    writeFileSync(xf, new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
+    writeFileSync(yf, new Uint8Array(Y.buffer, Y.byteOffset, Y.byteLength));
+    const py = process.env.PYTHON ?? '/usr/bin/python3';
+    const of = path.join(dir, 'i.bin');
+    const r = spawnSync(
+      py,
+      [path.join(here, 'native-faiss.py'), xf, yf, String(D), String(K), String(threads), of],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) return (r.stderr || r.error?.message || 'failed').trim().split('\n').pop()!;
+    readFileSync(of);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!).seconds as number;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function knnCase(
+  name: string,
+  X: Float32Array,
+  Y: Float32Array,
+  D: number,
+  o: HighDimOptions,
+): Record<string, unknown> {
+  const nq = X.length / D;
+  const nb = Y.length / D;
+  const spec = knnSpec(D);
+  const args = () => ({
+    inputs: [X, Y],
+    nI: nq,
+    nJ: nb,
+    out: new Float32Array(0),
+    outIdx: new Int32Array(nq * K),
+  });
+  const pairs = nq * nb;
+  // First call with the default policy on a fresh cache.
+  const cold = mkdtempSync(path.join(os.tmpdir(), 'lt-highdim-'));
+  setNativeOptions({ cacheDir: cold, sync: false, threads: o.threads });
+  resetNativeMemory();
+  const k0 = nativeBackend.compile(spec) as NativeKernel;
+  const first = secondsOf(() => k0.run(args()));
+  const firstEngine = k0.lastEngine;
+  // Compile time: a fresh cache, synchronous build.
+  rmSync(cold, { recursive: true, force: true });
+  const fresh = mkdtempSync(path.join(os.tmpdir(), 'lt-highdim-'));
+  setNativeOptions({ cacheDir: fresh, sync: true, threads: o.threads });
+  resetNativeMemory();
+  const compile = secondsOf(() => (nativeBackend.compile(spec) as NativeKernel).waitReady());
+  const buildMs = nativeStats.lastBuildMs;
+  const k = nativeBackend.compile(spec) as NativeKernel;
+  k.run(args());
+  const steady = Math.min(
+    secondsOf(() => k.run(args())),
+    secondsOf(() => k.run(args())),
+  );
+  rmSync(fresh, { recursive: true, force: true });
+  const dense = secondsOf(() => blockedKnn(X, Y, nq, nb, D));
+  const faiss = o.faiss ? faissSeconds(X, Y, D, o.threads) : 'skipped (--no-faiss)';
+  const row = {
+    case: name,
+    D,
+    queries: nq,
+    refs: nb,
+    firstCallS: first,
+    firstCallEngine: firstEngine,
+    compileS: compile,
+    buildMs,
+    steadyS: steady,
+    nativeGpairs: pairs / steady / 1e9,
+    denseJsS: dense,
+    faiss:
+      typeof faiss === 'number' ? { seconds: faiss, gpairs: pairs / faiss / 1e9 } : `unavailable: ${faiss}`,
+  };
+  console.log(
+    `${name}: first call ${first.toFixed(2)} s (${firstEngine}), compile ${compile.toFixed(2)} s, steady ${steady.toFixed(3)} s = ${row.nativeGpairs.toFixed(3)} Gpairs/s; blocked dense JS ${dense.toFixed(2)} s; faiss ${typeof faiss === 'number' ? `${faiss.toFixed(3)} s` : row.faiss}`,
+  );
+  return row;
+}
+
+export function powCase(o: HighDimOptions): Record<string, unknown> {
+  const x = Var(0, 3, 'i');
+  const y = Var(1, 3, 'j');
+  const b = Var(2, 1, 'j');
+  const r2 = op('Add', [op('SqDist', [x, y]), Var(3, 1, 'p')]);
+  const forms: [string, ReturnType<typeof op>][] = [
+    ['powf(r2, p) with p = -1.5 at run time', op('Mult', [op('Powf', [r2, Var(4, 1, 'p')]), b])],
+    ['rsqrt(r2)^3', op('Mult', [op('Pow', [op('Rsqrt', [r2])], [3]), b])],
+  ];
+  const n = o.refs;
+  const X = randomData(n, 3, 1);
+  const Y = randomData(n, 3, 2);
+  const B = randomData(n, 1, 3);
+  setNativeOptions({ sync: true, threads: o.threads, cacheDir: undefined });
+  const out: Record<string, number> = {};
+  for (const [name, f] of forms) {
+    const { spec, slotVars } = buildSpec({ formula: f, kind: 'Sum', axis: 'j', dtype: 'float32' });
+    const data: Record<number, Float32Array> = {
+      0: X,
+      1: Y,
+      2: B,
+      3: Float32Array.of(0.01),
+      4: Float32Array.of(-1.5),
+    };
+    const inputs = slotVars.map((v) => data[varIndex(v)]!);
+    const k = nativeBackend.compile(spec) as NativeKernel;
+    k.waitReady();
+    const res = new Float32Array(n);
+    k.run({ inputs, nI: n, nJ: n, out: res });
+    const s = Math.min(...[0, 1].map(() => secondsOf(() => k.run({ inputs, nI: n, nJ: n, out: res }))));
+    out[name] = (n * n) / s / 1e9;
+    console.log(`gravity sum N = M = ${n}, ${name}: ${out[name]!.toFixed(3)} Gpairs/s`);
+  }
+  return out;
+}
+
+/** Runs the high-dimension benchmarks and returns their rows (for the results file). */
+export function runHighDim(o: HighDimOptions): Record<string, unknown> {
+  console.log(
+    `\n== high dimensions: 10-NN, ${o.queries} queries x ${o.refs} references, ${o.threads} threads`,
+  );
+  const rows: Record<string, unknown>[] = [];
+  const m = mnist(o.queries, o.refs);
+  if (typeof m === 'string') console.log(`MNIST 10-NN: skipped: ${m}`);
+  else rows.push(knnCase('MNIST 10-NN', m.X, m.Y, 784, o));
+  for (const D of [50, 100, 256, 784, 1000]) {
+    rows.push(
+      knnCase(`random 10-NN D=${D}`, randomData(o.queries, D, 10 + D), randomData(o.refs, D, 20 + D), D, o),
+    );
+  }
+  const pow = powCase({ ...o, refs: Math.max(o.refs, 20_000) });
+  setNativeOptions({ cacheDir: undefined, sync: true });
+  return { knn: rows, pow };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const arg = (name: string, dflt: number) => {
+    const k = process.argv.indexOf(name);
+    return k > 0 ? Number(process.argv[k + 1]) : dflt;
+  };
+  runHighDim({
+    queries: arg('--queries', 2000),
+    refs: arg('--refs', 8000),
+    threads: arg('--threads', os.availableParallelism()),
+    faiss: !process.argv.includes('--no-faiss'),
+  });
+  process.exit(0);
+}
