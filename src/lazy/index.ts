@@ -1,5 +1,6 @@
 /** The user layer: LazyTensor, variables, reductions, gradients, ranges. */
 
+export type { CgControl, CgProgress } from './cg.js';
 export { clusterRangesCentroids, gridCluster, rangesFromMask, sortClusters } from './clusters.js';
 export type { InputArray } from './data.js';
 export { paramArray } from './data.js';
