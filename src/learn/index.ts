@@ -24,3 +24,7 @@ export function knn(
   const { values, indices } = d.kminArgKmin(K, 'j', opts);
   return { indices, sqDistances: values };
 }
+export { type EigshOptions, type EigshResult, eigsh, type SymmetricOperator } from './eigsh.js';
+export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './kernelRidge.js';
+export type { KernelName } from './kernels.js';
+export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
