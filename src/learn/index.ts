@@ -25,6 +25,7 @@ export function knn(
   return { indices, sqDistances: values };
 }
 export { type EigshOptions, type EigshResult, eigsh, type SymmetricOperator } from './eigsh.js';
+export { type KernelPCAOptions, type KernelPCAResult, kernelPCA } from './kernelPCA.js';
 export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './kernelRidge.js';
 export type { KernelName } from './kernels.js';
 export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
