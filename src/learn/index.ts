@@ -29,3 +29,4 @@ export { type KernelPCAOptions, type KernelPCAResult, kernelPCA } from './kernel
 export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './kernelRidge.js';
 export type { KernelName } from './kernels.js';
 export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
+export { type SpectralClusteringOptions, type SpectralClusteringResult, spectralClustering } from './spectral.js';
