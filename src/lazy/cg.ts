@@ -22,7 +22,8 @@ export interface CgControl {
    */
   patience?: number;
   /** Called after each iteration; returning `false` stops the solve with an error. */
-  onProgress?: (p: CgProgress) => boolean | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing must type-check
+  onProgress?: (p: CgProgress) => boolean | void;
 }
 
 /** A linear system for CG: n rows, E right-hand sides, row-major [n, E] Float64Arrays. */
