@@ -60,19 +60,22 @@ export function kernelColumns(
   const r = landmarks.length;
   const Ctor = x.data.constructor as { new (len: number): FloatArray };
   const out = new Float64Array(N * r);
-  for (let start = 0; start < r; start += BLOCK) {
-    const B = Math.min(BLOCK, r - start);
+  // Every block has the same width B (the last one padded with its first landmark), so the
+  // engine compiles one kernel.
+  const B = Math.min(BLOCK, r);
+  const eye = new Ctor(B * B);
+  for (let b = 0; b < B; b++) eye[b * B + b] = 1;
+  for (let start = 0; start < r; start += B) {
+    const used = Math.min(B, r - start);
     const z = new Ctor(B * D);
     for (let b = 0; b < B; b++) {
-      const row = landmarks[start + b]!;
+      const row = landmarks[start + (b < used ? b : 0)]!;
       z.set(x.data.subarray(row * D, row * D + D), b * D);
     }
-    const eye = new Ctor(B * B);
-    for (let b = 0; b < B; b++) eye[b * B + b] = 1;
     const block = kernelMatrix(x, { data: z, shape: [B, D] }, k)
       .mul(Vj({ data: eye, shape: [B, B] }))
       .sum('j', backend === undefined ? {} : { backend }).data;
-    for (let i = 0; i < N; i++) for (let b = 0; b < B; b++) out[i * r + start + b] = block[i * B + b]!;
+    for (let i = 0; i < N; i++) for (let b = 0; b < used; b++) out[i * r + start + b] = block[i * B + b]!;
   }
   return out;
 }
