@@ -6,6 +6,7 @@ export {
   type DiagonalBlockResult,
   reduceBlockDiagonal,
 } from './blockDiagonal.js';
+export type { CgControl, CgProgress } from './cg.js';
 export { clusterRangesCentroids, gridCluster, rangesFromMask, sortClusters } from './clusters.js';
 export type { InputArray } from './data.js';
 export { paramArray } from './data.js';

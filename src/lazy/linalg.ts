@@ -1,14 +1,15 @@
-import { check, LazyTensorError } from '../errors.js';
+import { check } from '../errors.js';
 import { isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
 import { VarLike } from '../formula/ops/leaves.js';
 import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { type CgControl, conjugateGradient } from './cg.js';
 import { host, type InputArray, toFloatArray } from './data.js';
 import { LazyTensor, Vj } from './lazytensor.js';
 import type { ReduceOptions } from './reduce.js';
 
 /** Rows of the i and j sides of a non-batched LazyTensor. */
-function sides(K: LazyTensor): { nI: number; nJ: number } {
+export function sides(K: LazyTensor): { nI: number; nJ: number } {
   let nI = 1;
   let nJ = 1;
   for (const [v, a] of K.vars) {
@@ -69,18 +70,20 @@ export function dense(K: LazyTensor, opts?: ReduceOptions): NDArray<FloatArray> 
 }
 
 /** Options of the conjugate-gradient solve. */
-export interface SolveOptions extends ReduceOptions {
-  /** Ridge α > 0 of (αI + K) a = b. */
+export interface SolveOptions extends ReduceOptions, CgControl {
+  /**
+   * Ridge α ≥ 0 of (αI + K) a = b. CG needs (α + λ_min)/(α + λ_max) far from the rounding
+   * error: for kernels with k(x, x) = 1, α ≥ 1e-6 in float64 and α ≥ 1e-3 in float32 are safe
+   * starting points (KeOps' 1e-10 makes CG stagnate; `solve` then stops with a report).
+   */
   alpha: number;
-  /** Relative residual per column (default 1e-6). */
-  tol?: number;
-  /** Iteration cap (default 10·N). */
-  maxIter?: number;
 }
 
 /**
  * Solves (αI + K) a = b by conjugate gradient, all columns of b at once (one reduction per
- * iteration). K must be scalar, square and symmetric positive semi-definite.
+ * iteration). K must be scalar, square and symmetric positive semi-definite. Stops with a
+ * LazyTensorError on non-convergence, stagnation (`patience`) or divergence; `onProgress` sees
+ * every iteration.
  */
 export function solve(K: LazyTensor, b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
   check(K.dim === 1, () => `solve: K must be scalar (dimension 1), got dimension ${K.dim}`);
@@ -103,51 +106,60 @@ export function solve(K: LazyTensor, b: NDArray | number[][], opts: SolveOptions
     ba.shape[0] === nI && (vec || ba.shape.length === 2),
     () => `solve: b must be [${nI}] or [${nI}, E], got [${ba.shape.join(', ')}]`,
   );
-  const tol = opts.tol ?? 1e-6;
-  const maxIter = opts.maxIter ?? 10 * nI;
+  checkControl(opts, 'solve');
   const N = nI;
   const Ctor = ba.data.constructor as { new (len: number): FloatArray };
-  const bd = ba.data;
-  const x = new Float64Array(N * E);
-  const r = Float64Array.from(bd);
-  const p = Float64Array.from(bd);
-  const rr = new Float64Array(E);
-  const bnorm = new Float64Array(E);
-  for (let t = 0; t < N * E; t++) {
-    rr[t % E]! += r[t]! * r[t]!;
-  }
-  bnorm.set(rr.map(Math.sqrt));
-  const done = (c: number) => Math.sqrt(rr[c]!) <= tol * bnorm[c]!;
-  let it = 0;
-  const pBuf = new Ctor(N * E);
-  while (!Array.from({ length: E }, (_, c) => done(c)).every(Boolean)) {
-    if (it >= maxIter) {
-      const worst = Math.max(...Array.from({ length: E }, (_, c) => Math.sqrt(rr[c]!) / (bnorm[c]! || 1)));
-      throw new LazyTensorError(
-        `solve: conjugate gradient did not converge in ${maxIter} iterations (relative residual ${worst.toExponential(3)} > tol ${tol}); increase alpha, tol or maxIter`,
-      );
-    }
-    pBuf.set(p);
-    const Kp = matvec(K, { data: pBuf, shape: [N, E] }, opts).data;
-    const pAp = new Float64Array(E);
-    for (let t = 0; t < N * E; t++) pAp[t % E]! += p[t]! * (Kp[t]! + alpha * p[t]!);
-    const a = Array.from({ length: E }, (_, c) => (done(c) || pAp[c] === 0 ? 0 : rr[c]! / pAp[c]!));
-    const rrNew = new Float64Array(E);
-    for (let t = 0; t < N * E; t++) {
-      const c = t % E;
-      x[t]! += a[c]! * p[t]!;
-      r[t]! -= a[c]! * (Kp[t]! + alpha * p[t]!);
-      rrNew[c]! += r[t]! * r[t]!;
-    }
-    for (let t = 0; t < N * E; t++) {
-      const c = t % E;
-      const beta = rr[c]! === 0 ? 0 : rrNew[c]! / rr[c]!;
-      p[t] = r[t]! + beta * p[t]!;
-    }
-    rr.set(rrNew);
-    it++;
-  }
+  const { x } = conjugateGradient({
+    ...opts,
+    n: N,
+    E,
+    b: Float64Array.from(ba.data),
+    what: 'solve',
+    hint: `increase alpha (now ${alpha}; for kernels with k(x, x) = 1 start from 1e-6 in float64, 1e-3 in float32${ba.data instanceof Float32Array ? ', or use float64 data' : ''}), or raise tol or maxIter`,
+    apply: shiftedMatvec(K, alpha, N, E, Ctor, opts),
+  });
   const out = new Ctor(N * E);
   out.set(x);
   return { data: out, shape: vec ? [N] : [N, E] };
+}
+
+/** Checks tol, maxIter, patience and onProgress of a CG call. */
+export function checkControl(o: CgControl, what: string): void {
+  check(
+    o.tol === undefined || (typeof o.tol === 'number' && o.tol > 0 && o.tol < 1),
+    () => `${what}: tol must be a number in (0, 1), got ${String(o.tol)}`,
+  );
+  for (const key of ['maxIter', 'patience'] as const) {
+    const v = o[key];
+    check(
+      v === undefined || (Number.isInteger(v) && v >= 1),
+      () => `${what}: ${key} must be an integer >= 1, got ${String(v)}`,
+    );
+  }
+  check(
+    o.onProgress === undefined || typeof o.onProgress === 'function',
+    () => `${what}: onProgress must be a function, got ${typeof o.onProgress}`,
+  );
+}
+
+/**
+ * p ↦ (αI + K) p for row-major [N, E] float64 p: one reduction (K * Vj(p)).sum('j'), with p
+ * passed in the dtype `Ctor` of K's data.
+ */
+export function shiftedMatvec(
+  K: LazyTensor,
+  alpha: number,
+  N: number,
+  E: number,
+  Ctor: { new (len: number): FloatArray },
+  opts?: ReduceOptions,
+): (p: Float64Array) => Float64Array {
+  const pBuf = new Ctor(N * E);
+  return (p) => {
+    pBuf.set(p);
+    const Kp = matvec(K, { data: pBuf, shape: [N, E] }, opts).data;
+    const out = new Float64Array(N * E);
+    for (let t = 0; t < N * E; t++) out[t] = Kp[t]! + alpha * p[t]!;
+    return out;
+  };
 }

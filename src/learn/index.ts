@@ -25,6 +25,7 @@ export function knn(
   return { indices, sqDistances: values };
 }
 export { type KnnClassifyOptions, type KnnClassifyResult, knnClassify } from './classify.js';
+export { type EigshOptions, type EigshResult, eigsh, type SymmetricOperator } from './eigsh.js';
 export {
   type CovarianceType,
   type GaussianMixtureOptions,
@@ -38,4 +39,13 @@ export {
   type IvfSearchResult,
   ivfIndex,
 } from './ivf.js';
+export { type KernelPCAOptions, type KernelPCAResult, kernelPCA } from './kernelPCA.js';
+export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './kernelRidge.js';
+export type { KernelName } from './kernels.js';
 export { type KMeansOptions, type KMeansResult, kmeans } from './kmeans.js';
+export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
+export {
+  type SpectralClusteringOptions,
+  type SpectralClusteringResult,
+  spectralClustering,
+} from './spectral.js';

@@ -1,0 +1,205 @@
+/**
+ * Kernel ridge regression: (αI + K) c = y, K the symbolic kernel matrix of the training points.
+ * 'cg' solves it by conjugate gradient (one engine reduction per iteration for all columns of y),
+ * preconditioned by default with the randomized Nyström preconditioner of Frangella, Tropp and
+ * Udell (2023); 'nystrom' solves the low-rank system (αI + F Fᵀ) c = y exactly instead.
+ */
+import { check } from '../errors.js';
+import { type CgControl, conjugateGradient } from '../lazy/cg.js';
+import { toFloatArray } from '../lazy/data.js';
+import { checkControl, shiftedMatvec } from '../lazy/linalg.js';
+import type { FloatArray, NDArray } from '../ndarray.js';
+import { crossProduct, multiply, symmetricEigen } from './dense.js';
+import { checkInt, type KernelSpec, kernelMatrix, kernelOf, pointArray } from './kernels.js';
+import { drawLandmarks, kernelColumns, nystromFactor } from './nystrom.js';
+
+/** Options of `kernelRidge`. */
+export interface KernelRidgeOptions extends KernelSpec, CgControl {
+  /** Ridge α > 0. */
+  alpha: number;
+  /** 'cg' (default): the exact system by conjugate gradient; 'nystrom': the rank-`rank` approximation. */
+  method?: 'cg' | 'nystrom';
+  /** Nyström rank of the preconditioner or of the approximation (default min(N, 100)). */
+  rank?: number;
+  /** Preconditioner of 'cg': 'nystrom' (default) or 'none'. */
+  preconditioner?: 'nystrom' | 'none';
+  /** Seed of the Nyström landmarks (default 0). */
+  seed?: number;
+  /** Engine backend ('auto', 'js', 'native', ...). */
+  backend?: string;
+}
+
+/** A fitted kernel ridge regression. */
+export interface KernelRidgeModel {
+  /** c [N, E] (or [N] for a vector y), in the dtype of x. */
+  coef: NDArray<FloatArray>;
+  /** Σ_j k(x_new, x_j) c_j for new points [M, D]: [M, E] (or [M]). */
+  predict(xNew: NDArray | number[][]): NDArray<FloatArray>;
+  /** CG iterations (0 for 'nystrom'). */
+  iterations: number;
+  /** Worst relative residual ‖(αI + K) c − y‖ / ‖y‖ over the columns, of the exact system. */
+  residual: number;
+}
+
+/** Eigen-decomposition F Fᵀ = U diag(λ) Uᵀ of a Nyström factor, keeping λ > 1e-12·λ_max. */
+function lowRankEigen(
+  F: Float64Array,
+  N: number,
+  r: number,
+): { U: Float64Array; lambda: Float64Array; q: number } {
+  const { values, vectors } = symmetricEigen(crossProduct(F, r, F, r, N), r);
+  let q = 0;
+  while (q < r && values[q]! > 1e-12 * values[0]!) q++;
+  // U = F V Λ^{-1/2}, columns of V limited to the q kept values.
+  const Vq = new Float64Array(r * q);
+  for (let a = 0; a < r; a++)
+    for (let b = 0; b < q; b++) Vq[a * q + b] = vectors[a * r + b]! / Math.sqrt(values[b]!);
+  return { U: multiply(F, r, Vq, q, N), lambda: values.slice(0, q), q };
+}
+
+/** v + U diag(d) Uᵀ v for row-major [N, E] v. */
+function lowRankUpdate(
+  U: Float64Array,
+  q: number,
+  d: Float64Array,
+  v: Float64Array,
+  N: number,
+  E: number,
+): Float64Array {
+  const t = crossProduct(U, q, v, E, N);
+  for (let a = 0; a < q; a++) for (let c = 0; c < E; c++) t[a * E + c]! *= d[a];
+  const out = multiply(U, q, t, E, N);
+  for (let k = 0; k < N * E; k++) out[k]! += v[k];
+  return out;
+}
+
+/** Fits (αI + K) c = y. */
+export function kernelRidge(
+  x: NDArray | number[][],
+  y: NDArray | number[][],
+  opts: KernelRidgeOptions,
+): KernelRidgeModel {
+  check(typeof opts === 'object' && opts !== null, 'kernelRidge: options { scale, alpha } are required');
+  const xa = pointArray(x, 'kernelRidge(x)');
+  const [N, D] = xa.shape as [number, number];
+  const k = kernelOf(opts, 'kernelRidge');
+  const { alpha } = opts;
+  check(
+    typeof alpha === 'number' && Number.isFinite(alpha) && alpha > 0,
+    () => `kernelRidge: alpha must be a finite number > 0, got ${String(alpha)}`,
+  );
+  const method = opts.method ?? 'cg';
+  check(
+    method === 'cg' || method === 'nystrom',
+    () => `kernelRidge: method must be 'cg' or 'nystrom', got ${String(method)}`,
+  );
+  const precond = opts.preconditioner ?? 'nystrom';
+  check(
+    precond === 'nystrom' || precond === 'none',
+    () => `kernelRidge: preconditioner must be 'nystrom' or 'none', got ${String(precond)}`,
+  );
+  checkControl(opts, 'kernelRidge');
+  const ya = toFloatArray(y, 'kernelRidge(y)');
+  const vec = ya.shape.length === 1;
+  check(
+    ya.shape[0] === N && (vec || ya.shape.length === 2),
+    () => `kernelRidge: y must be [${N}] or [${N}, E] (one row per point of x), got [${ya.shape.join(', ')}]`,
+  );
+  const E = vec ? 1 : ya.shape[1]!;
+  check(E >= 1, 'kernelRidge: y needs at least one column');
+  const bad = ya.data.findIndex((v) => !Number.isFinite(v));
+  check(
+    bad < 0,
+    () => `kernelRidge: y has a non-finite value (${ya.data[bad]}) in row ${Math.floor(bad / E)}`,
+  );
+  const rank = opts.rank === undefined ? Math.min(N, 100) : checkInt(opts.rank, 'kernelRidge: rank', 1, N);
+  const seed = opts.seed ?? 0;
+  check(Number.isInteger(seed), () => `kernelRidge: seed must be an integer, got ${String(seed)}`);
+  const eng = opts.backend === undefined ? {} : { backend: opts.backend };
+  const Ctor = xa.data.constructor as { new (len: number): FloatArray };
+  const K = kernelMatrix(xa, xa, k);
+  const apply = shiftedMatvec(K, alpha, N, E, Ctor, eng);
+  const b = Float64Array.from(ya.data);
+
+  const lowRank = () => {
+    const landmarks = drawLandmarks(N, rank, seed);
+    const F = nystromFactor(
+      kernelColumns(xa, landmarks, k, opts.backend),
+      N,
+      landmarks,
+      Ctor === Float32Array,
+    );
+    return lowRankEigen(F, N, rank);
+  };
+  let c: Float64Array;
+  let iterations = 0;
+  let residual: number;
+  if (method === 'nystrom') {
+    // (αI + U Λ Uᵀ)⁻¹ y = (y − U diag(λ/(λ+α)) Uᵀ y)/α.
+    const { U, lambda, q } = lowRank();
+    c = lowRankUpdate(
+      U,
+      q,
+      lambda.map((l) => -l / (l + alpha)),
+      b,
+      N,
+      E,
+    ).map((v) => v / alpha);
+    residual = worstResidual(apply(c), b, E);
+  } else {
+    let precondition: ((r: Float64Array) => Float64Array) | undefined;
+    if (precond === 'nystrom') {
+      // P⁻¹ = (λ_q + α) U (Λ + αI)⁻¹ Uᵀ + (I − U Uᵀ)  (Frangella, Tropp, Udell).
+      const { U, lambda, q } = lowRank();
+      const last = lambda[q - 1] ?? 0;
+      const d = lambda.map((l) => (last + alpha) / (l + alpha) - 1);
+      precondition = (r) => lowRankUpdate(U, q, d, r, N, E);
+    }
+    const res = conjugateGradient({
+      ...opts,
+      n: N,
+      E,
+      b,
+      apply,
+      precondition,
+      what: 'kernelRidge',
+      hint: `increase alpha (now ${alpha})${precond === 'nystrom' ? ' or rank' : ", use preconditioner 'nystrom'"}, or raise tol or maxIter`,
+    });
+    c = res.x;
+    iterations = res.iterations;
+    residual = res.residual;
+  }
+  const coef = new Ctor(N * E);
+  coef.set(c);
+  const coefArr = { data: coef, shape: [N, E] };
+  return {
+    coef: { data: coef, shape: vec ? [N] : [N, E] },
+    iterations,
+    residual,
+    predict(xNew) {
+      const xn = pointArray(xNew, 'kernelRidge.predict(x)', D);
+      const xs =
+        xn.data instanceof Ctor
+          ? xn
+          : {
+              data: Ctor === Float32Array ? Float32Array.from(xn.data) : Float64Array.from(xn.data),
+              shape: xn.shape,
+            };
+      const out = kernelMatrix(xs, xa, k).matvec(coefArr, eng);
+      return vec ? { data: out.data, shape: [out.shape[0]!] } : out;
+    },
+  };
+}
+
+/** max over columns of ‖Ac − b‖/‖b‖. */
+function worstResidual(Ac: Float64Array, b: Float64Array, E: number): number {
+  const num = new Float64Array(E);
+  const den = new Float64Array(E);
+  for (let t = 0; t < b.length; t++) {
+    num[t % E]! += (Ac[t]! - b[t]!) ** 2;
+    den[t % E]! += b[t]! ** 2;
+  }
+  let w = 0;
+  for (let c = 0; c < E; c++) w = Math.max(w, den[c] === 0 ? 0 : Math.sqrt(num[c]! / den[c]!));
+  return w;
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
+import { Vi, Vj } from '../../src/index.js';
+import { eigsh } from '../../src/learn/index.js';
+import type { NDArray } from '../../src/ndarray.js';
+import { backendsUnderTest } from '../helpers/backends.js';
+import { rng, uniform } from '../helpers/rng.js';
+
+/**
+ * Reference eigenvalues of a small dense symmetric matrix by the classical Jacobi method (largest
+ * off-diagonal pivot each step), written here independently of the library.
+ */
+function jacobiEigenvalues(A: Float64Array, n: number): number[] {
+  const a = Float64Array.from(A);
+  for (let step = 0; step < 100 * n * n; step++) {
+    let p = 0;
+    let q = 1;
+    let big = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++)
+        if (Math.abs(a[i * n + j]!) > big) {
+          big = Math.abs(a[i * n + j]!);
+          p = i;
+          q = j;
+        }
+    if (big < 1e-14) break;
+    const phi = 0.5 * Math.atan2(2 * a[p * n + q]!, a[q * n + q]! - a[p * n + p]!);
+    const c = Math.cos(phi);
+    const s = Math.sin(phi);
+    for (let k = 0; k < n; k++) {
+      const kp = a[k * n + p]!;
+      const kq = a[k * n + q]!;
+      a[k * n + p] = c * kp - s * kq;
+      a[k * n + q] = s * kp + c * kq;
+    }
+    for (let k = 0; k < n; k++) {
+      const pk = a[p * n + k]!;
+      const qk = a[q * n + k]!;
+      a[p * n + k] = c * pk - s * qk;
+      a[q * n + k] = s * pk + c * qk;
+    }
+  }
+  return Array.from({ length: n }, (_, i) => a[i * n + i]!).sort((u, v) => v - u);
+}
+
+const N = 80;
+const X = uniform(rng(4), N * 2);
+const x = { data: X, shape: [N, 2] };
+const Kd = new Float64Array(N * N);
+for (let i = 0; i < N; i++)
+  for (let j = 0; j < N; j++) {
+    const d2 = (X[i * 2]! - X[j * 2]!) ** 2 + (X[i * 2 + 1]! - X[j * 2 + 1]!) ** 2;
+    Kd[i * N + j] = Math.exp(-d2 / (2 * 0.3 ** 2));
+  }
+const ref = jacobiEigenvalues(Kd, N);
+
+/** Checks K v = λ v per column (dense K of the test) and Vᵀ V = I. */
+function expectEigenpairs(A: Float64Array, values: Float64Array, V: NDArray, k: number, tol: number): void {
+  for (let c = 0; c < k; c++) {
+    for (let d = 0; d < k; d++) {
+      let s = 0;
+      for (let i = 0; i < N; i++) s += V.data[i * k + c]! * V.data[i * k + d]!;
+      expect(s).toBeCloseTo(c === d ? 1 : 0, 8);
+    }
+    let r = 0;
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += A[i * N + j]! * V.data[j * k + c]!;
+      r += (s - values[c]! * V.data[i * k + c]!) ** 2;
+    }
+    expect(Math.sqrt(r)).toBeLessThan(tol);
+  }
+}
+
+describe.each(backendsUnderTest())('eigsh on %s', (backend) => {
+  it('the 6 largest eigenpairs of a Gaussian kernel match a dense Jacobi solve', () => {
+    const K = Vi(x)
+      .sqdist(Vj(x))
+      .mul(-1 / (2 * 0.3 ** 2))
+      .exp();
+    const { values, vectors } = eigsh(K, 6, { backend });
+    expect(vectors.shape).toEqual([N, 6]);
+    for (let c = 0; c < 6; c++) expect(values[c]!).toBeCloseTo(ref[c]!, 8);
+    expectEigenpairs(Kd, values, vectors, 6, 1e-6);
+  });
+});
+
+describe('eigsh on an operator { n, matvec }', () => {
+  /** Dense product with the test's matrix, one column ([n]) at a time. */
+  const op = (A: Float64Array) => ({
+    n: N,
+    matvec: (v: NDArray) => {
+      expect(v.shape).toEqual([N]);
+      const out = new Float64Array(N);
+      for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) out[i]! += A[i * N + j]! * v.data[j]!;
+      return { data: out, shape: [N] };
+    },
+  });
+
+  it('largest and smallest eigenpairs of an indefinite matrix (plain Lanczos, block size 1)', () => {
+    // A = K − 0.5·I shifted so the spectrum straddles 0; its smallest values are −0.5 + tiny.
+    const A = Float64Array.from(Kd, (v, t) => (t % (N + 1) === 0 ? v - 0.5 : v));
+    const refA = ref.map((v) => v - 0.5);
+    const big = eigsh(op(A), 4, { tol: 1e-10 });
+    for (let c = 0; c < 4; c++) expect(big.values[c]!).toBeCloseTo(refA[c]!, 9);
+    expectEigenpairs(A, big.values, big.vectors, 4, 1e-7);
+    // Well-separated smallest eigenvalues: a diagonal-dominant matrix with distinct diagonal.
+    const B = new Float64Array(N * N);
+    for (let i = 0; i < N; i++) {
+      B[i * N + i] = i + 1;
+      if (i + 1 < N) {
+        B[i * N + i + 1] = 0.3;
+        B[(i + 1) * N + i] = 0.3;
+      }
+    }
+    const refB = jacobiEigenvalues(B, N);
+    const small = eigsh(op(B), 3, { which: 'smallest', tol: 1e-10 });
+    for (let c = 0; c < 3; c++) expect(small.values[c]!).toBeCloseTo(refB[N - 1 - c]!, 8);
+    expectEigenpairs(B, small.values, small.vectors, 3, 1e-7);
+  });
+
+  it('block size > 1 passes [n, b] blocks; a seed is reproducible', () => {
+    const blockOp = {
+      n: N,
+      matvec: (v: NDArray) => {
+        const b = v.shape[1]!;
+        const out = new Float64Array(N * b);
+        for (let i = 0; i < N; i++)
+          for (let j = 0; j < N; j++)
+            for (let c = 0; c < b; c++) out[i * b + c]! += Kd[i * N + j]! * v.data[j * b + c]!;
+        return { data: out, shape: [N, b] };
+      },
+    };
+    const r1 = eigsh(blockOp, 5, { blockSize: 5, seed: 7 });
+    const r2 = eigsh(blockOp, 5, { blockSize: 5, seed: 7 });
+    for (let c = 0; c < 5; c++) expect(r1.values[c]!).toBeCloseTo(ref[c]!, 8);
+    expect(Array.from(r2.vectors.data)).toEqual(Array.from(r1.vectors.data));
+  });
+
+  it('bad input is reported', () => {
+    const K = Vi(x).sqdist(Vj(x)).neg().exp();
+    const bad = (f: () => unknown, re: RegExp) => {
+      expect(f).toThrow(LazyTensorError);
+      expect(f).toThrow(re);
+    };
+    bad(() => eigsh(K, 0), /k must be an integer in \[1, 80\], got 0/);
+    bad(() => eigsh(K, N + 1), /k must be an integer in \[1, 80\], got 81/);
+    bad(
+      () => eigsh(Vi(x).sqdist(Vj({ data: uniform(rng(1), 10), shape: [5, 2] })), 1),
+      /K must be square, got 80×5/,
+    );
+    bad(() => eigsh(Vi(x).sub(Vj(x)), 1), /scalar/);
+    bad(
+      () => eigsh({ n: N, matvec: () => ({ data: new Float64Array(3), shape: [3] }) }, 1),
+      /matvec must return 80 values/,
+    );
+    bad(
+      () => eigsh({ n: N, matvec: (v: NDArray) => ({ data: v.data.map(() => Number.NaN), shape: [N] }) }, 1),
+      /non-finite/,
+    );
+    bad(() => eigsh(K, 2, { which: 'middle' as never }), /which must be 'largest' or 'smallest'/);
+    bad(() => eigsh(op(Kd), 3, { which: 'smallest', maxIter: 4 }), /did not converge in 4 operator calls/);
+  });
+});
