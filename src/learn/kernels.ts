@@ -3,9 +3,9 @@
  * checks those methods share.
  */
 import { check } from '../errors.js';
-import { toFloatArray } from '../lazy/data.js';
 import { type LazyTensor, Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkCount, points, pointsOfDim } from './input.js';
 
 /** The radial kernels: gaussian exp(−‖x−y‖²/(2s²)), laplacian exp(−‖x−y‖/s), cauchy 1/(1+‖x−y‖²/s²), inverse-multiquadric 1/√(1+‖x−y‖²/s²). */
 export type KernelName = 'gaussian' | 'laplacian' | 'cauchy' | 'inverse-multiquadric';
@@ -63,21 +63,9 @@ export function kernelMatrix(
 
 /** Checks `x` is points [N, D] (N ≥ 1, D ≥ 1) with finite values (of dimension `dim` if given). */
 export function pointArray(x: NDArray | number[][], what: string, dim?: number): NDArray<FloatArray> {
-  const a = toFloatArray(x, what, 2);
-  check(a.shape.length === 2, () => `${what}: expected points of shape [N, D], got [${a.shape.join(', ')}]`);
-  const [n, d] = a.shape as [number, number];
-  check(n >= 1 && d >= 1, () => `${what}: expected at least one point of dimension >= 1, got [${n}, ${d}]`);
-  check(dim === undefined || d === dim, () => `${what}: expected points of dimension ${dim}, got ${d}`);
-  const k = a.data.findIndex((v) => !Number.isFinite(v));
-  check(k < 0, () => `${what}: point ${Math.floor(k / d)} has a non-finite coordinate (${a.data[k]})`);
-  return a;
+  return (dim === undefined ? points(x, what) : pointsOfDim(x, dim, what)).array;
 }
 
 /** Checks an integer in [lo, hi]. */
-export function checkInt(v: unknown, name: string, lo: number, hi: number): number {
-  check(
-    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
-    () => `${name} must be an integer in [${lo}, ${hi}], got ${String(v)}`,
-  );
-  return v;
-}
+export const checkInt = (v: unknown, name: string, lo: number, hi: number): number =>
+  checkCount(v, name, lo, hi);

@@ -190,7 +190,7 @@ describe('kernelRidge and nystrom: bad input', () => {
     );
     throwsLazy(() => nystrom(x, { scale: 1, rank: 0 }), /rank must be an integer in \[1, 300\]/);
     const m = kernelRidge(x, y, { scale: 1, alpha: 1 });
-    throwsLazy(() => m.predict([[0, 0]]), /dimension 3, got 2/);
+    throwsLazy(() => m.predict([[0, 0]]), /dimension 3, got dimension 2/);
   });
   it('reports non-convergence with the residual, and onProgress can stop it', () => {
     throwsLazy(
