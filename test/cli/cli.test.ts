@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fmt } from '../../src/cli/plot/svg.js';
 import { parseNpy, readPoints, writePoints } from '../../src/io/index.js';
+import { gaussianMixture, kmeans } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
 import { exactOT, samplesLoss, solveOT } from '../../src/ot/index.js';
 import { gaussian, mulberry32 } from '../../src/random.js';
@@ -226,6 +228,169 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`Usage: lazytensor ${cmd}`);
   });
+});
+
+/** Three overlapping blobs of n/3 points each around (0,0,0), (3,0,0), (0,3,0) (D = 3) or their first two coordinates. */
+function blobs(n: number, d: number, seed: number): NDArray<Float64Array> {
+  const x = cloud(n, d, seed);
+  for (let i = 0; i < n; i++) {
+    const b = i % 3;
+    if (b > 0) x.data[i * d + b - 1]! += 3;
+  }
+  return x;
+}
+
+describe('clustering commands end to end (kmeans, gmm)', () => {
+  const x3 = blobs(60, 3, 11);
+  const x2 = blobs(45, 2, 12);
+  beforeAll(() => {
+    writePoints(path.join(tmp, 'blobs3.npy'), x3);
+    writePoints(path.join(tmp, 'blobs2.npy'), x2);
+  });
+
+  it('kmeans: labels, centroids, inertia and its curve equal the library with the same seed', () => {
+    const out = run(
+      'kmeans',
+      'blobs3.npy',
+      '-k',
+      '3',
+      '--seed',
+      '7',
+      '--init',
+      'random',
+      '-o',
+      'km.npy',
+      '--centroids',
+      'kc.csv',
+      '--plot',
+      'km.svg',
+      '--json',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const lib = kmeans(x3, 3, { seed: 7, init: 'random', backend: 'js' });
+    const j = JSON.parse(out.stdout);
+    expect(j).toMatchObject({
+      command: 'kmeans',
+      n: 60,
+      d: 3,
+      k: 3,
+      backend: 'js',
+      iterations: lib.iterations,
+      converged: lib.converged,
+      seed: 7,
+      init: 'random',
+      output: 'km.npy',
+      centroids: 'kc.csv',
+    });
+    expect(j.inertia).toBeCloseTo(lib.inertia, 10);
+    expect(j.seconds).toBeGreaterThan(0);
+    const labels = parseNpy(readFileSync(path.join(tmp, 'km.npy')));
+    expect(labels.data).toBeInstanceOf(Int32Array);
+    expect(labels.shape).toEqual([60, 1]);
+    expect(Array.from(labels.data)).toEqual(Array.from(lib.labels.data));
+    expect(j.sizes).toEqual([0, 1, 2].map((k) => lib.labels.data.filter((l) => l === k).length));
+    const c = readPoints(path.join(tmp, 'kc.csv'));
+    expect(c.shape).toEqual([3, 3]);
+    Array.from(lib.centroids.data).forEach((v, k) => expect(c.data[k]).toBeCloseTo(v, 10));
+    // The curve: inertia after 1, 2, … Lloyd iterations (at least two here), ending at the result.
+    expect(lib.iterations).toBeGreaterThan(1);
+    expect(j.convergence).toHaveLength(lib.iterations);
+    const once = kmeans(x3, 3, { seed: 7, init: 'random', maxIter: 1, backend: 'js' });
+    expect(j.convergence[0]).toBeCloseTo(once.inertia, 10);
+    expect(j.convergence.at(-1)).toBeCloseTo(lib.inertia, 10);
+    const svg = readFileSync(path.join(tmp, 'km.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain(`K-means: 60 points, K = 3, inertia ${fmt(lib.inertia)}`);
+    expect(svg).toContain('Inertia per Lloyd iteration');
+    for (let k = 0; k < 3; k++) expect(svg).toContain(`cluster ${k} (${j.sizes[k]})`);
+    expect(svg).toContain('>centroids<');
+    // 3 centroids in each of the 3 projections, drawn as large markers.
+    expect(svg.match(/<circle [^>]*r="5"/g)).toHaveLength(9);
+  });
+
+  it('gmm: labels, means and log-likelihood equal the library with the same seed', () => {
+    const out = run(
+      'gmm',
+      'blobs2.npy',
+      '-k',
+      '3',
+      '--covariance',
+      'diag',
+      '--seed',
+      '3',
+      '-o',
+      'gl.json',
+      '--means',
+      'gm.npy',
+      '--plot',
+      'gmm.svg',
+      '--json',
+      '--compute',
+      'js',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const lib = gaussianMixture(x2, 3, { covariance: 'diag', seed: 3, backend: 'js' });
+    const j = JSON.parse(out.stdout);
+    expect(j).toMatchObject({
+      command: 'gmm',
+      n: 45,
+      d: 2,
+      k: 3,
+      covariance: 'diag',
+      backend: 'js',
+      iterations: lib.iterations,
+      converged: lib.converged,
+    });
+    expect(j.logLikelihood).toBeCloseTo(lib.logLikelihood, 10);
+    j.weights.forEach((w: number, k: number) => expect(w).toBeCloseTo(lib.weights[k]!, 10));
+    const labels = readPoints(path.join(tmp, 'gl.json'));
+    expect(labels.shape).toEqual([45, 1]);
+    expect(Array.from(labels.data)).toEqual(Array.from(lib.predict(x2).data));
+    const means = parseNpy(readFileSync(path.join(tmp, 'gm.npy')));
+    expect(means.shape).toEqual([3, 2]);
+    Array.from(lib.means.data).forEach((v, k) => expect(means.data[k]).toBeCloseTo(v, 10));
+    const svg = readFileSync(path.join(tmp, 'gmm.svg'), 'utf8');
+    expect(svg).toContain(
+      `Gaussian mixture: 45 points, K = 3 (diag), mean log-likelihood ${fmt(lib.logLikelihood)}`,
+    );
+    expect(svg).toContain('>means<');
+    // 2-D data: one projection, so one large marker per mean.
+    expect(svg.match(/<circle [^>]*r="5"/g)).toHaveLength(3);
+    // The curve: mean log-likelihood after 1, 2, … EM iterations, ending at the result.
+    expect(lib.iterations).toBeGreaterThan(1);
+    expect(j.convergence).toHaveLength(lib.iterations);
+    const once = gaussianMixture(x2, 3, { covariance: 'diag', seed: 3, maxIter: 1, backend: 'js' });
+    expect(j.convergence[0]).toBeCloseTo(once.logLikelihood, 10);
+    expect(j.convergence.at(-1)).toBeCloseTo(lib.logLikelihood, 10);
+    expect(svg).toContain('Mean log-likelihood per EM iteration');
+  });
+
+  it('kmeans text output', () => {
+    const out = run('kmeans', 'blobs2.npy', '-k', '2', '--compute', 'js');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^k-means: 45 points, D = 2, K = 2 \(backend js\)\ninertia \d/);
+  });
+
+  it.each(['kmeans', 'gmm'])('%s --help', (cmd) => {
+    const r = run(cmd, '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Usage: lazytensor ${cmd}`);
+  });
+
+  it.each([
+    [['kmeans', 'blobs2.npy', '-k', '46'], /-k 46 is larger than the number of points \(45 in blobs2\.npy\)/],
+    [['gmm', 'blobs2.npy', '-k', '46'], /-k 46 is larger than the number of points \(45 in blobs2\.npy\)/],
+    [['kmeans', 'blobs2.npy', '-k', '0'], /-k/],
+    [['gmm', 'blobs2.npy', '-k', '2', '--covariance', 'tied'], /--covariance.*tied/],
+    [['kmeans', 'blobs2.npy', '-k', '2', '--tol', '-1'], /--tol/],
+    [['gmm', 'none.csv', '-k', '2'], /none\.csv.*no such file/],
+    [['kmeans', 'blobs2.npy'], /-k/],
+  ])('%j exits 2 with one line', (args, message) => expectOneLineError(run(...args), 2, message));
 });
 
 describe('errors: exit 2 and one line naming the file or option', () => {

@@ -1,5 +1,12 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
+import {
+  checkClusters,
+  clusterSizes,
+  curveDecision,
+  MAX_CURVE_STEPS,
+  MAX_CURVE_WORK,
+} from '../../src/cli/commands/clusters.js';
 import { classify, UsageError } from '../../src/cli/errors.js';
 import { barChart, lineChart, projections, subsample } from '../../src/cli/plot/charts.js';
 import { document, esc, fmt, ticks } from '../../src/cli/plot/svg.js';
@@ -125,5 +132,28 @@ describe('plots', () => {
     expect(svg).toContain('>0.01<');
     expect(svg).toContain('Gpairs/s');
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  });
+});
+
+describe('clustering helpers', () => {
+  it('cluster sizes count the labels', () => {
+    expect(clusterSizes(Int32Array.from([2, 0, 2, 2]), 4)).toEqual([1, 0, 3, 0]);
+  });
+  it('K above the number of points is a usage error naming the file', () => {
+    expect(() => checkClusters(5, 4, 'a.csv')).toThrow(UsageError);
+    expect(() => checkClusters(5, 4, 'a.csv')).toThrow(
+      '-k 5 is larger than the number of points (4 in a.csv)',
+    );
+    expect(() => checkClusters(4, 4, 'a.csv')).not.toThrow();
+  });
+  it('the convergence curve is drawn only when cheap, else says why', () => {
+    expect(curveDecision(false, 1, 10, 2, 5)).toEqual({ draw: false });
+    expect(curveDecision(true, 1, 10, 2, 5)).toEqual({ draw: true });
+    expect(curveDecision(true, 3, 10, 2, 5).why).toBe('--n-init > 1');
+    expect(curveDecision(true, 1, 10, 2, 1).why).toBe('one iteration');
+    expect(curveDecision(true, 1, 10, 2, MAX_CURVE_STEPS + 1).draw).toBe(false);
+    const n = Math.ceil(MAX_CURVE_WORK / (2 * 10 * 10)) + 1;
+    expect(curveDecision(true, 1, n, 2, 10).why).toBe('problem too large');
+    expect(curveDecision(true, 1, n - 2, 2, 10).draw).toBe(true);
   });
 });

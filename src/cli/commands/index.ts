@@ -1,11 +1,12 @@
 /**
- * The commands, one file each: a command is a function that adds itself to the program. The
- * learning toolkit (kmeans, gmm) and registration (register) add theirs here when they land.
+ * The commands, one file each: a command is a function that adds itself to the program.
  */
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerCache } from './cache.js';
+import { registerGmm } from './gmm.js';
 import { registerInfo } from './info.js';
+import { registerKmeans } from './kmeans.js';
 import { registerKnn } from './knn.js';
 import { registerOt } from './ot.js';
 
@@ -13,6 +14,8 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerInfo,
   registerKnn,
   registerOt,
+  registerKmeans,
+  registerGmm,
   registerBench,
   registerCache,
 ];
