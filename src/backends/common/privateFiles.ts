@@ -35,17 +35,36 @@ export function checkOwnedPrivate(st: OwnerMode, uid: number): string | undefine
 }
 
 /**
- * Creates a cache folder (mode 0700) and checks that it and its parent can be trusted (see
- * checkOwnedPrivate); returns why not, or undefined when the folder is usable.
+ * Why the folder holding a cache folder lets another user replace it (undefined when it does not):
+ * it must belong to `uid` or to root, and others may write it only when its sticky bit is set
+ * (like /tmp: then nobody but the owner of an entry, and the folder's owner, can rename or delete it).
+ */
+export function checkParentSafe(st: OwnerMode, uid: number): string | undefined {
+  if (uid < 0) return undefined;
+  if (st.uid !== uid && st.uid !== 0)
+    return `it belongs to uid ${st.uid}, neither this user (uid ${uid}) nor root`;
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+    return `it is writable by ${st.mode & 0o002 ? 'all users' : 'its group'} without the sticky bit (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * Creates a cache folder (mode 0700) and checks that it can be trusted (checkOwnedPrivate) and
+ * that nobody else can replace it (checkParentSafe on its parent); returns why not, or undefined
+ * when the folder is usable.
  */
 export function ensurePrivateDir(dir: string, uid = currentUid()): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const d of [dir, path.dirname(dir)]) {
+    const checks = [
+      [dir, checkOwnedPrivate],
+      [path.dirname(dir), checkParentSafe],
+    ] as const;
+    for (const [d, rule] of checks) {
       const st = statSync(d);
       if (!st.isDirectory()) return `${d} is not a folder`;
-      const why = checkOwnedPrivate(st, uid);
-      if (why) return `${d} is not private: ${why}`;
+      const why = rule(st, uid);
+      if (why) return `${d} is not safe: ${why}`;
     }
     return undefined;
   } catch (e) {

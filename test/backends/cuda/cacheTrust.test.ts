@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentUid } from '../../../src/backends/common/privateFiles.js';
+import { checkParentSafe, currentUid } from '../../../src/backends/common/privateFiles.js';
 import { ModuleCache } from '../../../src/backends/cuda/cache.js';
 
 // The CUDA module cache follows the native cache's trust rules: a folder or file another user could
@@ -19,6 +19,16 @@ function fresh(): string {
 afterEach(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   tmp = undefined;
+});
+
+describe('the folder holding a cache folder', () => {
+  it('may be shared only with the sticky bit (like /tmp), and must belong to the user or root', () => {
+    expect(checkParentSafe({ uid: 1000, mode: 0o40700 }, 1000)).toBeUndefined();
+    expect(checkParentSafe({ uid: 0, mode: 0o41777 }, 1000)).toBeUndefined();
+    expect(checkParentSafe({ uid: 0, mode: 0o40777 }, 1000)).toMatch(/without the sticky bit/);
+    expect(checkParentSafe({ uid: 1000, mode: 0o40770 }, 1000)).toMatch(/its group without the sticky bit/);
+    expect(checkParentSafe({ uid: 1234, mode: 0o41777 }, 1000)).toMatch(/belongs to uid 1234/);
+  });
 });
 
 describe('CUDA module cache trust', () => {
