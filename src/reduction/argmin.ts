@@ -41,6 +41,7 @@ function make(kind: ReductionKind, better: '<' | '>', values: boolean, indices: 
     // Index outputs are piecewise constant (zero gradient); values flow through the argmin.
     gradient: (g) => (values ? throughSelectedIndex(g, indexKind) : undefined),
     threshold: (_r, acc, c) => ({ slot: acc.f[c]!, cmp: better === '<' ? '<=' : '>=' }),
+    best: better,
     stateSize: (r) => ({ f: r.dimF, i: indices ? r.dimF : 0 }),
     outDims: (r) => ({ values: values ? r.dimF : 0, indices: indices ? r.dimF : 0 }),
     init(ctx, _r, acc) {

@@ -154,6 +154,12 @@ export interface ReductionDef {
    * a value must pass against it to change the state (values that fail leave it unchanged).
    */
   threshold?(r: ReductionShape, acc: AccState, c: number): { slot: string; cmp: '<=' | '>=' };
+  /**
+   * For Min/Max and their arg forms: the comparison under which the state is, per component, the
+   * best value and (arg forms) the lowest index holding it, -1 when none (NaN never wins). A
+   * vectorizer may then reduce a tile to such a state itself and fold it in with `merge`.
+   */
+  best?: '<' | '>';
   /** Number of float and int scalars of state. */
   stateSize(r: ReductionShape): { f: number; i: number };
   /** Floats and int32s written per output row. */

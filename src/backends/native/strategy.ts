@@ -15,8 +15,10 @@ const NATIVE_LOOP: LoopSyntax = { ...C_LOOP, partials: 8 };
  *   reduction (one lane-private accumulator per SIMD lane).
  * - `lse`: log-sum-exp family; pass 1 stores F (and the weights) in a tile buffer and takes the
  *   tile maximum, pass 2 sums exp(F - max)·w; the tile's (max, sums) state is folded in with merge.
- * - `select`: min/max/arg/K-min; values go to a tile buffer, a SIMD pass tests 16 values at a time
- *   against the state's current threshold, and only blocks with a candidate run the scalar accumulate.
+ * - `select`: min/max/arg/K-min. Min/Max and arg forms (a `best` comparison): SIMD min/max over
+ *   the tile, then the first index of the best by a second SIMD pass, folded in with merge. K-min:
+ *   values go to a tile buffer, a SIMD pass tests 16 values at a time against the state's current
+ *   threshold, and only blocks with a candidate run the scalar accumulate.
  * - `lanes`: anything else (Kahan sums): 16 lane-private states updated by the scalar accumulate
  *   inside a SIMD loop over lanes, merged into the row state after the tile.
  */
@@ -139,9 +141,70 @@ function thresholds(spec: KernelSpec, acc: AccState): { slot: string; cmp: '<=' 
   return Array.from({ length: r.dimF }, (_, c) => def.threshold!(r, acc, c));
 }
 
+/**
+ * Min/Max and their arg forms (reductions with a `best` comparison): per component, the tile's
+ * best value by a SIMD min/max reduction and, for arg forms and only when it can change the row's
+ * state (the threshold test), the first index holding it by a second SIMD pass over the tile
+ * buffer. The tile state (value, index or -1) is folded in with the reduction's `merge`, so ties go
+ * to the lowest index and NaN never wins, as in the scalar accumulate, without its branches.
+ */
+function emitSelectBest(ctx: TileCtx, better: '<' | '>'): void {
+  const { buf, spec, acc } = ctx;
+  const r = spec.reduction;
+  const d = buf.d;
+  const indices = acc.i.length > 0;
+  const comps = Array.from({ length: r.dimF }, (_, c) => c);
+  const worst = d.lit(better === '<' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
+  if (indices) for (const c of comps) buf.stmt(`alignas(64) T V${c}[TILE];`);
+  for (const c of comps) buf.stmt(`T tb${c} = ${worst};`);
+  buf.stmt(
+    `#pragma omp simd reduction(${better === '<' ? 'min' : 'max'}: ${comps.map((c) => `tb${c}`).join(', ')})`,
+  );
+  buf.block('for (int t = t0; t < t1; t++)', () => {
+    const v = value(ctx, 't');
+    for (const c of comps) {
+      buf.stmt(`const T v${c} = ${v[c]};`);
+      if (indices) buf.stmt(`V${c}[t] = v${c};`);
+      // NaN compares false: it never replaces a lane's best (which starts at the worst value).
+      buf.stmt(`tb${c} = v${c} ${better} tb${c} ? v${c} : tb${c};`);
+    }
+  });
+  if (!indices) {
+    reductionDef(r.kind).merge(buf, r, acc, { f: comps.map((c) => `tb${c}`), i: [] });
+    return;
+  }
+  const th = thresholds(spec, acc);
+  for (const c of comps) {
+    buf.stmt(`int32_t ti${c} = -1;`);
+    buf.stmt(`T tv${c} = tb${c};`);
+    buf.block(`if (tb${c} ${th[c]!.cmp} ${th[c]!.slot})`, () => {
+      buf.stmt('int u0 = t1;');
+      buf.stmt('#pragma omp simd reduction(min: u0)');
+      buf.block('for (int u = t0; u < t1; u++)', () => {
+        buf.stmt(`const int w = V${c}[u] == tb${c} ? u : t1;`);
+        buf.stmt('u0 = w < u0 ? w : u0;');
+      });
+      // The value at that index (not the reduction's): -0 and +0 compare equal.
+      buf.block('if (u0 < t1)', () => {
+        buf.stmt(`ti${c} = (int32_t)(o + u0);`);
+        buf.stmt(`tv${c} = V${c}[u0];`);
+      });
+    });
+  }
+  reductionDef(r.kind).merge(buf, r, acc, {
+    f: comps.map((c) => `tv${c}`),
+    i: comps.map((c) => `ti${c}`),
+  });
+}
+
 function emitSelect(ctx: TileCtx): void {
   const { buf, spec, acc } = ctx;
   const r = spec.reduction;
+  const best = reductionDef(r.kind).best;
+  if (best) {
+    emitSelectBest(ctx, best);
+    return;
+  }
   const V = (c: number) => `V${c}`;
   for (let c = 0; c < r.dimF; c++) buf.stmt(`alignas(64) T ${V(c)}[TILE];`);
   buf.stmt('#pragma omp simd');
