@@ -1,5 +1,5 @@
 import type { KernelSpec } from '../kernel/spec.js';
-import type { FloatArray } from '../ndarray.js';
+import type { FloatArray, NDArray } from '../ndarray.js';
 
 /**
  * Block-sparse ranges for a reduction over j (KeOps' ranges_i, slices_i, redranges_j):
@@ -11,6 +11,29 @@ export interface KernelRanges {
   rowRanges: Int32Array;
   slices: Int32Array;
   colRanges: Int32Array;
+}
+
+/** Element types of run buffers: the float dtypes and int32 (indices). */
+export type BufferDType = 'float32' | 'float64' | 'int32';
+
+/**
+ * A row-major array in a backend's own memory (a GPU's: CUDA today, WebGPU later), made by the
+ * backend's `toDevice` or returned by a reduction evaluated with `output: 'device'`. Kernels of
+ * that backend read it in place. The user layer knows device buffers only through this interface.
+ */
+export interface DeviceBuffer {
+  /** Name of the backend whose memory holds it. */
+  readonly backend: string;
+  readonly dtype: BufferDType;
+  readonly shape: readonly number[];
+  /** Number of elements. */
+  readonly length: number;
+  /** True once free() was called. */
+  readonly freed: boolean;
+  /** Copies the array back to the host (waits for the kernels that write it). */
+  toHost(): NDArray;
+  /** Releases the device memory now. Idempotent. */
+  free(): void;
 }
 
 /** Sizes, buffers and options of one run. Inputs are row-major [n, dim] per slot. */

@@ -1,12 +1,12 @@
 import { check, LazyTensorError } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
+import { validateRunArgs } from '../common/runargs.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
 import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './libraries.js';
 import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
-import { validateNativeRun } from './validate.js';
 
 /** Below this many pairs a call runs on one thread (thread start-up would dominate). */
 const SERIAL_PAIRS = 1 << 16;
@@ -43,7 +43,7 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
-    validateNativeRun(this.spec, args);
+    validateRunArgs(this.spec, args);
     const code = entry.call(this.cArgs(args));
     this.after(code);
   }
@@ -62,7 +62,7 @@ export class NativeKernel implements CompiledKernel {
       this.fallback(args);
       return;
     }
-    validateNativeRun(this.spec, args);
+    validateRunArgs(this.spec, args);
     const own = privateCopies(this.spec, args);
     const code = await entry.callAsync(this.cArgs(own));
     this.after(code);
