@@ -4,9 +4,8 @@ import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native/index.js';
 import type { Backend, BackendStatus } from './types.js';
 
+/** Registered backends, in registration order (the order `backends()` lists them). */
 const all: Backend[] = [jsBackend, nativeBackend, cudaBackend];
-/** Preference order of `auto`: fastest first. */
-const AUTO_ORDER = ['cuda', 'native', 'js'];
 let defaultName = 'auto';
 /** Availability per backend, probed once (probing a compiler or a driver is not free). */
 const statusCache = new Map<string, BackendStatus>();
@@ -37,7 +36,18 @@ function safeStatus(b: Backend): BackendStatus {
   }
 }
 
-/** Registers an extra backend (e.g. an experimental target). */
+/** Registered backends by decreasing priority (ties: registration order): the order `'auto'` tries. */
+function byPriority(): Backend[] {
+  return all
+    .map((b, k) => ({ b, k }))
+    .sort((x, y) => (y.b.priority ?? 0) - (x.b.priority ?? 0) || x.k - y.k)
+    .map((x) => x.b);
+}
+
+/**
+ * Registers a backend (an extra target, or a replacement of the one of the same name). `'auto'`
+ * considers it by its `priority` like the built-in ones.
+ */
 export function registerBackend(b: Backend): void {
   const k = all.findIndex((x) => x.name === b.name);
   if (k >= 0) all[k] = b;
@@ -45,7 +55,7 @@ export function registerBackend(b: Backend): void {
   statusCache.delete(b.name);
 }
 
-/** Sets the backend used when a call does not name one ('auto' picks the fastest available). */
+/** Sets the backend used when a call does not name one ('auto' picks the available one of highest priority). */
 export function setDefaultBackend(name: string): void {
   if (name !== 'auto') getBackend(name);
   defaultName = name;
@@ -60,10 +70,7 @@ export function defaultBackendName(): string {
 export function getBackend(name?: string): Backend {
   const want = name ?? defaultName;
   if (want === 'auto') {
-    for (const n of AUTO_ORDER) {
-      const b = all.find((x) => x.name === n);
-      if (b && cachedStatus(b).available) return b;
-    }
+    for (const b of byPriority()) if (cachedStatus(b).available) return b;
     return jsBackend;
   }
   const b = all.find((x) => x.name === want);

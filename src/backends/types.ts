@@ -65,6 +65,11 @@ export interface BackendStatus {
 /** A code generator + compiler + runner for one target. */
 export interface Backend {
   readonly name: string;
+  /**
+   * Preference of `'auto'`: the available backend with the highest priority wins (ties: the one
+   * registered first). Built in: js 0, native 10, cuda 20. Default 0.
+   */
+  readonly priority?: number;
   status(): BackendStatus;
   /** Compiles (or fetches from cache) the kernel of a spec. */
   compile(spec: KernelSpec): CompiledKernel;

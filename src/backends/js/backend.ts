@@ -94,6 +94,7 @@ function pairCost(spec: KernelSpec): number {
  */
 export const jsBackend: Backend = {
   name: 'js',
+  priority: 0,
   status: () => ({ available: true, device: `JavaScript (V8), ${jsThreads()} thread(s)` }),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileFactory(spec);

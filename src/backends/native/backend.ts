@@ -192,6 +192,7 @@ function status(): BackendStatus {
  */
 export const nativeBackend: Backend = {
   name: 'native',
+  priority: 10,
   status,
   compile(spec: KernelSpec): CompiledKernel {
     return precompileNative([spec])[0]!;
