@@ -2,6 +2,7 @@ import { LazyTensorError } from '../errors.js';
 import { cudaBackend } from './cuda/index.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native/index.js';
+import { setFallbackPolicy } from './serving.js';
 import type { Backend, BackendStatus } from './types.js';
 
 /** Registered backends, in registration order (the order `backends()` lists them). */
@@ -54,6 +55,20 @@ export function registerBackend(b: Backend): void {
   else all.push(b);
   statusCache.delete(b.name);
 }
+
+/**
+ * The serving policy of kernels still compiling (see serving.ts): calls of a `name` kernel are
+ * served by the available backend of highest priority below `name`'s (JS at the least).
+ */
+function fallbackFor(name: string): Backend {
+  const self = all.find((b) => b.name === name);
+  const p = self?.priority ?? 0;
+  for (const b of byPriority()) {
+    if (b !== self && (b.priority ?? 0) < p && cachedStatus(b).available) return b;
+  }
+  return jsBackend;
+}
+setFallbackPolicy(fallbackFor);
 
 /** Sets the backend used when a call does not name one ('auto' picks the available one of highest priority). */
 export function setDefaultBackend(name: string): void {

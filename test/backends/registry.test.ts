@@ -6,10 +6,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cudaBackend } from '../../src/backends/cuda/index.js';
 import { jsBackend } from '../../src/backends/js/index.js';
-import { nativeBackend } from '../../src/backends/native/index.js';
+import {
+  type NativeKernel,
+  nativeBackend,
+  nativeStats,
+  resetNativeMemory,
+  setNativeOptions,
+} from '../../src/backends/native/index.js';
 import { backends, getBackend, registerBackend } from '../../src/backends/registry.js';
 import type { Backend, BackendStatus } from '../../src/backends/types.js';
+import { op, Var } from '../../src/formula/index.js';
 import { Vi, Vj } from '../../src/index.js';
+import { buildSpec } from '../../src/kernel/spec.js';
+import { freshCacheDir } from './native/helpers.js';
 
 /** A backend that runs on the JS backend and counts its runs. */
 function fake(name: string, priority: number | undefined, status: BackendStatus = { available: true }) {
@@ -83,5 +92,39 @@ describe("'auto' and priorities", () => {
   it('built-in priorities: cuda over native over js', () => {
     expect(cudaBackend.priority!).toBeGreaterThan(nativeBackend.priority!);
     expect(nativeBackend.priority!).toBeGreaterThan(jsBackend.priority ?? 0);
+  });
+});
+
+describe('serving a kernel whose backend is still compiling (or failed)', () => {
+  afterAll(() => setNativeOptions({ cxx: undefined, cacheDir: undefined, sync: undefined }));
+
+  it('runs on the available backend next by priority, and counts the fallback runs', () => {
+    // No compiler: every native kernel is 'failed' and served by the fallback backend.
+    setNativeOptions({ cxx: '/nonexistent/c++', cacheDir: freshCacheDir(), sync: true });
+    resetNativeMemory();
+    const x = Var(0, 1, 'i');
+    const y = Var(1, 1, 'j');
+    const { spec } = buildSpec({ formula: op('SqDist', [x, y]), kind: 'Sum', axis: 'j', dtype: 'float64' });
+    const run = (k: NativeKernel) => {
+      const out = new Float64Array(3);
+      k.run({ inputs: [Float64Array.of(0, 1, 2), Float64Array.of(1, 3)], nI: 3, nJ: 2, out });
+      expect(Array.from(out)).toEqual([10, 4, 2]);
+    };
+    const k = nativeBackend.compile(spec) as NativeKernel;
+    expect(k.state).toBe('failed');
+    const before = nativeStats.fallbackRuns;
+    run(k);
+    expect(k.lastEngine).toBe('js');
+    // A backend between js (0) and native (10) serves instead of js; one above native does not.
+    const mid = fake('test-mid', 5);
+    add(mid.backend);
+    add(fake('test-above', 15).backend);
+    resetNativeMemory();
+    const k2 = nativeBackend.compile(spec) as NativeKernel;
+    run(k2);
+    expect(k2.lastEngine).toBe('test-mid');
+    expect(mid.counter.runs).toBe(1);
+    expect(nativeStats.fallbackRuns).toBe(before + 2);
+    add(fake('test-above', -1e9, { available: false }).backend);
   });
 });
