@@ -1,4 +1,4 @@
-import { LazyTensorError } from '../errors.js';
+import { check, LazyTensorError } from '../errors.js';
 import { cudaBackend } from './cuda/index.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native/index.js';
@@ -98,4 +98,24 @@ export function getBackend(name?: string): Backend {
   if (!st.available)
     throw new LazyTensorError(`backend '${want}' is not available: ${st.reason ?? 'unknown reason'}`);
   return b;
+}
+
+/**
+ * Resolves a backend for results kept in device memory: a named one must have device memory
+ * (`empty`); 'auto' or undefined picks the available device backend of highest priority.
+ */
+export function getDeviceBackend(name?: string): Backend {
+  if (name !== undefined && name !== 'auto') {
+    const b = getBackend(name);
+    check(
+      b.empty !== undefined,
+      () => `backend '${name}' has no device memory (output 'device' needs one, e.g. 'cuda')`,
+    );
+    return b;
+  }
+  const devices = byPriority().filter((b) => b.empty !== undefined);
+  for (const b of devices) if (cachedStatus(b).available) return b;
+  check(devices.length > 0, "output 'device' needs a backend with device memory; none is registered");
+  // None available: the best one's reason.
+  return getBackend(devices[0]!.name);
 }

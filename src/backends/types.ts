@@ -49,10 +49,31 @@ export interface RunArgs {
   ranges?: KernelRanges;
 }
 
+/** A run whose inputs and outputs may live in the backend's device memory. */
+export interface DeviceRunArgs {
+  /** Host arrays (copied for this call) or device buffers of this backend (read in place). */
+  inputs: readonly (FloatArray | DeviceBuffer)[];
+  nI: number;
+  nJ: number;
+  /** Where to write the values ([nI, outDim]); a new buffer when omitted. */
+  out?: DeviceBuffer;
+  /** Where to write the indices ([nI, outIdxDim]); a new buffer when omitted. */
+  outIdx?: DeviceBuffer;
+  ranges?: KernelRanges;
+}
+
+/** Outputs of a device run, still in device memory (the kernel may still be running). */
+export interface DeviceRunResult {
+  out?: DeviceBuffer;
+  outIdx?: DeviceBuffer;
+}
+
 /** One compiled reduction. `run` is synchronous. */
 export interface CompiledKernel {
   readonly backend: string;
   run(args: RunArgs): void;
+  /** Device backends only: runs on device buffers and leaves the outputs there. */
+  runDevice?(args: DeviceRunArgs): DeviceRunResult;
 }
 
 /** Availability of a backend, as `backends()` reports it. */
@@ -73,4 +94,9 @@ export interface Backend {
   status(): BackendStatus;
   /** Compiles (or fetches from cache) the kernel of a spec. */
   compile(spec: KernelSpec): CompiledKernel;
+  /**
+   * Device backends only (those whose kernels have `runDevice`): a new, uninitialised buffer in
+   * the backend's memory. Its presence is what marks a backend as holding device memory.
+   */
+  empty?(dtype: BufferDType, shape: readonly number[]): DeviceBuffer;
 }

@@ -1,3 +1,4 @@
+import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import type { FloatArray } from '../../ndarray.js';
 import { validateRunArgs } from '../common/runargs.js';
@@ -89,6 +90,11 @@ export class CudaKernel implements CompiledKernel {
   private check(args: RunArgs | DeviceRunArgs, optionalOutputs: boolean): void {
     validateRunArgs(this.spec, args, { device: true, optionalOutputs });
     for (const a of args.inputs) {
+      check(
+        ArrayBuffer.isView(a) || isDeviceArray(a),
+        () =>
+          `the cuda backend reads host arrays or its own device arrays, got a device buffer of backend '${(a as { backend?: string }).backend}'`,
+      );
       if (isDeviceArray(a) && a.ctx !== this.host.ctx) {
         throw new TypeError('a DeviceArray of another CUDA context was passed to this kernel');
       }
