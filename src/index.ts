@@ -15,8 +15,24 @@ export {
   precompileNative,
   setNativeOptions,
 } from './backends/native/index.js';
-export { backends, getBackend, registerBackend, setDefaultBackend } from './backends/registry.js';
-export type { Backend, BackendStatus, CompiledKernel, KernelRanges, RunArgs } from './backends/types.js';
+export {
+  backends,
+  getBackend,
+  getDeviceBackend,
+  registerBackend,
+  setDefaultBackend,
+} from './backends/registry.js';
+export type {
+  Backend,
+  BackendStatus,
+  BufferDType,
+  CompiledKernel,
+  DeviceBuffer,
+  DeviceRunArgs,
+  DeviceRunResult,
+  KernelRanges,
+  RunArgs,
+} from './backends/types.js';
 export { LazyTensorError } from './errors.js';
 export {
   type GenredArg,

@@ -1,9 +1,10 @@
-import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
+import { isDeviceBuffer } from '../backends/common/device.js';
+import type { DeviceBuffer } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { array, type DType, dtypeOf, type FloatArray, isNDArray, type NDArray, sizeOf } from '../ndarray.js';
 
-/** What a variable can be bound to: a host array, or a CUDA device array (see `toDevice`). */
-export type InputArray = NDArray | DeviceArray;
+/** What a variable can be bound to: a host array, or a device buffer of a backend (e.g. CUDA's `toDevice`). */
+export type InputArray = NDArray | DeviceBuffer;
 
 /** Inputs accepted where an array is expected. */
 export type ArrayLike = NDArray | number[][];
@@ -85,7 +86,7 @@ export function commonDtype(arrays: readonly InputArray[]): DType {
   let dt: DType | undefined;
   for (const a of arrays) {
     if (isFlexible(a)) continue;
-    const d = isDeviceArray(a) ? deviceDtype(a) : dtypeOf(a.data as FloatArray);
+    const d = isDeviceBuffer(a) ? deviceDtype(a) : dtypeOf(a.data as FloatArray);
     if (dt === undefined) dt = d;
     else if (dt !== d) {
       throw new LazyTensorError(
@@ -108,13 +109,13 @@ export function markFlexible<T extends NDArray>(a: T): T {
   return a;
 }
 
-function deviceDtype(a: DeviceArray): DType {
+function deviceDtype(a: DeviceBuffer): DType {
   check(a.dtype !== 'int32', () => `expected a float32 or float64 device array, got ${a.dtype}`);
   return a.dtype as DType;
 }
 
 /** Checks a device array bound to a variable: float dtype, at least `minRank` dims, not freed. */
-export function checkDeviceInput(a: DeviceArray, what: string, minRank: number): DeviceArray {
+export function checkDeviceInput(a: DeviceBuffer, what: string, minRank: number): DeviceBuffer {
   deviceDtype(a);
   check(
     a.shape.length >= minRank,
@@ -125,7 +126,7 @@ export function checkDeviceInput(a: DeviceArray, what: string, minRank: number):
 
 /** A host array, or a clear error for a device array where host data is needed. */
 export function host(a: InputArray, what = 'this operation'): NDArray {
-  if (isDeviceArray(a)) {
+  if (isDeviceBuffer(a)) {
     throw new LazyTensorError(`${what} needs host arrays: copy the device array back with .toHost() first`);
   }
   return a;

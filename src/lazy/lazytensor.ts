@@ -1,4 +1,5 @@
-import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
+import { isDeviceBuffer } from '../backends/common/device.js';
+import type { DeviceBuffer } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
 import { VarLike } from '../formula/ops/leaves.js';
@@ -490,7 +491,7 @@ function reshape<T extends NDArray>(a: T, shape: number[]): T {
 // ---- variables
 
 function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
-  if (isDeviceArray(x)) {
+  if (isDeviceBuffer(x)) {
     const d = checkDeviceInput(x, what, 2);
     const v = freshVar(d.shape[d.shape.length - 1]!, cat);
     return new LazyTensor(v, new Map([[v, d]]));
@@ -514,16 +515,16 @@ function varFrom(x: unknown, cat: 'i' | 'j', what: string): LazyTensor {
 }
 
 /** An i-indexed variable: x of shape [N, D] (or [B..., N, D]; [N] means D = 1). */
-export function Vi(x: NDArray | number[][] | DeviceArray): LazyTensor {
+export function Vi(x: NDArray | number[][] | DeviceBuffer): LazyTensor {
   return varFrom(x, 'i', 'Vi()');
 }
 /** A j-indexed variable: y of shape [M, D] (or [B..., M, D]). */
-export function Vj(y: NDArray | number[][] | DeviceArray): LazyTensor {
+export function Vj(y: NDArray | number[][] | DeviceBuffer): LazyTensor {
   return varFrom(y, 'j', 'Vj()');
 }
 /** A parameter: the same for every (i, j); number, number[] or NDArray [D] (or [B..., D]). */
-export function Pm(p: number | number[] | NDArray | DeviceArray): LazyTensor {
-  if (isDeviceArray(p)) {
+export function Pm(p: number | number[] | NDArray | DeviceBuffer): LazyTensor {
+  if (isDeviceBuffer(p)) {
     const d = checkDeviceInput(p, 'Pm()', 1);
     const v = freshVar(d.shape[d.shape.length - 1]!, 'p');
     return new LazyTensor(v, new Map([[v, d]]));

@@ -1,5 +1,5 @@
+import { validateRanges } from '../backends/common/ranges.js';
 import type { KernelRanges } from '../backends/types.js';
-import { check } from '../errors.js';
 
 /**
  * KeOps' block-sparse layout. For a reduction over j: row block b covers rows
@@ -33,7 +33,8 @@ export function transposeRanges(r: Ranges): Ranges {
 }
 
 /**
- * Validates the half of a Ranges used by a reduction over `axis` and returns it in the kernel's
+ * Validates the half of a Ranges used by a reduction over `axis` (the one rule of every backend:
+ * src/backends/common/ranges.ts; row blocks in any order, disjoint) and returns it in the kernel's
  * (reduction over j) orientation. nRows/nCols are the sizes of the kept and reduced index.
  */
 export function kernelRanges(r: Ranges, axis: 'i' | 'j', nRows: number, nCols: number): KernelRanges {
@@ -41,57 +42,13 @@ export function kernelRanges(r: Ranges, axis: 'i' | 'j', nRows: number, nCols: n
     axis === 'j'
       ? [r.ranges_i, r.slices_i, r.redranges_j, ['ranges_i', 'slices_i', 'redranges_j']]
       : [r.ranges_j, r.slices_j, r.redranges_i, ['ranges_j', 'slices_j', 'redranges_i']];
-  for (const [a, n] of [
-    [rowRanges, names[0]],
-    [slices, names[1]],
-    [colRanges, names[2]],
-  ] as const) {
-    check(
-      a instanceof Int32Array,
-      () => `ranges.${n}: expected an Int32Array, got ${Object.prototype.toString.call(a)}`,
-    );
-  }
-  check(
-    rowRanges.length % 2 === 0,
-    () => `ranges.${names[0]}: expected [nBlocks, 2] pairs, got ${rowRanges.length} values`,
-  );
-  check(
-    colRanges.length % 2 === 0,
-    () => `ranges.${names[2]}: expected [nIntervals, 2] pairs, got ${colRanges.length} values`,
-  );
-  const nb = rowRanges.length / 2;
-  check(
-    slices.length === nb,
-    () => `ranges.${names[1]}: expected one entry per block (${nb}), got ${slices.length}`,
-  );
-  let prevEnd = 0;
-  let prevSlice = 0;
-  for (let b = 0; b < nb; b++) {
-    const s = rowRanges[2 * b]!;
-    const e = rowRanges[2 * b + 1]!;
-    check(
-      s >= prevEnd && e >= s && e <= nRows,
-      () =>
-        `ranges.${names[0]}: block ${b} is [${s}, ${e}); blocks must be sorted, disjoint and inside [0, ${nRows})`,
-    );
-    prevEnd = e;
-    const sl = slices[b]!;
-    check(
-      sl >= prevSlice && sl <= colRanges.length / 2,
-      () =>
-        `ranges.${names[1]}: entry ${b} is ${sl}; expected non-decreasing values <= ${colRanges.length / 2}`,
-    );
-    prevSlice = sl;
-  }
-  for (let k = 0; k < colRanges.length / 2; k++) {
-    const s = colRanges[2 * k]!;
-    const e = colRanges[2 * k + 1]!;
-    check(
-      s >= 0 && e >= s && e <= nCols,
-      () => `ranges.${names[2]}: interval ${k} is [${s}, ${e}); expected inside [0, ${nCols}]`,
-    );
-  }
-  return { rowRanges, slices, colRanges };
+  const kr = { rowRanges, slices, colRanges };
+  validateRanges(kr, nRows, nCols, {
+    rows: `ranges.${names[0]}`,
+    slices: `ranges.${names[1]}`,
+    cols: `ranges.${names[2]}`,
+  });
+  return kr;
 }
 
 /** Block-diagonal ranges for B batches of nRows rows and nCols columns (in kernel orientation). */

@@ -1,7 +1,6 @@
-import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
-import type { CudaKernel } from '../backends/cuda/kernel.js';
-import { getBackend } from '../backends/registry.js';
-import type { CompiledKernel, KernelRanges } from '../backends/types.js';
+import { isDeviceBuffer } from '../backends/common/device.js';
+import { getBackend, getDeviceBackend } from '../backends/registry.js';
+import type { CompiledKernel, DeviceBuffer, KernelRanges } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
 import { VarLike } from '../formula/ops/leaves.js';
@@ -37,7 +36,7 @@ export interface ReduceRequest extends ReductionRequest {
    */
   data: ReadonlyMap<Node, InputArray>;
   opts?: ReduceOptions;
-  /** 'device': keep the result on the GPU (needs the cuda backend); default 'host'. */
+  /** 'device': keep the result in a device backend's memory (cuda); default 'host'. */
   output?: 'host' | 'device';
 }
 
@@ -45,8 +44,8 @@ export interface ReduceRequest extends ReductionRequest {
 export interface ReduceResult {
   values?: NDArray<FloatArray>;
   indices?: NDArray<Int32Array>;
-  /** With output 'device': the results as CUDA device arrays (shapes as above). */
-  device?: { values?: DeviceArray; indices?: DeviceArray };
+  /** With output 'device': the results as device buffers (shapes as above). */
+  device?: { values?: DeviceBuffer; indices?: DeviceBuffer };
   /** Name of the backend that ran it. */
   backend: string;
 }
@@ -130,27 +129,29 @@ export function reduce(req: ReduceRequest): ReduceResult {
   // Batched parameters become row variables (one copy of the parameter per row of its batch).
   let formula = req.formula;
   let weight = req.weight;
-  const onDevice = arrays.some(isDeviceArray);
+  // Device buffers name the backend whose memory holds them: that backend runs the reduction.
+  const owners = [...new Set(arrays.filter(isDeviceBuffer).map((a) => a.backend))];
+  const onDevice = owners.length > 0;
   if (onDevice) {
     check(
       !batched,
       'device arrays cannot be combined with batch dimensions (give non-batched [n, dim] arrays)',
     );
+    check(
+      owners.length === 1,
+      () => `device arrays of different backends (${owners.join(', ')}) cannot be mixed in one reduction`,
+    );
     const want = req.opts?.backend;
     check(
-      want === undefined || want === 'auto' || want === 'cuda',
-      () => `device arrays need the 'cuda' backend, got backend '${want}'`,
+      want === undefined || want === 'auto' || want === owners[0],
+      () => `device arrays need the '${owners[0]}' backend (the one holding them), got backend '${want}'`,
     );
   }
-  check(
-    req.output !== 'device' || onDevice || req.opts?.backend === 'cuda' || req.opts?.backend === undefined,
-    () => `output 'device' needs the 'cuda' backend, got backend '${req.opts?.backend}'`,
-  );
-  const inputOf = new Map<Node, FloatArray | DeviceArray>();
+  const inputOf = new Map<Node, FloatArray | DeviceBuffer>();
   vars.forEach((v, k) => {
     const a = arrays[k]!;
     const cat = varCat(v);
-    if (isDeviceArray(a)) {
+    if (isDeviceBuffer(a)) {
       check(
         a.dtype === dtype,
         () => `mixed dtypes: a device array is ${a.dtype}, the other data is ${dtype}`,
@@ -201,8 +202,11 @@ export function reduce(req: ReduceRequest): ReduceResult {
     );
   }
   checkNonEmpty(req.kind, nCols, axis);
-  const device = onDevice || req.output === 'device';
-  const backend = getBackend(device ? 'cuda' : req.opts?.backend);
+  const backend = onDevice
+    ? getBackend(owners[0])
+    : req.output === 'device'
+      ? getDeviceBackend(req.opts?.backend)
+      : getBackend(req.opts?.backend);
   let byBackend = kernels.get(spec);
   if (!byBackend) {
     byBackend = new Map();
@@ -216,20 +220,24 @@ export function reduce(req: ReduceRequest): ReduceResult {
   const rowsTotal = B * nRows;
   const inputs = slotVars.map((v) => inputOf.get(v)!);
   if (req.output === 'device') {
-    const cuda = backend as import('../backends/cuda/backend.js').CudaBackend;
-    const r = (kernel as CudaKernel).runDevice({
+    const { empty } = backend;
+    check(
+      kernel.runDevice !== undefined && empty !== undefined,
+      () => `output 'device' needs a backend with device memory, got backend '${backend.name}'`,
+    );
+    const r = kernel.runDevice({
       inputs,
       nI: rowsTotal,
       nJ: B * nCols,
       ranges,
-      out: spec.outDim > 0 ? cuda.empty(dtype, [rowsTotal, spec.outDim]) : undefined,
-      outIdx: spec.outIdxDim > 0 ? cuda.empty('int32', [rowsTotal, spec.outIdxDim]) : undefined,
+      out: spec.outDim > 0 ? empty.call(backend, dtype, [rowsTotal, spec.outDim]) : undefined,
+      outIdx: spec.outIdxDim > 0 ? empty.call(backend, 'int32', [rowsTotal, spec.outIdxDim]) : undefined,
     });
     return { backend: kernel.backend, device: { values: r.out, indices: r.outIdx } };
   }
   const out = spec.outDim > 0 ? allocFloat(dtype, rowsTotal * spec.outDim) : undefined;
   const outIdx = spec.outIdxDim > 0 ? new Int32Array(rowsTotal * spec.outIdxDim) : undefined;
-  // Host typed arrays, or device arrays that the cuda kernel reads in place.
+  // Host typed arrays, or device buffers that their backend's kernel reads in place.
   kernel.run({ inputs: inputs as FloatArray[], nI: rowsTotal, nJ: B * nCols, out, outIdx, ranges });
   const res: ReduceResult = { backend: kernel.backend };
   if (out) res.values = { data: out, shape: [...bshape, nRows, spec.outDim] };

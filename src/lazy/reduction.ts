@@ -1,4 +1,5 @@
-import { type DeviceArray, isDeviceArray } from '../backends/cuda/device-array.js';
+import { isDeviceBuffer } from '../backends/common/device.js';
+import type { DeviceBuffer } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import type { Node } from '../formula/node.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
@@ -41,17 +42,17 @@ export class LazyExpr {
   }
 
   /**
-   * Computes a reduction on the GPU and leaves the result there (cuda backend): inputs may be
-   * device arrays (`toDevice`), so iterative solvers make no host round trip per step. The
+   * Computes a reduction on a device backend (cuda; 'auto': the device backend of highest
+   * priority) and leaves the result there: inputs may be device arrays (`toDevice`), so iterative solvers make no host round trip per step. The
    * result has the reduction's raw shape [n, outDim]; read it with `.toHost()`.
    */
-  evalDevice(opts: EvalOptions = {}): DeviceArray {
+  evalDevice(opts: EvalOptions = {}): DeviceBuffer {
     const e = this.expr;
     check(
       e.kind === 'reduce' && e.take === 'values',
       'evalDevice(): only a reduction (not a gradient) can stay on the device',
     );
-    return runReduceExpr(e, new Map(), { ...opts, backend: 'cuda' }, 'device').device!.values!;
+    return runReduceExpr(e, new Map(), opts, 'device').device!.values!;
   }
 
   /**
@@ -82,7 +83,7 @@ export class LazyExpr {
 
 function zerosLike(a: InputArray): NDArray<FloatArray> {
   const n = a.shape.reduce((p, q) => p * q, 1);
-  const f32 = isDeviceArray(a) ? a.dtype === 'float32' : a.data instanceof Float32Array;
+  const f32 = isDeviceBuffer(a) ? a.dtype === 'float32' : a.data instanceof Float32Array;
   return { data: f32 ? new Float32Array(n) : new Float64Array(n), shape: [...a.shape] };
 }
 

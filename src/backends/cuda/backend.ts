@@ -212,6 +212,7 @@ export function createCudaBackend(opts: CudaBackendOptions = {}): CudaBackend {
 
   return {
     name: 'cuda',
+    priority: 20,
     status(): BackendStatus {
       const s = initialise();
       return s.ok ? { available: true, device: s.device } : { available: false, reason: s.reason };

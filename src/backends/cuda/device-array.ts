@@ -1,10 +1,11 @@
 import { check } from '../../errors.js';
 import type { FloatArray, NDArray } from '../../ndarray.js';
+import type { BufferDType, DeviceBuffer } from '../types.js';
 import type { CudaContext } from './context.js';
 import type { DevicePtr } from './driver.js';
 
 /** Element types of device arrays: the float dtypes and int32 (indices). */
-export type DeviceDType = 'float32' | 'float64' | 'int32';
+export type DeviceDType = BufferDType;
 
 const BYTES: Record<DeviceDType, number> = { float32: 4, float64: 8, int32: 4 };
 
@@ -42,7 +43,8 @@ const finalizer = new FinalizationRegistry<Held>((h) => {
  * `runDevice`; read back with `toHost()`. Free it with `free()` when done (a FinalizationRegistry
  * frees forgotten ones after garbage collection, but GPU memory is scarcer than the GC knows).
  */
-export class DeviceArray {
+export class DeviceArray implements DeviceBuffer {
+  readonly backend = 'cuda';
   /** Number of elements. */
   readonly length: number;
   readonly byteLength: number;

@@ -1,12 +1,13 @@
+import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import type { FloatArray } from '../../ndarray.js';
+import { validateRunArgs } from '../common/runargs.js';
 import type { CompiledKernel, KernelRanges, RunArgs } from '../types.js';
 import type { GeneratedCuda, KernelEntry } from './codegen.js';
 import type { CudaContext } from './context.js';
-import { DeviceArray, hostDType, isDeviceArray, uploadArray } from './device-array.js';
+import { DeviceArray, isDeviceArray, uploadArray } from './device-array.js';
 import type { Handle } from './driver.js';
 import { blockSize, buildSegments, forcedSplit, type SplitPlan, splitPlan } from './plan.js';
-import { validateOutput, validateRanges, validateRun } from './validate.js';
 
 /** A loaded kernel function and its launch limit. */
 export interface LoadedFn {
@@ -85,24 +86,19 @@ export class CudaKernel implements CompiledKernel {
     return this.spec.dtype === 'float32' ? 4 : 8;
   }
 
-  private checkInputs(
-    inputs: readonly (DeviceArray | FloatArray)[],
-    nI: number,
-    nJ: number,
-    ranges?: KernelRanges,
-  ) {
-    validateRun(
-      this.spec,
-      inputs.map((a) => (isDeviceArray(a) ? a : { length: a.length, dtype: hostDType(a) })),
-      nI,
-      nJ,
-    );
-    for (const a of inputs) {
+  /** The one run check (sizes, dtypes, outputs, ranges), then that device inputs live in this context. */
+  private check(args: RunArgs | DeviceRunArgs, optionalOutputs: boolean): void {
+    validateRunArgs(this.spec, args, { device: true, optionalOutputs });
+    for (const a of args.inputs) {
+      check(
+        ArrayBuffer.isView(a) || isDeviceArray(a),
+        () =>
+          `the cuda backend reads host arrays or its own device arrays, got a device buffer of backend '${(a as { backend?: string }).backend}'`,
+      );
       if (isDeviceArray(a) && a.ctx !== this.host.ctx) {
         throw new TypeError('a DeviceArray of another CUDA context was passed to this kernel');
       }
     }
-    if (ranges) validateRanges(ranges, nI, nJ);
   }
 
   /** Runs on host arrays (DeviceArray inputs are accepted too) and waits for the output. */
@@ -110,23 +106,9 @@ export class CudaKernel implements CompiledKernel {
     const { spec } = this;
     const { nI, nJ, ranges } = args;
     const inputs = args.inputs as readonly (DeviceArray | FloatArray)[];
-    this.checkInputs(inputs, nI, nJ, ranges);
+    this.check(args, false);
     const outN = nI * spec.outDim;
     const idxN = nI * spec.outIdxDim;
-    if (spec.outDim > 0)
-      validateOutput(
-        'out',
-        args.out && { length: args.out.length, dtype: hostDType(args.out) },
-        outN,
-        spec.dtype,
-      );
-    if (spec.outIdxDim > 0)
-      validateOutput(
-        'outIdx',
-        args.outIdx && { length: args.outIdx.length, dtype: hostDType(args.outIdx) },
-        idxN,
-        'int32',
-      );
     if (nI === 0) return;
     const { ctx } = this.host;
     ctx.guard(() => {
@@ -191,10 +173,8 @@ export class CudaKernel implements CompiledKernel {
   runDevice(args: DeviceRunArgs): DeviceRunResult {
     const { spec } = this;
     const { nI, nJ, ranges } = args;
-    this.checkInputs(args.inputs, nI, nJ, ranges);
+    this.check(args, true);
     const { ctx } = this.host;
-    if (args.out) validateOutput('out', args.out, nI * spec.outDim, spec.dtype);
-    if (args.outIdx) validateOutput('outIdx', args.outIdx, nI * spec.outIdxDim, 'int32');
     return ctx.guard(() => {
       ctx.makeCurrent();
       const temps: DeviceArray[] = [];

@@ -1,3 +1,4 @@
+import { rowSegments } from '../common/ranges.js';
 import type { KernelRanges } from '../types.js';
 import { MAX_BLOCK } from './codegen.js';
 
@@ -13,28 +14,14 @@ export function blockSize(funcMaxThreads: number, tileRowBytes: number, sharedPe
  * The block table of a block-sparse run: 3 ints per CUDA block (first row, end row, range block or
  * -1 for rows in no block). Row blocks are cut into pieces of at most `bs` rows, so every CUDA block
  * visits the same column intervals (the tiles stay block-uniform). Rows no block covers get the
- * reduction's identity. Row blocks are taken by first row; one overlapping an earlier one is
- * clipped to the rows after it (CUDA blocks must not write the same row).
+ * reduction's identity. The rows come from the shared planner (common/ranges.ts rowSegments), so
+ * no two CUDA blocks write the same row.
  */
 export function buildSegments(ranges: KernelRanges, nI: number, bs: number): Int32Array {
-  const { rowRanges, slices } = ranges;
   const out: number[] = [];
-  const push = (s: number, e: number, b: number) => {
-    for (let r = s; r < e; r += bs) out.push(r, Math.min(e, r + bs), b);
-  };
-  const order = Array.from(slices, (_, b) => b).sort(
-    (a, b) => rowRanges[2 * a]! - rowRanges[2 * b]! || a - b,
-  );
-  let next = 0;
-  for (const b of order) {
-    const s = Math.max(next, Math.min(nI, rowRanges[2 * b]!));
-    const e = Math.min(nI, rowRanges[2 * b + 1]!);
-    if (e <= s) continue;
-    push(next, s, -1);
-    push(s, e, b);
-    next = e;
+  for (const g of rowSegments(ranges, nI)) {
+    for (let r = g.start; r < g.end; r += bs) out.push(r, Math.min(g.end, r + bs), g.block);
   }
-  push(next, nI, -1);
   return Int32Array.from(out);
 }
 

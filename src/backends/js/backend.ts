@@ -1,6 +1,8 @@
 import { topoOrder } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { reductionDef } from '../../reduction/index.js';
+import { rangedPairs } from '../common/ranges.js';
+import { validateRunArgs } from '../common/runargs.js';
 import type { Backend, CompiledKernel, RunArgs } from '../types.js';
 import { chunkBounds } from './chunks.js';
 import { generateJs } from './codegen.js';
@@ -8,7 +10,6 @@ import { driveRows } from './driver.js';
 import { type Factory, WorkerPool, workerThreads } from './pool.js';
 import { preludeLib } from './prelude.js';
 import { jsThreads } from './threads.js';
-import { rangedPairs, validateRun } from './validate.js';
 
 /** Runs below this much work (pairs x cost / 8) stay on the calling thread. */
 let inlineWork = 1e6;
@@ -93,6 +94,7 @@ function pairCost(spec: KernelSpec): number {
  */
 export const jsBackend: Backend = {
   name: 'js',
+  priority: 0,
   status: () => ({ available: true, device: `JavaScript (V8), ${jsThreads()} thread(s)` }),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileFactory(spec);
@@ -100,11 +102,11 @@ export const jsBackend: Backend = {
     return {
       backend: 'js',
       run(args) {
-        validateRun(spec, args);
+        validateRunArgs(spec, args);
         const { nI, nJ } = args;
         if (nI === 0) return;
         const threads = jsThreads();
-        const work = (rangedPairs(args) * cost) / 8;
+        const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
         const p = threads > 1 && nI > 1 && work >= inlineWork ? poolFor(threads) : undefined;
         if (!p) {
           runRows(make, args, 0, nI);

@@ -1,3 +1,4 @@
+import { blockColumns, rowSegments } from '../common/ranges.js';
 import type { KernelRanges } from '../types.js';
 
 /**
@@ -45,30 +46,11 @@ interface Segment {
   c: number;
 }
 
-/** Rows [0, nI) as ordered segments of equal per-row cost. */
+/** Rows [0, nI) as ordered segments of equal per-row cost (from the shared planner). */
 function costSegments(nI: number, ranges: KernelRanges): Segment[] {
-  const { rowRanges, slices, colRanges } = ranges;
-  const blocks: Segment[] = [];
-  for (let b = 0; b < slices.length; b++) {
-    const s = Math.max(0, rowRanges[2 * b]!);
-    const e = Math.min(nI, rowRanges[2 * b + 1]!);
-    if (s >= e) continue;
-    let cols = 0;
-    for (let r = b === 0 ? 0 : slices[b - 1]!; r < slices[b]!; r++) {
-      cols += Math.max(0, colRanges[2 * r + 1]! - colRanges[2 * r]!);
-    }
-    blocks.push({ s, e, c: cols + 1 });
-  }
-  blocks.sort((a, b) => a.s - b.s);
-  const segs: Segment[] = [];
-  let next = 0;
-  for (const g of blocks) {
-    const s = Math.max(g.s, next);
-    if (s >= g.e) continue;
-    if (s > next) segs.push({ s: next, e: s, c: 1 });
-    segs.push({ s, e: g.e, c: g.c });
-    next = g.e;
-  }
-  if (next < nI) segs.push({ s: next, e: nI, c: 1 });
-  return segs;
+  return rowSegments(ranges, nI).map((g) => ({
+    s: g.start,
+    e: g.end,
+    c: g.block < 0 ? 1 : blockColumns(ranges, g.block) + 1,
+  }));
 }

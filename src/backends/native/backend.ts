@@ -1,34 +1,34 @@
 import { check, LazyTensorError } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import { jsBackend } from '../js/index.js';
+import { validateRunArgs } from '../common/runargs.js';
+import { DeferredKernel, type KernelState } from '../serving.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
 import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './libraries.js';
 import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
-import { validateNativeRun } from './validate.js';
 
 /** Below this many pairs a call runs on one thread (thread start-up would dominate). */
 const SERIAL_PAIRS = 1 << 16;
 
 /**
- * A native kernel. While its library is being built it runs on the JS backend; each call checks
- * (one atomic load) whether the build finished and switches to native code as soon as it has.
+ * A native kernel. While its library is being built, calls are served by the registry's fallback
+ * backend (see ../serving.ts; the JS backend by default); each call checks (one atomic load)
+ * whether the build finished and switches to native code as soon as it has.
  */
-export class NativeKernel implements CompiledKernel {
+export class NativeKernel extends DeferredKernel {
   readonly backend = 'native';
-  /** Which engine served the last call. */
-  lastEngine: 'native' | 'js' | undefined;
-  private js: CompiledKernel | undefined;
 
   constructor(
-    readonly spec: KernelSpec,
+    spec: KernelSpec,
     private readonly lib: LibraryEntry | undefined,
     private readonly symbol: string,
-  ) {}
+  ) {
+    super(spec);
+  }
 
-  /** 'ready' once native code serves calls; 'pending' while compiling; 'failed' when the JS backend serves them for good. */
-  get state(): 'ready' | 'pending' | 'failed' {
+  /** 'ready' once native code serves calls; 'pending' while compiling; 'failed' when the fallback serves them for good. */
+  get state(): KernelState {
     return this.lib ? pollLibrary(this.lib) : 'failed';
   }
 
@@ -37,15 +37,17 @@ export class NativeKernel implements CompiledKernel {
     return this.lib ? (waitLibrary(this.lib) as 'ready' | 'failed') : 'failed';
   }
 
-  run(args: RunArgs): void {
-    const entry = this.entry();
-    if (!entry) {
-      this.fallback(args);
-      return;
-    }
-    validateNativeRun(this.spec, args);
+  protected countFallback(): void {
+    stats.fallbackRuns++;
+  }
+
+  protected runReady(args: RunArgs): boolean {
+    const entry = this.lib!.entries.get(this.symbol);
+    if (!entry) return false;
+    validateRunArgs(this.spec, args);
     const code = entry.call(this.cArgs(args));
     this.after(code);
+    return true;
   }
 
   /**
@@ -56,36 +58,21 @@ export class NativeKernel implements CompiledKernel {
    * until it ends; the outputs are copied into `out` / `outIdx` when it settles. Rejects with a
    * LazyTensorError when an output was transferred (detached) meanwhile.
    */
-  async runAsync(args: RunArgs): Promise<void> {
-    const entry = this.entry();
-    if (!entry) {
-      this.fallback(args);
-      return;
-    }
-    validateNativeRun(this.spec, args);
+  protected async runReadyAsync(args: RunArgs): Promise<boolean> {
+    const entry = this.lib!.entries.get(this.symbol);
+    if (!entry) return false;
+    validateRunArgs(this.spec, args);
     const own = privateCopies(this.spec, args);
     const code = await entry.callAsync(this.cArgs(own));
     this.after(code);
     copyBack(own.out, args.out, 'out');
     copyBack(own.outIdx, args.outIdx, 'outIdx');
-  }
-
-  private entry() {
-    if (!this.lib || pollLibrary(this.lib) !== 'ready') return undefined;
-    return this.lib.entries.get(this.symbol);
-  }
-
-  private fallback(args: RunArgs): void {
-    stats.fallbackRuns++;
-    this.lastEngine = 'js';
-    this.js ??= jsBackend.compile(this.spec);
-    this.js.run(args);
+    return true;
   }
 
   private after(code: number): void {
     if (code !== 0) throw new LazyTensorError('native kernel could not allocate its working memory');
     stats.nativeRuns++;
-    this.lastEngine = 'native';
   }
 
   /** Lays out the C arguments of validated buffers. */
@@ -192,6 +179,7 @@ function status(): BackendStatus {
  */
 export const nativeBackend: Backend = {
   name: 'native',
+  priority: 10,
   status,
   compile(spec: KernelSpec): CompiledKernel {
     return precompileNative([spec])[0]!;
