@@ -3,10 +3,11 @@ import { cudaBackend } from './cuda/index.js';
 import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native/index.js';
 import type { Backend, BackendStatus } from './types.js';
+import { wasmBackend } from './wasm/index.js';
 
-const all: Backend[] = [jsBackend, nativeBackend, cudaBackend];
+const all: Backend[] = [jsBackend, nativeBackend, cudaBackend, wasmBackend];
 /** Preference order of `auto`: fastest first. */
-const AUTO_ORDER = ['cuda', 'native', 'js'];
+const AUTO_ORDER = ['cuda', 'native', 'wasm', 'js'];
 let defaultName = 'auto';
 /** Availability per backend, probed once (probing a compiler or a driver is not free). */
 const statusCache = new Map<string, BackendStatus>();
