@@ -28,6 +28,8 @@ export interface Helpers {
   /** Vector exp and log of the compute type, when the module has them. */
   vexp?: number;
   vlog?: number;
+  /** Inline code of the vector exp (x on the stack, four v128 scratch locals). */
+  vexpInline?: (b: Body, locals: readonly [number, number, number, number]) => void;
 }
 
 /** The compute type, the accumulator type and the helpers of one function's lowering. */
@@ -56,6 +58,8 @@ export class Lowering {
   private readonly vars = new Map<string, { idx: number; ty: Ty }>();
   private readonly types = new WeakMap<Expr, Ty>();
   private nParams = 0;
+  /** v128 scratch locals of inlined helpers (allocated once per function). */
+  private scratch: [number, number, number, number] | undefined;
   private readonly c: 'f32' | 'f64';
 
   constructor(
@@ -396,6 +400,12 @@ export class Lowering {
       return;
     }
     const h = this.cfg.helpers;
+    if (fn === 'exp' && h.vexpInline) {
+      this.emitAs(args[0]!, 'v');
+      this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
+      h.vexpInline(b, this.scratch);
+      return;
+    }
     const vec = fn === 'exp' ? h.vexp : fn === 'log' ? h.vlog : undefined;
     if (vec !== undefined) {
       this.emitAs(args[0]!, 'v');

@@ -45,11 +45,23 @@ class Vb {
   }
 }
 
-/** exp(x) for f32x4. Locals: x=0 (param), r=1, n=2, z=3. */
+/** exp(x) for f32x4 as a module function (v128) -> v128. */
 export function vexpF32(): FuncDef {
   const body = new Body();
+  body.get(0);
+  vexpF32Code(body, [0, 1, 2, 3]);
+  return { type: { params: [V], results: [V] }, locals: [V, V, V], body };
+}
+
+/**
+ * Code of exp for f32x4: takes x from the stack, leaves exp(x); uses four v128 locals (given),
+ * so a kernel inlines it (V8 does not inline wasm calls, and a call per vector costs more than
+ * the polynomial).
+ */
+export function vexpF32Code(body: Body, locals: readonly [number, number, number, number]): void {
   const v = new Vb(body);
-  const [x, r, n, z] = [0, 1, 2, 3];
+  const [x, r, n, z] = locals;
+  body.set(x);
   // Clamp: below -104 the result is 0, above 88.8 it is +inf (NaN passes through min/max).
   v.get(x).f(88.8).min().f(-104).max().set(x);
   // n = round(x / ln 2); r = x - n ln 2 (two-part constant).
@@ -74,8 +86,6 @@ export function vexpF32(): FuncDef {
   v.i(127).s(0xae);
   body.i32c(23).simd(0xab);
   v.mul();
-  void z;
-  return { type: { params: [V], results: [V] }, locals: [V, V, V], body };
 }
 
 /** log(x) for f32x4. Locals: x=0 (param), xs=1, e=2, m=3, f=4, z=5, y=6, big=7. */
