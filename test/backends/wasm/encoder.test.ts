@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Body, Bytes, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
 import { parseStatements } from '../../../src/backends/wasm/lang.js';
 import { Lowering } from '../../../src/backends/wasm/lower.js';
+import { WA, type WasmMemory } from './wasm-api.js';
 
 const bytesOf = (f: (b: Bytes) => void) => {
   const b = new Bytes();
@@ -48,9 +49,9 @@ describe('wasm binary encoder', () => {
       ],
       1,
     );
-    expect(WebAssembly.validate(bytes)).toBe(true);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { sq: (x: number) => x * x } });
-    const ex = inst.exports as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
+    expect(WA.validate(bytes)).toBe(true);
+    const inst = new WA.Instance(new WA.Module(bytes), { m: { sq: (x: number) => x * x } });
+    const ex = inst.exports as Record<string, (...a: number[]) => number> & { memory: WasmMemory };
     expect(ex.add!(40, -2)).toBe(38);
     new Float32Array(ex.memory.buffer, 0, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(ex.dot4!(0)).toBe(5 + 12 + 21 + 32);
@@ -83,10 +84,10 @@ describe('wasm binary encoder', () => {
       [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
       1,
     );
-    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(WA.validate(bytes)).toBe(true);
     const m = Object.fromEntries(imports.map((i) => [i.name, Math.max]));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m });
-    const ex = inst.exports as { f: (n: number) => void; memory: WebAssembly.Memory };
+    const inst = new WA.Instance(new WA.Module(bytes), { m });
+    const ex = inst.exports as { f: (n: number) => void; memory: WasmMemory };
     ex.f(10);
     expect(new Float32Array(ex.memory.buffer, 0, 1)[0]).toBe(2 * (0 + 1 + 2 + 7 * 0.5));
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
 import { vexpF32, vlogF32 } from '../../../src/backends/wasm/vmath.js';
+import { WA, type WasmMemory } from './wasm-api.js';
 
 /** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
 function instance() {
@@ -9,11 +10,11 @@ function instance() {
     return { type: { params: [T.i32], results: [] }, locals: [], body: b, export: fi === 0 ? 'exp' : 'log' };
   };
   const bytes = encodeModule([], [vexpF32(), vlogF32(), apply(0), apply(1)], 1);
-  expect(WebAssembly.validate(bytes)).toBe(true);
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as {
+  expect(WA.validate(bytes)).toBe(true);
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
     exp: (p: number) => void;
     log: (p: number) => void;
-    memory: WebAssembly.Memory;
+    memory: WasmMemory;
   };
   const mem = new Float32Array(ex.memory.buffer);
   return (fn: 'exp' | 'log', xs: readonly number[]): number[] => {
