@@ -7,7 +7,7 @@ import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
 import { parseStatements } from './lang.js';
 import { Lowering, MATH_IMPORTS } from './lower.js';
-import { vexpF32, vexpF32Code, vlogF32 } from './vmath.js';
+import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
 
 /**
  * Memory layout the host writes before calling `span` (all offsets in bytes, 16-aligned):
@@ -141,9 +141,10 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
   st('}');
 
   const text = buf.toString();
+  const vexpInline = { f32: vexpF32Code, f64: vexpF64Code };
   const helpers = f32
-    ? { vexp: MATH_IMPORTS.length, vlog: MATH_IMPORTS.length + 1, vexpInline: vexpF32Code }
-    : {};
+    ? { vexp: MATH_IMPORTS.length, vlog: MATH_IMPORTS.length + 1, vexpInline }
+    : { vexpInline };
   const low = new Lowering(
     { compute: f32 ? 'f32' : 'f64', acc: accType, helpers },
     ['i0', 'i1', 'cr', 'r0', 'r1'].map((name) => ({ name, ty: 'i32' as const })),

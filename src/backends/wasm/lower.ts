@@ -28,8 +28,8 @@ export interface Helpers {
   /** Vector exp and log of the compute type, when the module has them. */
   vexp?: number;
   vlog?: number;
-  /** Inline code of the vector exp (x on the stack, four v128 scratch locals). */
-  vexpInline?: (b: Body, locals: readonly [number, number, number, number]) => void;
+  /** Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals). */
+  vexpInline?: Record<'f32' | 'f64', (b: Body, locals: readonly [number, number, number, number]) => void>;
 }
 
 /** The compute type, the accumulator type and the helpers of one function's lowering. */
@@ -393,17 +393,22 @@ export class Lowering {
     if (imp < 0) throw new Error(`internal: wasm kernel: unknown function ${fn}`);
     if ((ARITY[fn] ?? 1) !== args.length)
       throw new Error(`internal: wasm kernel: ${fn} takes ${ARITY[fn] ?? 1} arguments`);
+    const h = this.cfg.helpers;
+    if (fn === 'exp' && h.vexpInline) {
+      // Inline vector code; a scalar goes through lane 0 of a splat (no call into JavaScript).
+      const lanes = as === 'v' ? this.c : as;
+      const code = lanes === 'f32' ? h.vexpInline.f32 : h.vexpInline.f64;
+      this.emitAs(args[0]!, as);
+      if (as !== 'v') b.simd(lanes === 'f32' ? 0x13 : 0x14);
+      this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
+      code(b, this.scratch);
+      if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);
+      return;
+    }
     if (as !== 'v') {
       for (const x of args) this.emitAs(x, 'f64');
       b.call(imp);
       if (as === 'f32') b.op(0xb6);
-      return;
-    }
-    const h = this.cfg.helpers;
-    if (fn === 'exp' && h.vexpInline) {
-      this.emitAs(args[0]!, 'v');
-      this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
-      h.vexpInline(b, this.scratch);
       return;
     }
     const vec = fn === 'exp' ? h.vexp : fn === 'log' ? h.vlog : undefined;

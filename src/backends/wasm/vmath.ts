@@ -126,3 +126,90 @@ export function vlogF32(): FuncDef {
   v.f(Number.NaN).get(y).get(x).f(0).s(0x43).get(x).get(x).s(0x42).s(0x50).s(0x52);
   return { type: { params: [V], results: [V] }, locals: [V, V, V, V, V, V, V], body };
 }
+
+/** f64x2 helpers. */
+function f64s(b: Body, v: number): void {
+  b.simd(0x0c).bytes(new Uint8Array(new Float64Array(2).fill(v).buffer));
+}
+function i64s(b: Body, v: number): void {
+  b.simd(0x0c).bytes(new Uint8Array(new BigInt64Array(2).fill(BigInt(v)).buffer));
+}
+
+/**
+ * Code of exp for f64x2 (double accuracy, Cephes-style rational form): takes x from the stack,
+ * leaves exp(x); four v128 scratch locals. Subnormal results and IEEE special values as for f32x4.
+ */
+export function vexpF64Code(body: Body, locals: readonly [number, number, number, number]): void {
+  const [x, n, r, z] = locals;
+  const add = () => body.simd(0xf0);
+  const sub = () => body.simd(0xf1);
+  const mul = () => body.simd(0xf2);
+  body.set(x);
+  // Clamp: below -745.2 the result is 0, above 709.8 it is +inf (NaN passes through).
+  body.get(x);
+  f64s(body, 709.8);
+  body.simd(0xf4);
+  f64s(body, -745.2);
+  body.simd(0xf5).set(x);
+  body.get(x);
+  f64s(body, Math.LOG2E);
+  mul();
+  body.simd(0x94).set(n); // nearest
+  body.get(x).get(n);
+  f64s(body, 6.93145751953125e-1);
+  mul();
+  sub();
+  body.get(n);
+  f64s(body, 1.42860682030941723212e-6);
+  mul();
+  sub();
+  body.set(r);
+  body.get(r).get(r);
+  mul();
+  body.set(z);
+  // px = r P(z), into x
+  f64s(body, 1.26177193074810590878e-4);
+  body.get(z);
+  mul();
+  f64s(body, 3.029944077074419613e-2);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 9.9999999999999999991e-1);
+  add();
+  body.get(r);
+  mul();
+  body.set(x);
+  // e = 1 + 2 px / (Q(z) - px)
+  body.get(x);
+  f64s(body, 3.00198505138664455042e-6);
+  body.get(z);
+  mul();
+  f64s(body, 2.52448340349684104192e-3);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 2.27265548208155028766e-1);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 2.00000000000000000009);
+  add();
+  body.get(x);
+  sub();
+  body.simd(0xf3); // div
+  f64s(body, 2);
+  mul();
+  f64s(body, 1);
+  add();
+  // Scale by 2^n = 2^(n>>1) 2^(n - (n>>1)).
+  body.get(n).simd(0xfc).simd(0xc7).set(n); // n as i64x2
+  body.get(n).i32c(1).simd(0xcc);
+  i64s(body, 1023);
+  body.simd(0xce).i32c(52).simd(0xcb);
+  mul();
+  body.get(n).get(n).i32c(1).simd(0xcc).simd(0xd1);
+  i64s(body, 1023);
+  body.simd(0xce).i32c(52).simd(0xcb);
+  mul();
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
-import { vexpF32, vlogF32 } from '../../../src/backends/wasm/vmath.js';
+import { vexpF32, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
 import { WA, type WasmMemory } from './wasm-api.js';
 
 /** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
@@ -87,5 +87,56 @@ describe('wasm vector exp and log (f32x4)', () => {
     expect(
       run('log', [Number.POSITIVE_INFINITY, 1, Number.NEGATIVE_INFINITY, 1.401298464324817e-45]),
     ).toEqual([Infinity, 0, NaN, Math.fround(Math.log(1.401298464324817e-45))]);
+  });
+});
+
+describe('wasm vector exp (f64x2)', () => {
+  const b = new Body().get(0).get(0).simdMem(0x00, 4);
+  vexpF64Code(b, [1, 2, 3, 4]);
+  b.simdMem(0x0b, 4);
+  const bytes = encodeModule(
+    [],
+    [
+      {
+        type: { params: [T.i32], results: [] },
+        locals: [T.v128, T.v128, T.v128, T.v128],
+        body: b,
+        export: 'exp',
+      },
+    ],
+    1,
+  );
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+    exp: (p: number) => void;
+    memory: WasmMemory;
+  };
+  const mem = new Float64Array(ex.memory.buffer);
+  const run = (a: number, c: number) => {
+    mem[0] = a;
+    mem[1] = c;
+    ex.exp(0);
+    return [mem[0]!, mem[1]!];
+  };
+
+  it('is within 2 ulp of the exact result over float64 range', () => {
+    expect(WA.validate(bytes)).toBe(true);
+    let worst = 0;
+    for (let k = 0; k < 20000; k++) {
+      const x = -708 + (1417 * k) / 20000 + 1e-3 * Math.sin(k);
+      const [got] = run(x, 0);
+      const want = Math.exp(x);
+      // Math.exp is itself within 1 ulp; the spacing of doubles near the result is the unit.
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 52);
+      worst = Math.max(worst, Math.abs(got! - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('follows IEEE special values', () => {
+    expect(run(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toEqual([0, Infinity]);
+    expect(run(Number.NaN, 0)).toEqual([NaN, 1]);
+    expect(run(-800, 710)).toEqual([0, Infinity]);
+    const [sub] = run(-740, 0);
+    expect(Math.abs(sub! - Math.exp(-740))).toBeLessThanOrEqual(5e-324);
   });
 });
