@@ -9,6 +9,8 @@ import { Body, type FuncDef, T } from './encoder.js';
  */
 
 const V = T.v128;
+const SHIFT = 12582912;
+const SHIFT_BITS = 0x4b400000;
 
 /** f32x4 helpers over a Body (opcodes of the SIMD proposal). */
 class Vb {
@@ -65,8 +67,12 @@ export function vexpF32Code(body: Body, locals: readonly [number, number, number
   // Clamp: below -104 the result is 0, above 88.8 it is +inf (NaN passes through min/max).
   v.get(x).f(88.8).min().f(-104).max().set(x);
   // n = round(x / ln 2); r = x - n ln 2 (two-part constant).
-  v.get(x).f(Math.LOG2E).mul().s(0x6a).set(n);
-  v.get(x).get(n).f(0.693359375).mul().sub().get(n).f(-2.1219444e-4).mul().sub().set(r);
+  // Rounding by the 1.5 * 2^23 shifter: the sum's low mantissa bits hold n (cheaper than
+  // nearest + trunc_sat on x64).
+  v.get(x).f(Math.LOG2E).mul().f(SHIFT).add().set(n);
+  v.get(n).f(SHIFT).sub().set(z); // n as a float
+  v.get(x).get(z).f(0.693359375).mul().sub().get(z).f(-2.1219444e-4).mul().sub().set(r);
+  v.get(n).i(SHIFT_BITS).s(0xb1).set(n); // n as i32x4
   v.get(r).get(r).mul().set(z);
   // p = P(r) r^2 + r + 1.
   v.f(1.98756915e-4).horner(
@@ -76,7 +82,6 @@ export function vexpF32Code(body: Body, locals: readonly [number, number, number
   v.get(z).mul().get(r).add().f(1).add();
   // Scale by 2^n as 2^(n>>1) * 2^(n - (n>>1)): both factors are normal floats, the product
   // rounds once into the subnormal range.
-  v.get(n).s(0xf8).set(n); // n as i32x4
   // 2^(n>>1)
   body.get(n).i32c(1).simd(0xac); // shr_s
   v.i(127).s(0xae); // + 127
