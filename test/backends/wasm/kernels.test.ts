@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../../src/backends/js/backend.js';
+import { backends, getBackend } from '../../../src/backends/registry.js';
 import type { KernelRanges, RunArgs } from '../../../src/backends/types.js';
 import {
   setWasmInlineThreshold,
@@ -7,6 +8,7 @@ import {
   shutdownWasmWorkers,
   wasmBackend,
   wasmPoolInfo,
+  wasmStats,
 } from '../../../src/backends/wasm/index.js';
 import { op, Var } from '../../../src/formula/index.js';
 import type { Node } from '../../../src/formula/node.js';
@@ -158,5 +160,20 @@ describe('wasm codegen', () => {
       const got = run(wasmBackend, k, d as Data);
       expect(maxRelErr(got.out!, want.out!, 1e-6)).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-13);
     }
+  });
+});
+
+describe('wasm in the registry', () => {
+  it('is listed as available with SIMD128, and compiles each spec once', () => {
+    const st = backends().find((x) => x.name === 'wasm');
+    expect(st).toMatchObject({ available: true });
+    expect(st?.device).toMatch(/SIMD128/);
+    expect(getBackend('wasm')).toBe(wasmBackend);
+    const d = makeData(3, 5, 2);
+    const k = build(distF, 'ArgMin', 'float64', d);
+    wasmBackend.compile(k.spec);
+    const before = wasmStats().compiled;
+    wasmBackend.compile(k.spec);
+    expect(wasmStats().compiled).toBe(before);
   });
 });
