@@ -17,6 +17,7 @@ export {
 } from './backends/native/index.js';
 export { backends, getBackend, registerBackend, setDefaultBackend } from './backends/registry.js';
 export type { Backend, BackendStatus, CompiledKernel, KernelRanges, RunArgs } from './backends/types.js';
+export { setWasmThreads, shutdownWasmWorkers, wasmStats, wasmThreads } from './backends/wasm/index.js';
 export { LazyTensorError } from './errors.js';
 export {
   type GenredArg,
