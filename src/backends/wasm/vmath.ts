@@ -165,7 +165,7 @@ export function vexpF64Code(body: Body, locals: readonly [number, number, number
   mul();
   sub();
   body.get(n);
-  f64s(body, 1.42860682030941723212e-6);
+  f64s(body, 1.4286068203094173e-6);
   mul();
   sub();
   body.set(r);
@@ -173,32 +173,32 @@ export function vexpF64Code(body: Body, locals: readonly [number, number, number
   mul();
   body.set(z);
   // px = r P(z), into x
-  f64s(body, 1.26177193074810590878e-4);
+  f64s(body, 0.00012617719307481058);
   body.get(z);
   mul();
-  f64s(body, 3.029944077074419613e-2);
+  f64s(body, 0.030299440770744195);
   add();
   body.get(z);
   mul();
-  f64s(body, 9.9999999999999999991e-1);
+  f64s(body, 1.0);
   add();
   body.get(r);
   mul();
   body.set(x);
   // e = 1 + 2 px / (Q(z) - px)
   body.get(x);
-  f64s(body, 3.00198505138664455042e-6);
+  f64s(body, 3.0019850513866446e-6);
   body.get(z);
   mul();
-  f64s(body, 2.52448340349684104192e-3);
+  f64s(body, 0.002524483403496841);
   add();
   body.get(z);
   mul();
-  f64s(body, 2.27265548208155028766e-1);
+  f64s(body, 0.22726554820815503);
   add();
   body.get(z);
   mul();
-  f64s(body, 2.00000000000000000009);
+  f64s(body, 2.0);
   add();
   body.get(x);
   sub();
