@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { jsBackend } from '../src/backends/js/backend.js';
 import { jsThreads, setJsThreads } from '../src/backends/js/threads.js';
 import type { Backend, BackendStatus } from '../src/backends/types.js';
+import { setWasmThreads } from '../src/backends/wasm/index.js';
 import type { FloatArray } from '../src/ndarray.js';
 import { type BenchCase, gaussCase, knnCase } from './cases.js';
 import { denseGauss, denseKnn } from './dense.js';
@@ -221,11 +222,12 @@ async function main(): Promise<void> {
     }
     let js1: number | null = null;
     for (const b of runnable) {
-      const configs = b.name !== 'js' ? [null] : allThreads > 1 ? [1, allThreads] : [1];
+      const threaded = b.name === 'js' || b.name === 'wasm';
+      const configs = !threaded ? [null] : allThreads > 1 ? [1, allThreads] : [1];
       for (const threads of configs) {
         const label = b.name;
         try {
-          if (threads !== null) setJsThreads(threads);
+          if (threads !== null) (b.name === 'wasm' ? setWasmThreads : setJsThreads)(threads);
           const kernel = b.backend!.compile(c.spec);
           const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
           const full: Output = {

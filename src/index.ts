@@ -33,6 +33,7 @@ export type {
   KernelRanges,
   RunArgs,
 } from './backends/types.js';
+export { setWasmThreads, shutdownWasmWorkers, wasmStats, wasmThreads } from './backends/wasm/index.js';
 export { LazyTensorError } from './errors.js';
 export {
   type GenredArg,

@@ -4,9 +4,10 @@ import { jsBackend } from './js/index.js';
 import { nativeBackend } from './native/index.js';
 import { setFallbackPolicy } from './serving.js';
 import type { Backend, BackendStatus } from './types.js';
+import { wasmBackend } from './wasm/index.js';
 
 /** Registered backends, in registration order (the order `backends()` lists them). */
-const all: Backend[] = [jsBackend, nativeBackend, cudaBackend];
+const all: Backend[] = [jsBackend, nativeBackend, cudaBackend, wasmBackend];
 let defaultName = 'auto';
 /** Availability per backend, probed once (probing a compiler or a driver is not free). */
 const statusCache = new Map<string, BackendStatus>();

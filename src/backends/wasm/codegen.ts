@@ -1,0 +1,168 @@
+import type { KernelSpec } from '../../kernel/spec.js';
+import { type AccState, reductionDef } from '../../reduction/index.js';
+import { CodeBuffer } from '../common/codebuffer.js';
+import { emitFormula } from '../common/formula.js';
+import { declareState } from '../common/state.js';
+import { wasmDialect } from './dialect.js';
+import { encodeModule, type FuncDef, T } from './encoder.js';
+import { parseStatements } from './lang.js';
+import { Lowering, MATH_IMPORTS } from './lower.js';
+import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
+
+/**
+ * Memory layout the host writes before calling `span` (all offsets in bytes, 16-aligned):
+ *   int32 header at 0: word s = base of slot s; word S = out; S + 1 = outIdx; S + 2 = the column
+ *   stride of j-slots (elements). i-slots and outputs are row-major [n, dim]; j-slots are stored
+ *   by component (structure of arrays): component k of column j of slot s is at
+ *   base_s + (k * stride + j) * bytes, so SIMD loads take consecutive columns; p-slots are dim values.
+ */
+export const HEADER_WORDS = (spec: KernelSpec): number => spec.slots.length + 3;
+
+/** The generated module of a spec: its bytes and its text (for errors and tests). */
+export interface WasmKernelModule {
+  bytes: Uint8Array;
+  text: string;
+  lanes: number;
+}
+
+/**
+ * Generates the wasm module of a spec: one exported function
+ *   span(i0, i1, cr, r0, r1)
+ * that reduces rows [i0, i1) over the column intervals at cr (int32 pairs r0..r1 - 1) and writes
+ * their output rows, with SIMD over columns (f32x4 or f64x2) and a scalar tail. Ops and reductions
+ * emit through the shared codegen; nothing here comes from user text.
+ */
+export function generateWasm(spec: KernelSpec): WasmKernelModule {
+  const f32 = spec.dtype === 'float32';
+  const B = f32 ? 4 : 8;
+  const L = f32 ? 4 : 2;
+  const S = spec.slots.length;
+  const red = reductionDef(spec.reduction.kind);
+  const r = spec.reduction;
+  const buf = new CodeBuffer(wasmDialect(spec.dtype));
+  const st = (s: string) => buf.stmt(s);
+
+  spec.slots.forEach((slot, s) => {
+    st(`int P${s} = ldi(${4 * s});`);
+    if (slot.cat === 'p') for (let k = 0; k < slot.dim; k++) st(`val p${s}_${k} = ldf(P${s} + ${k * B});`);
+  });
+  st(`int PO = ldi(${4 * S});`);
+  st(`int PQ = ldi(${4 * S + 4});`);
+  st(`int NS = ldi(${4 * S + 8});`);
+  spec.slots.forEach((slot, s) => {
+    if (slot.cat === 'j') for (let k = 0; k < slot.dim; k++) st(`int Y${s}_${k} = P${s} + ${k} * NS * ${B};`);
+  });
+  const accType = r.accumulator === 'float64' ? 'f64' : f32 ? 'f32' : 'f64';
+  const vecSum = red.plainSum?.(r) === true && accType === (f32 ? 'f32' : 'f64');
+
+  st('int i = i0;');
+  st('while (i < i1) {');
+  spec.slots.forEach((slot, s) => {
+    if (slot.cat !== 'i') return;
+    for (let k = 0; k < slot.dim; k++) st(`val x${s}_${k} = ldf(P${s} + (i * ${slot.dim} + ${k}) * ${B});`);
+  });
+  const acc = declareState(buf, spec, 'a');
+  red.init(buf, r, acc);
+  // Splat row values and parameters once per row for the SIMD loop.
+  spec.slots.forEach((slot, s) => {
+    if (slot.cat === 'j') return;
+    const name = slot.cat === 'i' ? 'x' : 'p';
+    for (let k = 0; k < slot.dim; k++) st(`vec v${name}${s}_${k} = ${name}${s}_${k};`);
+  });
+  const vacc = vecSum ? Array.from({ length: r.dimF }, (_, k) => `va${k}`) : [];
+  for (const v of vacc) st(`vec ${v} = 0.0;`);
+  st('int r = r0;');
+  st('while (r < r1) {');
+  st('int j = ldi(cr + r * 8);');
+  st('int j1 = ldi(cr + r * 8 + 4);');
+  // SIMD loop over L columns at a time.
+  st(`while (j + ${L} <= j1) {`);
+  const vvalue = emitFormula(buf, spec.formula, (s, k) => {
+    const slot = spec.slots[s]!;
+    if (slot.cat === 'j') return `ldv(Y${s}_${k} + j * ${B})`;
+    return `v${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
+  });
+  if (vecSum) {
+    vacc.forEach((v, k) => st(`${v} = ${v} + ${vvalue[k]};`));
+  } else {
+    const lanes = () => {
+      for (let l = 0; l < L; l++) {
+        const lv = vvalue.map((v) => buf.let(`lane(${v}, ${l})`));
+        red.accumulate(buf, r, acc, lv, `(j + ${l})`);
+      }
+    };
+    if (red.threshold) {
+      // Selections: lanes are visited only when one of them can change the state.
+      const tests = Array.from({ length: r.dimF }, (_, c) => {
+        const t = red.threshold!(r, acc, c);
+        return `(${vvalue[c]} ${t.cmp} ${t.slot})`;
+      });
+      st(`if (any(${tests.join(' || ')})) {`);
+      lanes();
+      st('}');
+    } else {
+      lanes();
+    }
+  }
+  st(`j = j + ${L};`);
+  st('}');
+  // Scalar tail.
+  st('while (j < j1) {');
+  const value = emitFormula(buf, spec.formula, (s, k) => {
+    const slot = spec.slots[s]!;
+    if (slot.cat === 'j') return `ldf(Y${s}_${k} + j * ${B})`;
+    return `${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
+  });
+  red.accumulate(buf, r, acc, value, 'j');
+  st('j = j + 1;');
+  st('}');
+  st('r = r + 1;');
+  st('}');
+  if (vecSum) {
+    const other: AccState = { f: vacc.map((_, k) => `vs${k}`), i: [] };
+    vacc.forEach((v, k) => {
+      const lanesSum = Array.from({ length: L }, (_, l) => `lane(${v}, ${l})`).join(' + ');
+      st(`acc vs${k} = ${lanesSum};`);
+    });
+    red.merge(buf, r, acc, other);
+  }
+  for (let k = 0; k < spec.outDim; k++) st(`val o${k} = 0.0;`);
+  for (let k = 0; k < spec.outIdxDim; k++) st(`int q${k} = 0;`);
+  red.finalize(
+    buf,
+    r,
+    acc,
+    (k) => `o${k}`,
+    (k) => `q${k}`,
+  );
+  for (let k = 0; k < spec.outDim; k++) st(`stf(PO + (i * ${spec.outDim} + ${k}) * ${B}, o${k});`);
+  for (let k = 0; k < spec.outIdxDim; k++) st(`sti(PQ + (i * ${spec.outIdxDim} + ${k}) * 4, q${k});`);
+  st('i = i + 1;');
+  st('}');
+
+  const text = buf.toString();
+  const vexpInline = { f32: vexpF32Code, f64: vexpF64Code };
+  const helpers = f32
+    ? { vexp: MATH_IMPORTS.length, vlog: MATH_IMPORTS.length + 1, vexpInline }
+    : { vexpInline };
+  const low = new Lowering(
+    { compute: f32 ? 'f32' : 'f64', acc: accType, helpers },
+    ['i0', 'i1', 'cr', 'r0', 'r1'].map((name) => ({ name, ty: 'i32' as const })),
+  );
+  low.stmts(parseStatements(text));
+  const span: FuncDef = {
+    type: { params: [T.i32, T.i32, T.i32, T.i32, T.i32], results: [] },
+    locals: low.locals,
+    body: low.body,
+    export: 'span',
+  };
+  const f64 = { params: [T.f64], results: [T.f64] };
+  const f64x2 = { params: [T.f64, T.f64], results: [T.f64] };
+  const imports = MATH_IMPORTS.map((name) => ({
+    module: 'm',
+    name,
+    type: name === 'atan2' || name === 'pow' || name === 'fmod' ? f64x2 : f64,
+  }));
+  const funcs = f32 ? [vexpF32(), vlogF32(), span] : [span];
+  return { bytes: encodeModule(imports, funcs, 1), text, lanes: L };
+}

@@ -1,0 +1,511 @@
+import { Body, T, type ValType } from './encoder.js';
+import type { DeclType, Expr, Stmt } from './lang.js';
+
+/**
+ * Types of the kernel language: integers, the two float widths, a vector of the compute type
+ * (f32x4 or f64x2) and a lane mask (a v128 of all-ones / all-zeros lanes).
+ */
+export type Ty = 'i32' | 'f32' | 'f64' | 'v' | 'm' | 'none';
+
+/** Imported scalar math functions (float64, JavaScript's Math or the JS prelude), in import order. */
+export const MATH_IMPORTS = [
+  'exp',
+  'log',
+  'sin',
+  'cos',
+  'asin',
+  'acos',
+  'atan',
+  'atan2',
+  'pow',
+  'round',
+  'fmod',
+] as const;
+const ARITY: Record<string, number> = { atan2: 2, pow: 2, fmod: 2 };
+
+/** Where the lowering finds the module's helper functions (function indices). */
+export interface Helpers {
+  /** Vector exp and log of the compute type, when the module has them. */
+  vexp?: number;
+  vlog?: number;
+  /** Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals). */
+  vexpInline?: Record<'f32' | 'f64', (b: Body, locals: readonly [number, number, number, number]) => void>;
+}
+
+/** The compute type, the accumulator type and the helpers of one function's lowering. */
+export interface LowerCfg {
+  compute: 'f32' | 'f64';
+  acc: 'f32' | 'f64';
+  helpers: Helpers;
+}
+
+const WASM_TY: Record<Exclude<Ty, 'none'>, ValType> = {
+  i32: T.i32,
+  f32: T.f32,
+  f64: T.f64,
+  v: T.v128,
+  m: T.v128,
+};
+
+/**
+ * Lowers statements of the kernel language into one function's body. Parameters come first
+ * (`params`); every declaration gets a local of its type. Types follow C's promotions
+ * (int < f32 < f64), a scalar meeting a vector is splat, comparisons of vectors give masks.
+ */
+export class Lowering {
+  readonly body = new Body();
+  readonly locals: ValType[] = [];
+  private readonly vars = new Map<string, { idx: number; ty: Ty }>();
+  private readonly types = new WeakMap<Expr, Ty>();
+  private nParams = 0;
+  /** v128 scratch locals of inlined helpers (allocated once per function). */
+  private scratch: [number, number, number, number] | undefined;
+  private readonly c: 'f32' | 'f64';
+
+  constructor(
+    private readonly cfg: LowerCfg,
+    params: readonly { name: string; ty: Ty }[],
+  ) {
+    this.c = cfg.compute;
+    for (const p of params) this.vars.set(p.name, { idx: this.nParams++, ty: p.ty });
+  }
+
+  private local(name: string, ty: Ty): number {
+    const have = this.vars.get(name);
+    if (have) {
+      if (have.ty !== ty)
+        throw new Error(`internal: wasm kernel: '${name}' redeclared as ${ty} (was ${have.ty})`);
+      return have.idx;
+    }
+    const idx = this.nParams + this.locals.length;
+    this.locals.push(WASM_TY[ty as Exclude<Ty, 'none'>]);
+    this.vars.set(name, { idx, ty });
+    return idx;
+  }
+
+  /** A fresh unnamed local. */
+  private temp(ty: Ty): number {
+    const idx = this.nParams + this.locals.length;
+    this.locals.push(WASM_TY[ty as Exclude<Ty, 'none'>]);
+    return idx;
+  }
+
+  private lanes(): number {
+    return this.c === 'f32' ? 4 : 2;
+  }
+
+  // ---------------------------------------------------------------- types
+
+  private join(a: Ty, b: Ty): Ty {
+    if (a === 'v' || b === 'v' || a === 'm' || b === 'm') return 'v';
+    if (a === 'f64' || b === 'f64') return 'f64';
+    if (a === 'f32' || b === 'f32') return 'f32';
+    return 'i32';
+  }
+
+  private floatOf(t: Ty): Ty {
+    return t === 'i32' ? this.c : t;
+  }
+
+  typeOf(e: Expr): Ty {
+    const hit = this.types.get(e);
+    if (hit) return hit;
+    const t = this.infer(e);
+    this.types.set(e, t);
+    return t;
+  }
+
+  private infer(e: Expr): Ty {
+    switch (e.k) {
+      case 'num':
+        return e.int ? 'i32' : this.c;
+      case 'id': {
+        const v = this.vars.get(e.name);
+        if (!v) throw new Error(`internal: wasm kernel: unknown name '${e.name}'`);
+        return v.ty;
+      }
+      case 'un':
+        if (e.op === '!') return this.typeOf(e.a) === 'm' ? 'm' : 'i32';
+        return this.typeOf(e.a);
+      case 'bin': {
+        const a = this.typeOf(e.a);
+        const b = this.typeOf(e.b);
+        if (e.op === '&&' || e.op === '||') return a === 'm' || b === 'm' ? 'm' : 'i32';
+        const j = this.join(a, b);
+        if (['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return j === 'v' ? 'm' : 'i32';
+        return j;
+      }
+      case 'call':
+        return this.callType(e);
+    }
+  }
+
+  private callType(e: Expr & { k: 'call' }): Ty {
+    const args = e.args.map((a) => this.typeOf(a));
+    switch (e.fn) {
+      case 'ldf':
+        return this.c;
+      case 'ldi':
+        return 'i32';
+      case 'ldv':
+        return 'v';
+      case 'stf':
+      case 'sti':
+      case 'stv':
+        return 'none';
+      case 'lane':
+        return this.c;
+      case 'any':
+        return 'i32';
+      case 'b2f':
+        return args[0] === 'm' ? 'v' : this.c;
+      case 'sel':
+        return this.join(args[1]!, args[2]!) === 'v' || args[0] === 'm'
+          ? 'v'
+          : this.floatOf(this.join(args[1]!, args[2]!));
+      default: {
+        let t: Ty = this.c === 'f64' ? 'f64' : 'i32';
+        for (const a of args) t = this.join(t, a);
+        return this.floatOf(t);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  /** Emits `e` converted to type `to`. */
+  emitAs(e: Expr, to: Ty): void {
+    const from = this.typeOf(e);
+    if (e.k === 'num' && to !== 'm' && to !== 'none' && from !== to) {
+      this.constant(e.v, to);
+      return;
+    }
+    this.emit(e, from === 'm' && to === 'v' ? 'm' : from);
+    this.convert(from, to);
+  }
+
+  private constant(v: number, ty: Ty): void {
+    const b = this.body;
+    if (ty === 'i32') b.i32c(v);
+    else if (ty === 'f32') b.f32c(v);
+    else if (ty === 'f64') b.f64c(v);
+    else if (ty === 'v') this.vconst(v);
+    else throw new Error(`internal: wasm kernel: a constant of type ${ty}`);
+  }
+
+  /** A v128.const with every lane = v (compute type). */
+  vconst(v: number): void {
+    const bytes =
+      this.c === 'f32'
+        ? new Uint8Array(new Float32Array(4).fill(v).buffer)
+        : new Uint8Array(new Float64Array(2).fill(v).buffer);
+    this.body.simd(0x0c).bytes(bytes);
+  }
+
+  private convert(from: Ty, to: Ty): void {
+    if (from === to) return;
+    const b = this.body;
+    if (to === 'v') {
+      if (from === 'm' || from === 'none') throw new Error(`internal: wasm kernel: ${from} used as a vector`);
+      this.convert(from, this.c);
+      b.simd(this.c === 'f32' ? 0x13 : 0x14);
+      return;
+    }
+    if (to === 'm') {
+      if (from !== 'i32') throw new Error(`internal: wasm kernel: ${from} used as a mask`);
+      // 0/1 -> all-zeros / all-ones lanes.
+      const t = this.temp('i32');
+      b.set(t).i32c(0).get(t).op(0x6b).simd(0x11);
+      return;
+    }
+    if (from === 'v' || from === 'm' || from === 'none')
+      throw new Error(`internal: wasm kernel: ${from} used as ${to}`);
+    if (to === 'i32') {
+      if (from === 'f32') b.op(0xa8);
+      else b.op(0xaa);
+      return;
+    }
+    if (to === 'f32') b.op(from === 'i32' ? 0xb2 : 0xb6);
+    else if (to === 'f64') b.op(from === 'i32' ? 0xb7 : 0xbb);
+    else throw new Error(`internal: wasm kernel: cannot convert ${from} to ${to}`);
+  }
+
+  /** Emits `e` in its own type (`as` is that type). */
+  private emit(e: Expr, as: Ty): void {
+    const b = this.body;
+    switch (e.k) {
+      case 'num':
+        this.constant(e.v, as);
+        return;
+      case 'id':
+        b.get(this.vars.get(e.name)!.idx);
+        return;
+      case 'un': {
+        if (e.op === '!') {
+          if (as === 'm') {
+            this.emitAs(e.a, 'm');
+            b.simd(0x4d);
+          } else {
+            this.emitAs(e.a, 'i32');
+            b.op(0x45);
+          }
+          return;
+        }
+        if (as === 'i32') {
+          b.i32c(0);
+          this.emitAs(e.a, 'i32');
+          b.op(0x6b);
+          return;
+        }
+        this.emitAs(e.a, as);
+        if (as === 'f32') b.op(0x8c);
+        else if (as === 'f64') b.op(0x9a);
+        else b.simd(this.c === 'f32' ? 0xe1 : 0xed);
+        return;
+      }
+      case 'bin':
+        this.binary(e, as);
+        return;
+      case 'call':
+        this.call(e, as);
+        return;
+    }
+  }
+
+  private binary(e: Expr & { k: 'bin' }, as: Ty): void {
+    const b = this.body;
+    if (e.op === '&&' || e.op === '||') {
+      this.emitAs(e.a, as);
+      this.emitAs(e.b, as);
+      if (as === 'm') b.simd(e.op === '&&' ? 0x4e : 0x50);
+      else b.op(e.op === '&&' ? 0x71 : 0x72);
+      return;
+    }
+    const cmp = ['==', '!=', '<', '>', '<=', '>='].indexOf(e.op);
+    const t = cmp >= 0 ? this.join(this.typeOf(e.a), this.typeOf(e.b)) : as;
+    this.emitAs(e.a, t);
+    this.emitAs(e.b, t);
+    if (cmp >= 0) {
+      if (t === 'i32') b.op([0x46, 0x47, 0x48, 0x4a, 0x4c, 0x4e][cmp]!);
+      else if (t === 'f32') b.op(0x5b + cmp);
+      else if (t === 'f64') b.op(0x61 + cmp);
+      else b.simd((this.c === 'f32' ? 0x41 : 0x47) + [0, 1, 2, 3, 4, 5][cmp]!);
+      return;
+    }
+    const k = ['+', '-', '*', '/'].indexOf(e.op);
+    if (k < 0) throw new Error(`internal: wasm kernel: operator ${e.op}`);
+    if (t === 'i32') b.op([0x6a, 0x6b, 0x6c, 0x6d][k]!);
+    else if (t === 'f32') b.op(0x92 + k);
+    else if (t === 'f64') b.op(0xa0 + k);
+    else b.simd((this.c === 'f32' ? 0xe4 : 0xf0) + k);
+  }
+
+  private call(e: Expr & { k: 'call' }, as: Ty): void {
+    const b = this.body;
+    const a = e.args;
+    const c = this.c;
+    const width = c === 'f32' ? 2 : 3;
+    switch (e.fn) {
+      case 'ldf':
+        this.emitAs(a[0]!, 'i32');
+        b.mem(c === 'f32' ? 0x2a : 0x2b, width);
+        return;
+      case 'ldi':
+        this.emitAs(a[0]!, 'i32');
+        b.mem(0x28, 2);
+        return;
+      case 'ldv':
+        this.emitAs(a[0]!, 'i32');
+        b.simdMem(0x00, width);
+        return;
+      case 'stf':
+        this.emitAs(a[0]!, 'i32');
+        this.emitAs(a[1]!, c);
+        b.mem(c === 'f32' ? 0x38 : 0x39, width);
+        return;
+      case 'sti':
+        this.emitAs(a[0]!, 'i32');
+        this.emitAs(a[1]!, 'i32');
+        b.mem(0x36, 2);
+        return;
+      case 'stv':
+        this.emitAs(a[0]!, 'i32');
+        this.emitAs(a[1]!, 'v');
+        b.simdMem(0x0b, width);
+        return;
+      case 'lane': {
+        const l = a[1]!;
+        if (l.k !== 'num') throw new Error('internal: wasm kernel: lane() needs a literal lane');
+        this.emitAs(a[0]!, 'v');
+        b.simd(c === 'f32' ? 0x1f : 0x21).byte(l.v);
+        return;
+      }
+      case 'any':
+        this.emitAs(a[0]!, 'm');
+        b.simd(0x53);
+        return;
+      case 'b2f':
+        if (as === 'v') {
+          this.emitAs(a[0]!, 'm');
+          this.vconst(1);
+          b.simd(0x4e);
+        } else {
+          this.emitAs(a[0]!, 'i32');
+          this.convert('i32', as);
+        }
+        return;
+      case 'sel':
+        this.emitAs(a[1]!, as);
+        this.emitAs(a[2]!, as);
+        if (as === 'v') {
+          this.emitAs(a[0]!, 'm');
+          b.simd(0x52);
+        } else {
+          this.emitAs(a[0]!, 'i32');
+          b.op(0x1b);
+        }
+        return;
+      default:
+        this.math(e.fn, a, as);
+    }
+  }
+
+  /** Native float instructions (scalar f32, f64, vector) of the math functions wasm has. */
+  private static readonly NATIVE: Record<string, [number, number, number, number]> = {
+    sqrt: [0x91, 0x9f, 0xe3, 0xef],
+    abs: [0x8b, 0x99, 0xe0, 0xec],
+    floor: [0x8e, 0x9c, 0x68, 0x75],
+    min: [0x96, 0xa4, 0xe8, 0xf4],
+    max: [0x97, 0xa5, 0xe9, 0xf5],
+  };
+
+  private math(fn: string, args: readonly Expr[], as: Ty): void {
+    const b = this.body;
+    const nat = Lowering.NATIVE[fn];
+    if (nat) {
+      for (const x of args) this.emitAs(x, as);
+      if (as === 'f32') b.op(nat[0]);
+      else if (as === 'f64') b.op(nat[1]);
+      else b.simd(this.c === 'f32' ? nat[2] : nat[3]);
+      return;
+    }
+    const imp = (MATH_IMPORTS as readonly string[]).indexOf(fn);
+    if (imp < 0) throw new Error(`internal: wasm kernel: unknown function ${fn}`);
+    if ((ARITY[fn] ?? 1) !== args.length)
+      throw new Error(`internal: wasm kernel: ${fn} takes ${ARITY[fn] ?? 1} arguments`);
+    const h = this.cfg.helpers;
+    if (fn === 'exp' && h.vexpInline) {
+      // Inline vector code; a scalar goes through lane 0 of a splat (no call into JavaScript).
+      const lanes = as === 'v' ? this.c : as;
+      const code = lanes === 'f32' ? h.vexpInline.f32 : h.vexpInline.f64;
+      this.emitAs(args[0]!, as);
+      if (as !== 'v') b.simd(lanes === 'f32' ? 0x13 : 0x14);
+      this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
+      code(b, this.scratch);
+      if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);
+      return;
+    }
+    if (as !== 'v') {
+      for (const x of args) this.emitAs(x, 'f64');
+      b.call(imp);
+      if (as === 'f32') b.op(0xb6);
+      return;
+    }
+    const vec = fn === 'exp' ? h.vexp : fn === 'log' ? h.vlog : undefined;
+    if (vec !== undefined) {
+      this.emitAs(args[0]!, 'v');
+      b.call(vec);
+      return;
+    }
+    // Lane by lane through the scalar function.
+    const temps = args.map((x) => {
+      const t = this.temp('v');
+      this.emitAs(x, 'v');
+      b.set(t);
+      return t;
+    });
+    const res = this.temp('v');
+    const f32 = this.c === 'f32';
+    b.get(temps[0]!).set(res);
+    for (let l = 0; l < this.lanes(); l++) {
+      b.get(res);
+      for (const t of temps) {
+        b.get(t)
+          .simd(f32 ? 0x1f : 0x21)
+          .byte(l);
+        if (f32) b.op(0xbb);
+      }
+      b.call(imp);
+      if (f32) b.op(0xb6);
+      b.simd(f32 ? 0x20 : 0x22).byte(l);
+      b.set(res);
+    }
+    b.get(res);
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private declType(ty: DeclType, init: Expr): Ty {
+    if (ty === 'int') return 'i32';
+    if (ty === 'acc') return this.cfg.acc;
+    if (ty === 'vec') return 'v';
+    const t = this.typeOf(init);
+    return t === 'v' || t === 'm' ? 'v' : this.c;
+  }
+
+  stmts(ss: readonly Stmt[]): void {
+    for (const s of ss) this.stmt(s);
+  }
+
+  stmt(s: Stmt): void {
+    const b = this.body;
+    switch (s.k) {
+      case 'block':
+        this.stmts(s.body);
+        return;
+      case 'decl': {
+        const ty = this.declType(s.ty, s.init);
+        this.emitAs(s.init, ty);
+        b.set(this.local(s.name, ty));
+        return;
+      }
+      case 'set': {
+        const v = this.vars.get(s.name);
+        if (!v) throw new Error(`internal: wasm kernel: assignment to unknown '${s.name}'`);
+        if (s.op === '=') {
+          this.emitAs(s.e, v.ty);
+        } else {
+          const op = s.op === '+=' ? '+' : s.op === '-=' ? '-' : '*';
+          const e: Expr = { k: 'bin', op, a: { k: 'id', name: s.name }, b: s.e };
+          this.types.set(e, v.ty);
+          this.emit(e, v.ty);
+        }
+        b.set(v.idx);
+        return;
+      }
+      case 'if':
+        this.emitAs(s.c, 'i32');
+        b.op(0x04).byte(0x40);
+        this.stmt(s.t);
+        if (s.e) {
+          b.op(0x05);
+          this.stmt(s.e);
+        }
+        b.op(0x0b);
+        return;
+      case 'while':
+        b.op(0x02).byte(0x40).op(0x03).byte(0x40);
+        this.emitAs(s.c, 'i32');
+        b.op(0x45).op(0x0d).u32(1);
+        this.stmt(s.body);
+        b.op(0x0c).u32(0).op(0x0b).op(0x0b);
+        return;
+      case 'expr': {
+        const t = this.typeOf(s.e);
+        this.emit(s.e, t);
+        if (t !== 'none') b.op(0x1a);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { Body, type FuncDef, T } from './encoder.js';
+
+/**
+ * Vector exp and log of float32 accuracy over f32x4 (SIMD128), as module functions
+ * (v128) -> v128. Cephes-style: range reduction by powers of two, minimax polynomials of
+ * float32 accuracy on the reduced range, exact scaling by exponent bits. Both follow IEEE special
+ * values: exp(-inf) = 0, exp(+inf) = +inf, subnormal results; log(0) = -inf, log(x < 0) = NaN,
+ * subnormal arguments; NaN in, NaN out.
+ */
+
+const V = T.v128;
+const SHIFT = 12582912;
+const SHIFT_BITS = 0x4b400000;
+
+/** f32x4 helpers over a Body (opcodes of the SIMD proposal). */
+class Vb {
+  constructor(readonly b: Body) {}
+  f(v: number): this {
+    this.b.simd(0x0c).bytes(new Uint8Array(new Float32Array(4).fill(v).buffer));
+    return this;
+  }
+  i(v: number): this {
+    this.b.simd(0x0c).bytes(new Uint8Array(new Int32Array(4).fill(v).buffer));
+    return this;
+  }
+  get(l: number): this {
+    this.b.get(l);
+    return this;
+  }
+  set(l: number): this {
+    this.b.set(l);
+    return this;
+  }
+  s(code: number): this {
+    this.b.simd(code);
+    return this;
+  }
+  add = () => this.s(0xe4);
+  sub = () => this.s(0xe5);
+  mul = () => this.s(0xe6);
+  min = () => this.s(0xe8);
+  max = () => this.s(0xe9);
+  /** Horner: acc = acc * x + c for each c (acc on the stack). */
+  horner(x: number, cs: readonly number[]): this {
+    for (const c of cs) this.get(x).mul().f(c).add();
+    return this;
+  }
+}
+
+/** exp(x) for f32x4 as a module function (v128) -> v128. */
+export function vexpF32(): FuncDef {
+  const body = new Body();
+  body.get(0);
+  vexpF32Code(body, [0, 1, 2, 3]);
+  return { type: { params: [V], results: [V] }, locals: [V, V, V], body };
+}
+
+/**
+ * Code of exp for f32x4: takes x from the stack, leaves exp(x); uses four v128 locals (given),
+ * so a kernel inlines it (V8 does not inline wasm calls, and a call per vector costs more than
+ * the polynomial).
+ */
+export function vexpF32Code(body: Body, locals: readonly [number, number, number, number]): void {
+  const v = new Vb(body);
+  const [x, r, n, z] = locals;
+  body.set(x);
+  // Clamp: below -104 the result is 0, above 88.8 it is +inf (NaN passes through min/max).
+  v.get(x).f(88.8).min().f(-104).max().set(x);
+  // n = round(x / ln 2); r = x - n ln 2 (two-part constant).
+  // Rounding by the 1.5 * 2^23 shifter: the sum's low mantissa bits hold n (cheaper than
+  // nearest + trunc_sat on x64).
+  v.get(x).f(Math.LOG2E).mul().f(SHIFT).add().set(n);
+  v.get(n).f(SHIFT).sub().set(z); // n as a float
+  v.get(x).get(z).f(0.693359375).mul().sub().get(z).f(-2.1219444e-4).mul().sub().set(r);
+  v.get(n).i(SHIFT_BITS).s(0xb1).set(n); // n as i32x4
+  v.get(r).get(r).mul().set(z);
+  // p = P(r) r^2 + r + 1.
+  v.f(1.98756915e-4).horner(
+    r,
+    [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1],
+  );
+  v.get(z).mul().get(r).add().f(1).add();
+  // Scale by 2^n as 2^(n>>1) * 2^(n - (n>>1)): both factors are normal floats, the product
+  // rounds once into the subnormal range.
+  // 2^(n>>1)
+  body.get(n).i32c(1).simd(0xac); // shr_s
+  v.i(127).s(0xae); // + 127
+  body.i32c(23).simd(0xab); // << 23
+  v.mul();
+  body.get(n).get(n).i32c(1).simd(0xac).simd(0xb1); // n - (n >> 1)
+  v.i(127).s(0xae);
+  body.i32c(23).simd(0xab);
+  v.mul();
+}
+
+/** log(x) for f32x4. Locals: x=0 (param), xs=1, e=2, m=3, f=4, z=5, y=6, big=7. */
+export function vlogF32(): FuncDef {
+  const body = new Body();
+  const v = new Vb(body);
+  const [x, xs, e, m, f, z, y, big] = [0, 1, 2, 3, 4, 5, 6, 7];
+  // Subnormal (and non-positive) arguments are scaled by 2^23 first; e corrects for it.
+  v.get(x).f(8388608).mul().get(x).get(x).f(1.1754943508222875e-38).s(0x43).set(big).get(big).s(0x52).set(xs);
+  v.get(big).i(23).s(0x4e).set(e); // 23 where scaled, else 0
+  // e = ((bits >> 23) & 0xff) - 127 - scaled
+  body.get(xs).i32c(23).simd(0xad);
+  v.i(0xff).s(0x4e).i(127).s(0xb1).get(e).s(0xb1).set(e);
+  // m = mantissa in [1, 2)
+  v.get(xs).i(0x7fffff).s(0x4e).i(0x3f800000).s(0x50).set(m);
+  // m > sqrt 2: m /= 2, e += 1
+  v.get(m).f(Math.SQRT2).s(0x44).set(big);
+  v.get(m).f(0.5).mul().get(m).get(big).s(0x52).set(m);
+  v.get(e).get(big).s(0xb1).set(e);
+  v.get(m).f(1).sub().set(f);
+  v.get(f).get(f).mul().set(z);
+  // y = f z P(f)
+  v.f(7.0376836292e-2).horner(
+    f,
+    [
+      -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1,
+      -2.4999993993e-1, 3.3333331174e-1,
+    ],
+  );
+  v.get(f).mul().get(z).mul().set(y);
+  v.get(e).s(0xfa).set(e); // e as f32x4
+  v.get(y).get(e).f(-2.1219444e-4).mul().add();
+  v.get(z).f(0.5).mul().sub();
+  v.get(f).add().get(e).f(0.693359375).mul().add().set(y);
+  // Special values.
+  v.f(Number.POSITIVE_INFINITY).get(y).get(x).f(Number.POSITIVE_INFINITY).s(0x41).s(0x52).set(y);
+  v.f(Number.NEGATIVE_INFINITY).get(y).get(x).f(0).s(0x41).s(0x52).set(y);
+  v.f(Number.NaN).get(y).get(x).f(0).s(0x43).get(x).get(x).s(0x42).s(0x50).s(0x52);
+  return { type: { params: [V], results: [V] }, locals: [V, V, V, V, V, V, V], body };
+}
+
+/** f64x2 helpers. */
+function f64s(b: Body, v: number): void {
+  b.simd(0x0c).bytes(new Uint8Array(new Float64Array(2).fill(v).buffer));
+}
+function i64s(b: Body, v: number): void {
+  b.simd(0x0c).bytes(new Uint8Array(new BigInt64Array(2).fill(BigInt(v)).buffer));
+}
+
+/**
+ * Code of exp for f64x2 (double accuracy, Cephes-style rational form): takes x from the stack,
+ * leaves exp(x); four v128 scratch locals. Subnormal results and IEEE special values as for f32x4.
+ */
+export function vexpF64Code(body: Body, locals: readonly [number, number, number, number]): void {
+  const [x, n, r, z] = locals;
+  const add = () => body.simd(0xf0);
+  const sub = () => body.simd(0xf1);
+  const mul = () => body.simd(0xf2);
+  body.set(x);
+  // Clamp: below -745.2 the result is 0, above 709.8 it is +inf (NaN passes through).
+  body.get(x);
+  f64s(body, 709.8);
+  body.simd(0xf4);
+  f64s(body, -745.2);
+  body.simd(0xf5).set(x);
+  body.get(x);
+  f64s(body, Math.LOG2E);
+  mul();
+  body.simd(0x94).set(n); // nearest
+  body.get(x).get(n);
+  f64s(body, 6.93145751953125e-1);
+  mul();
+  sub();
+  body.get(n);
+  f64s(body, 1.4286068203094173e-6);
+  mul();
+  sub();
+  body.set(r);
+  body.get(r).get(r);
+  mul();
+  body.set(z);
+  // px = r P(z), into x
+  f64s(body, 0.00012617719307481058);
+  body.get(z);
+  mul();
+  f64s(body, 0.030299440770744195);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 1.0);
+  add();
+  body.get(r);
+  mul();
+  body.set(x);
+  // e = 1 + 2 px / (Q(z) - px)
+  body.get(x);
+  f64s(body, 3.0019850513866446e-6);
+  body.get(z);
+  mul();
+  f64s(body, 0.002524483403496841);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 0.22726554820815503);
+  add();
+  body.get(z);
+  mul();
+  f64s(body, 2.0);
+  add();
+  body.get(x);
+  sub();
+  body.simd(0xf3); // div
+  f64s(body, 2);
+  mul();
+  f64s(body, 1);
+  add();
+  // Scale by 2^n = 2^(n>>1) 2^(n - (n>>1)).
+  body.get(n).simd(0xfc).simd(0xc7).set(n); // n as i64x2
+  body.get(n).i32c(1).simd(0xcc);
+  i64s(body, 1023);
+  body.simd(0xce).i32c(52).simd(0xcb);
+  mul();
+  body.get(n).get(n).i32c(1).simd(0xcc).simd(0xd1);
+  i64s(body, 1023);
+  body.simd(0xce).i32c(52).simd(0xcb);
+  mul();
+}

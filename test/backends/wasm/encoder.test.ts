@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { Body, Bytes, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
+import { parseStatements } from '../../../src/backends/wasm/lang.js';
+import { Lowering } from '../../../src/backends/wasm/lower.js';
+import { WA, type WasmMemory } from './wasm-api.js';
+
+const bytesOf = (f: (b: Bytes) => void) => {
+  const b = new Bytes();
+  f(b);
+  return Array.from(b.toArray());
+};
+
+describe('wasm binary encoder', () => {
+  it('writes LEB128 as the specification defines it', () => {
+    expect(bytesOf((b) => b.u32(0))).toEqual([0]);
+    expect(bytesOf((b) => b.u32(127))).toEqual([0x7f]);
+    expect(bytesOf((b) => b.u32(128))).toEqual([0x80, 0x01]);
+    expect(bytesOf((b) => b.u32(624485))).toEqual([0xe5, 0x8e, 0x26]);
+    expect(bytesOf((b) => b.u32(0xffffffff))).toEqual([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(bytesOf((b) => b.s32(-1))).toEqual([0x7f]);
+    expect(bytesOf((b) => b.s32(63))).toEqual([0x3f]);
+    expect(bytesOf((b) => b.s32(64))).toEqual([0xc0, 0x00]);
+    expect(bytesOf((b) => b.s32(-64))).toEqual([0x40]);
+    expect(bytesOf((b) => b.s32(-123456))).toEqual([0xc0, 0xbb, 0x78]);
+    expect(bytesOf((b) => b.s32(-2147483648))).toEqual([0x80, 0x80, 0x80, 0x80, 0x78]);
+  });
+
+  it('assembles a module that validates and computes (scalar and SIMD128)', () => {
+    // add(a, b) = a + b (i32); dot4(p) = sum of lanes of f32x4 load(p) * load(p + 16).
+    const add = new Body().get(0).get(1).op(0x6a);
+    const dot = new Body();
+    dot.get(0).simdMem(0x00, 4).get(0).simdMem(0x00, 4, 16).simd(0xe6).set(1);
+    for (let l = 0; l < 4; l++) {
+      dot.get(1).simd(0x1f).byte(l);
+      if (l > 0) dot.op(0x92);
+    }
+    const bytes = encodeModule(
+      [{ module: 'm', name: 'sq', type: { params: [T.f64], results: [T.f64] } }],
+      [
+        { type: { params: [T.i32, T.i32], results: [T.i32] }, locals: [], body: add, export: 'add' },
+        { type: { params: [T.i32], results: [T.f32] }, locals: [T.v128], body: dot, export: 'dot4' },
+        // sq3 = imported sq(3)
+        {
+          type: { params: [], results: [T.f64] },
+          locals: [],
+          body: new Body().f64c(3).call(0),
+          export: 'sq3',
+        },
+      ],
+      1,
+    );
+    expect(WA.validate(bytes)).toBe(true);
+    const inst = new WA.Instance(new WA.Module(bytes), { m: { sq: (x: number) => x * x } });
+    const ex = inst.exports as Record<string, (...a: number[]) => number> & { memory: WasmMemory };
+    expect(ex.add!(40, -2)).toBe(38);
+    new Float32Array(ex.memory.buffer, 0, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ex.dot4!(0)).toBe(5 + 12 + 21 + 32);
+    expect(ex.sq3!()).toBe(9);
+  });
+
+  it('lowers the kernel language with C promotions, selects and loops', () => {
+    // f(n) = sum_{k<n} sel(k < 3, k, 0.5) in float32 with a float64 accumulator
+    const low = new Lowering({ compute: 'f32', acc: 'f64', helpers: {} }, [{ name: 'n', ty: 'i32' }]);
+    low.stmts(
+      parseStatements(`
+      acc s = 0.0;
+      int k = 0;
+      while (k < n) { s += sel(k < 3 && !(k == 7), k, 0.5); k = k + 1; }
+      stf(0, s * 2.0);
+    `),
+    );
+    const imports = ['exp', 'log', 'sin', 'cos', 'asin', 'acos', 'atan', 'atan2', 'pow', 'round', 'fmod'].map(
+      (name) => ({
+        module: 'm',
+        name,
+        type: {
+          params: ['atan2', 'pow', 'fmod'].includes(name) ? [T.f64, T.f64] : [T.f64],
+          results: [T.f64],
+        },
+      }),
+    );
+    const bytes = encodeModule(
+      imports,
+      [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+      1,
+    );
+    expect(WA.validate(bytes)).toBe(true);
+    const m = Object.fromEntries(imports.map((i) => [i.name, Math.max]));
+    const inst = new WA.Instance(new WA.Module(bytes), { m });
+    const ex = inst.exports as { f: (n: number) => void; memory: WasmMemory };
+    ex.f(10);
+    expect(new Float32Array(ex.memory.buffer, 0, 1)[0]).toBe(2 * (0 + 1 + 2 + 7 * 0.5));
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { jsBackend } from '../../../src/backends/js/backend.js';
+import { backends, getBackend } from '../../../src/backends/registry.js';
+import type { KernelRanges, RunArgs } from '../../../src/backends/types.js';
+import {
+  setWasmInlineThreshold,
+  setWasmThreads,
+  shutdownWasmWorkers,
+  wasmBackend,
+  wasmPoolInfo,
+  wasmStats,
+} from '../../../src/backends/wasm/index.js';
+import { op, Var } from '../../../src/formula/index.js';
+import type { Node } from '../../../src/formula/node.js';
+import { varIndex } from '../../../src/formula/node.js';
+import { buildSpec } from '../../../src/kernel/spec.js';
+import type { DType, FloatArray } from '../../../src/ndarray.js';
+import type { AccumulatorKind, ReductionKind } from '../../../src/reduction/index.js';
+import { type Data, distF, gaussF, makeData, maxRelErr, negDistF } from '../js/helpers.js';
+
+afterAll(() => {
+  setWasmThreads(undefined);
+  setWasmInlineThreshold(1e6);
+  shutdownWasmWorkers();
+});
+
+const b = Var(2, 1, 'j');
+
+/** Builds a spec and its inputs (slot order) for data d. */
+function build(
+  formula: Node,
+  kind: ReductionKind,
+  dtype: DType,
+  d: Data,
+  extra: { k?: number; weight?: Node; accumulator?: AccumulatorKind } = {},
+) {
+  const { spec, slotVars } = buildSpec({ formula, kind, axis: 'j', dtype, ...extra });
+  const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+  const byVar: Record<number, Float64Array> = { 0: d.X, 1: d.Y, 2: d.B, 3: Float64Array.of(d.G) };
+  const inputs = slotVars.map((v) => Ctor.from(byVar[varIndex(v)]!) as FloatArray);
+  return { spec, inputs };
+}
+
+type Built = ReturnType<typeof build>;
+
+function run(backend: typeof jsBackend, c: Built, d: Data, ranges?: KernelRanges) {
+  const Ctor = c.spec.dtype === 'float32' ? Float32Array : Float64Array;
+  const out = c.spec.outDim > 0 ? (new Ctor(d.nI * c.spec.outDim) as FloatArray) : undefined;
+  const outIdx = c.spec.outIdxDim > 0 ? new Int32Array(d.nI * c.spec.outIdxDim) : undefined;
+  const args: RunArgs = { inputs: c.inputs, nI: d.nI, nJ: d.nJ, out, outIdx, ranges };
+  backend.compile(c.spec).run(args);
+  return { out, outIdx };
+}
+
+// Block-sparse ranges: rows 0..9 see columns [3, 50) and [77, 78); rows 20..36 see [100, 203);
+// rows 10..19 are in no block (identity); intervals are not multiples of the SIMD width.
+const ranges: KernelRanges = {
+  rowRanges: Int32Array.from([0, 10, 20, 37]),
+  slices: Int32Array.from([2, 3]),
+  colRanges: Int32Array.from([3, 50, 77, 78, 100, 203]),
+};
+
+const CASES: {
+  name: string;
+  f: Node;
+  kind: ReductionKind;
+  extra?: { k?: number; weight?: Node; accumulator?: AccumulatorKind };
+}[] = [
+  { name: 'Sum of a Gaussian', f: gaussF, kind: 'Sum' },
+  { name: 'Sum, float64 accumulator', f: gaussF, kind: 'Sum', extra: { accumulator: 'float64' } },
+  { name: 'Sum, Kahan accumulator', f: gaussF, kind: 'Sum', extra: { accumulator: 'kahan' } },
+  { name: 'LogSumExp', f: negDistF, kind: 'LogSumExp' },
+  {
+    name: 'LogSumExp with a weight',
+    f: negDistF,
+    kind: 'LogSumExpWeight',
+    extra: { weight: op('Exp', [b]) },
+  },
+  { name: 'SumSoftMaxWeight', f: negDistF, kind: 'SumSoftMaxWeight', extra: { weight: b } },
+  { name: 'Min', f: distF, kind: 'Min' },
+  { name: 'Max', f: distF, kind: 'Max' },
+  { name: 'ArgMin', f: distF, kind: 'ArgMin' },
+  { name: 'ArgMax', f: distF, kind: 'ArgMax' },
+  { name: 'Min_ArgMin', f: distF, kind: 'Min_ArgMin' },
+  { name: 'Max_ArgMax', f: distF, kind: 'Max_ArgMax' },
+  { name: 'KMin K=5', f: distF, kind: 'KMin', extra: { k: 5 } },
+  { name: 'ArgKMin K=5', f: distF, kind: 'ArgKMin', extra: { k: 5 } },
+  { name: 'KMin_ArgKMin K=5', f: distF, kind: 'KMin_ArgKMin', extra: { k: 5 } },
+];
+
+describe('wasm kernels against the js backend (every reduction, SIMD body and scalar tail)', () => {
+  const d = makeData(37, 203, 11);
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const c of CASES) {
+      for (const rg of [undefined, ranges]) {
+        it(`${c.name}, ${dtype}${rg ? ', block-sparse ranges' : ''}`, () => {
+          setWasmThreads(1);
+          const k = build(c.f, c.kind, dtype, d, c.extra);
+          const want = run(jsBackend, k, d, rg);
+          const got = run(wasmBackend, k, d, rg);
+          // float32: wasm computes in float32, js in float64 rounded at the end.
+          if (want.out)
+            expect(maxRelErr(got.out!, want.out, 1e-3)).toBeLessThan(dtype === 'float32' ? 1e-4 : 1e-13);
+          if (want.outIdx) expect(Array.from(got.outIdx!)).toEqual(Array.from(want.outIdx));
+        });
+      }
+    }
+  }
+});
+
+describe('wasm threads', () => {
+  it('gives the same bits on 1 and 2 threads (rows split over worker threads)', () => {
+    setWasmInlineThreshold(0); // every run with nI > 1 goes to the pool
+    const d = makeData(301, 517, 5);
+    for (const c of [CASES[0]!, CASES[3]!, CASES[14]!]) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const rg of [undefined, ranges]) {
+          const k = build(c.f, c.kind, dtype, d, c.extra);
+          setWasmThreads(1);
+          const one = run(wasmBackend, k, d, rg);
+          setWasmThreads(2);
+          const two = run(wasmBackend, k, d, rg);
+          if (one.out) expect(Array.from(two.out!)).toEqual(Array.from(one.out));
+          if (one.outIdx) expect(Array.from(two.outIdx!)).toEqual(Array.from(one.outIdx));
+        }
+      }
+    }
+    expect(wasmPoolInfo()?.runs).toBeGreaterThan(0);
+  });
+});
+
+describe('wasm codegen', () => {
+  it('covers every math function of the formula layer', () => {
+    // One formula with every MathFn the ops emit: compiles, and matches the js backend.
+    const x = Var(0, 1, 'i');
+    const y = Var(1, 1, 'j');
+    const t = op('Subtract', [x, y]);
+    const f = [
+      op('Cos', [t]),
+      op('Asin', [op('Mult', [t, op('IntCst', [], [0])])]),
+      op('Acos', [op('Mult', [t, op('IntCst', [], [0])])]),
+      op('Atan', [t]),
+      op('Atan2', [x, y]),
+      op('Powf', [op('Exp', [t]), y]),
+      op('Abs', [t]),
+      op('Round', [t], [1]),
+      op('Floor', [t]),
+      op('Log', [op('Exp', [t])]),
+      op('Sqrt', [op('Abs', [t])]),
+    ].reduce((a, n) => op('Concat', [a, n]), op('Sin', [t]));
+    for (const dtype of ['float64', 'float32'] as const) {
+      const d = { nI: 5, nJ: 9 };
+      const X = Float64Array.from({ length: 5 }, (_, i) => 0.1 + 0.13 * i);
+      const Y = Float64Array.from({ length: 9 }, (_, j) => 0.05 + 0.07 * j);
+      const { spec, slotVars } = buildSpec({ formula: f, kind: 'Sum', axis: 'j', dtype });
+      const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+      const inputs = slotVars.map((v) => Ctor.from(varIndex(v) === 0 ? X : Y) as FloatArray);
+      const k = { spec, inputs };
+      const want = run(jsBackend, k, d as Data);
+      const got = run(wasmBackend, k, d as Data);
+      expect(maxRelErr(got.out!, want.out!, 1e-6)).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-13);
+    }
+  });
+});
+
+describe('wasm in the registry', () => {
+  it('is listed as available with SIMD128, and compiles each spec once', () => {
+    const st = backends().find((x) => x.name === 'wasm');
+    expect(st).toMatchObject({ available: true });
+    expect(st?.device).toMatch(/SIMD128/);
+    expect(getBackend('wasm')).toBe(wasmBackend);
+    const d = makeData(3, 5, 2);
+    const k = build(distF, 'ArgMin', 'float64', d);
+    wasmBackend.compile(k.spec);
+    const before = wasmStats().compiled;
+    wasmBackend.compile(k.spec);
+    expect(wasmStats().compiled).toBe(before);
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
+import { vexpF32, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
+import { WA, type WasmMemory } from './wasm-api.js';
+
+/** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
+function instance() {
+  const apply = (fi: number) => {
+    const b = new Body().get(0).get(0).simdMem(0x00, 4).call(fi).simdMem(0x0b, 4);
+    return { type: { params: [T.i32], results: [] }, locals: [], body: b, export: fi === 0 ? 'exp' : 'log' };
+  };
+  const bytes = encodeModule([], [vexpF32(), vlogF32(), apply(0), apply(1)], 1);
+  expect(WA.validate(bytes)).toBe(true);
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+    exp: (p: number) => void;
+    log: (p: number) => void;
+    memory: WasmMemory;
+  };
+  const mem = new Float32Array(ex.memory.buffer);
+  return (fn: 'exp' | 'log', xs: readonly number[]): number[] => {
+    mem.set(xs, 0);
+    ex[fn](0);
+    return Array.from(mem.subarray(0, 4));
+  };
+}
+
+/** Distance between two float32 values in units in the last place of the exact result. */
+function ulpErr(got: number, exact: number): number {
+  const f = Math.abs(Math.fround(exact));
+  const next = new Float32Array([f]);
+  new Int32Array(next.buffer)[0]! += 1;
+  const ulp = next[0]! - f;
+  return Math.abs(got - exact) / ulp;
+}
+
+function worst(
+  run: ReturnType<typeof instance>,
+  fn: 'exp' | 'log',
+  xs: number[],
+  exact: (x: number) => number,
+) {
+  let w = 0;
+  for (let k = 0; k < xs.length; k += 4) {
+    const chunk = xs.slice(k, k + 4).map(Math.fround);
+    const got = run(fn, chunk);
+    chunk.forEach((x, l) => {
+      const e = exact(x);
+      // Results in float32's normal range (subnormals carry fewer bits by nature).
+      if (Math.abs(e) >= 1.1754943508222875e-38 && Math.abs(e) <= 3.4028234663852886e38)
+        w = Math.max(w, ulpErr(got[l]!, e));
+    });
+  }
+  return w;
+}
+
+describe('wasm vector exp and log (f32x4)', () => {
+  const run = instance();
+
+  it('exp is within 1 ulp of the exact result over float32 range', () => {
+    const xs = Array.from({ length: 40000 }, (_, k) => -87 + (176 * k) / 40000);
+    expect(worst(run, 'exp', xs, Math.exp)).toBeLessThan(1);
+    const small = Array.from({ length: 4000 }, (_, k) => (k - 2000) * 1e-6);
+    expect(worst(run, 'exp', small, Math.exp)).toBeLessThan(1);
+  });
+
+  it('log is within 1 ulp of the exact result from subnormals to the largest float', () => {
+    const xs = Array.from({ length: 40000 }, (_, k) => Math.exp(-103 + (191 * k) / 40000));
+    expect(worst(run, 'log', xs, Math.log)).toBeLessThan(1);
+    const near1 = Array.from({ length: 4000 }, (_, k) => 1 + (k - 2000) * 1e-5);
+    expect(worst(run, 'log', near1, Math.log)).toBeLessThan(1);
+  });
+
+  it('follows IEEE special values', () => {
+    expect(run('exp', [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, 0])).toEqual([
+      0,
+      Infinity,
+      NaN,
+      1,
+    ]);
+    expect(run('exp', [-200, 200, 89, -104])).toEqual([0, Infinity, Infinity, 0]);
+    // Subnormal results: exact up to the subnormal spacing.
+    const sub = run('exp', [-100, -95, -90, -88]);
+    [-100, -95, -90, -88].forEach((x, l) =>
+      expect(Math.abs(sub[l]! - Math.exp(x))).toBeLessThanOrEqual(1.5e-45),
+    );
+    expect(run('log', [0, -0, -1, Number.NaN])).toEqual([-Infinity, -Infinity, NaN, NaN]);
+    expect(
+      run('log', [Number.POSITIVE_INFINITY, 1, Number.NEGATIVE_INFINITY, 1.401298464324817e-45]),
+    ).toEqual([Infinity, 0, NaN, Math.fround(Math.log(1.401298464324817e-45))]);
+  });
+});
+
+describe('wasm vector exp (f64x2)', () => {
+  const b = new Body().get(0).get(0).simdMem(0x00, 4);
+  vexpF64Code(b, [1, 2, 3, 4]);
+  b.simdMem(0x0b, 4);
+  const bytes = encodeModule(
+    [],
+    [
+      {
+        type: { params: [T.i32], results: [] },
+        locals: [T.v128, T.v128, T.v128, T.v128],
+        body: b,
+        export: 'exp',
+      },
+    ],
+    1,
+  );
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+    exp: (p: number) => void;
+    memory: WasmMemory;
+  };
+  const mem = new Float64Array(ex.memory.buffer);
+  const run = (a: number, c: number) => {
+    mem[0] = a;
+    mem[1] = c;
+    ex.exp(0);
+    return [mem[0]!, mem[1]!];
+  };
+
+  it('is within 2 ulp of the exact result over float64 range', () => {
+    expect(WA.validate(bytes)).toBe(true);
+    let worst = 0;
+    for (let k = 0; k < 20000; k++) {
+      const x = -708 + (1417 * k) / 20000 + 1e-3 * Math.sin(k);
+      const [got] = run(x, 0);
+      const want = Math.exp(x);
+      // Math.exp is itself within 1 ulp; the spacing of doubles near the result is the unit.
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 52);
+      worst = Math.max(worst, Math.abs(got! - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('follows IEEE special values', () => {
+    expect(run(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toEqual([0, Infinity]);
+    expect(run(Number.NaN, 0)).toEqual([NaN, 1]);
+    expect(run(-800, 710)).toEqual([0, Infinity]);
+    const [sub] = run(-740, 0);
+    expect(Math.abs(sub! - Math.exp(-740))).toBeLessThanOrEqual(5e-324);
+  });
+});
