@@ -11,6 +11,7 @@ import { cudaBackend } from '../../src/backends/cuda/index.js';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { nativeBackend } from '../../src/backends/native/index.js';
 import type { Backend, KernelRanges } from '../../src/backends/types.js';
+import { wasmBackend } from '../../src/backends/wasm/index.js';
 import { LazyTensorError } from '../../src/errors.js';
 import { Var } from '../../src/formula/ops/leaves.js';
 import { op } from '../../src/formula/ops.js';
@@ -31,6 +32,7 @@ const byName: Record<string, Backend | undefined> = {
   js: jsBackend,
   native: nativeBackend,
   cuda: emu?.backend,
+  wasm: wasmBackend,
 };
 
 const nI = 6;

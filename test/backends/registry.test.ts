@@ -114,9 +114,10 @@ describe('serving a kernel whose backend is still compiling (or failed)', () => 
     expect(k.state).toBe('failed');
     const before = nativeStats.fallbackRuns;
     run(k);
-    expect(k.lastEngine).toBe('js');
-    // A backend between js (0) and native (10) serves instead of js; one above native does not.
-    const mid = fake('test-mid', 5);
+    // The next available backend below native (10) by priority: wasm (5) where WebAssembly SIMD works, else js (0).
+    expect(k.lastEngine).toBe(backends().find((b) => b.name === 'wasm')?.available ? 'wasm' : 'js');
+    // A backend between wasm (5) and native (10) serves instead; one above native does not.
+    const mid = fake('test-mid', 7);
     add(mid.backend);
     add(fake('test-above', 15).backend);
     resetNativeMemory();
