@@ -41,28 +41,6 @@ function pool(grid: Grid, v: Float64Array): { grid: Grid; v: Float64Array } {
   return { grid: { B: grid.B, dims, coords }, v: out };
 }
 
-/** Repeats every coarse value on the 2^D fine cells it covers (potentials, coarse → fine). */
-export function upsample(coarse: Grid, fine: Grid, v: Float64Array): Float64Array {
-  const cells = fine.dims.reduce((s, n) => s * n, 1);
-  const cCells = coarse.dims.reduce((s, n) => s * n, 1);
-  const out = new Float64Array(fine.B * cells);
-  for (let b = 0; b < fine.B; b++) {
-    for (let k = 0; k < cells; k++) {
-      let rest = k;
-      let idx = 0;
-      let stride = 1;
-      for (let a = fine.dims.length - 1; a >= 0; a--) {
-        const i = rest % fine.dims[a]!;
-        rest = (rest - i) / fine.dims[a]!;
-        idx += (i >> 1) * stride;
-        stride *= coarse.dims[a]!;
-      }
-      out[b * cells + k] = v[b * cCells + idx]!;
-    }
-  }
-  return out;
-}
-
 function spacingOf(g: Grid): number {
   return Math.max(...g.coords.map((c) => (c.length > 1 ? c[1]! - c[0]! : 1)));
 }
@@ -115,7 +93,7 @@ function shifted(logw: Float64Array, f: Float64Array, eps: number): Float64Array
  * GeomLoss' symmetric Sinkhorn loop (the same updates as sinkhornLoop: initial softmins at ε_0,
  * averaged damped updates per ε, final extrapolation) run on a pyramid of images: each ε step
  * runs on the coarsest level whose cell spacing is ≤ √ε (the blur of that step), potentials are
- * repeated onto the finer grid when the loop moves down a level, and the final extrapolation
+ * extrapolated onto the finer grid by one cross-grid softmin when the loop moves down a level, and the final extrapolation
  * always runs at full resolution. Every softmin is the exact separable one of GridPair.
  */
 export function imagesSinkhornLoop(
@@ -131,7 +109,7 @@ export function imagesSinkhornLoop(
     return l;
   };
   let cur = levelOf(epsList[0]!);
-  let pair = new GridPair(levels[cur]!.grid, backend);
+  let pair = new GridPair(levels[cur]!.grid, undefined, backend);
   let aLog = logOf(levels[cur]!.a);
   let bLog = logOf(levels[cur]!.b);
   // Images live on the same grid: the four problems share one pair (C(x, y) is symmetric).
@@ -148,11 +126,24 @@ export function imagesSinkhornLoop(
   let eps = epsList[0]!;
   let pots = step(eps, debias ? [aLog, bLog, aLog, bLog] : [aLog, bLog]);
   // pots = [gAB (from a), fBA (from b), fAA, gBB]
+  // Coarse → fine: every potential is extrapolated by one softmin from the coarse grid to the
+  // fine one (the C-transform at the current ε, as GeomLoss' multiscale jumps), e.g.
+  // f_ba(x_fine) = −ε log Σ_{y coarse} b(y) exp((g_ab(y) − C(x, y))/ε).
   const moveTo = (l: number) => {
-    const from = levels[cur]!.grid;
-    pots = pots.map((v) => upsample(from, levels[l]!.grid, v));
+    const cross = new GridPair(levels[l]!.grid, levels[cur]!.grid, backend);
+    const [gAB, fBA, fAA, gBB] = pots as [Float64Array, Float64Array, Float64Array?, Float64Array?];
+    const hs = [shifted(aLog, fBA, eps), shifted(bLog, gAB, eps)];
+    if (debias) hs.push(shifted(aLog, fAA!, eps), shifted(bLog, gBB!, eps));
+    const lam = dampening(eps, rho);
+    pots = softmins(
+      eps,
+      hs.map((h) => ({ pair: cross, h })),
+    ).map((v) => {
+      if (lam !== 1) for (let k = 0; k < v.length; k++) v[k] = v[k]! * lam;
+      return v;
+    });
     cur = l;
-    pair = new GridPair(levels[cur]!.grid, backend);
+    pair = new GridPair(levels[cur]!.grid, undefined, backend);
     aLog = logOf(levels[cur]!.a);
     bLog = logOf(levels[cur]!.b);
   };

@@ -29,27 +29,34 @@ class AxisLSE {
   private readonly F: LazyTensor;
   private readonly hVar: LazyTensor;
   private readonly sVar: LazyTensor;
-  private readonly lines: number;
   readonly n: number;
+  readonly m: number;
 
-  constructor(coords: Float64Array, lines: number) {
-    const n = coords.length;
-    this.n = n;
-    this.lines = lines;
+  /** rows: the output positions along the axis; cols: the input positions; `lines` batches. */
+  constructor(
+    rows: Float64Array,
+    cols: Float64Array,
+    private readonly lines: number,
+  ) {
+    this.n = rows.length;
+    this.m = cols.length;
     // The coordinates repeated for every line (the batch dimension of the reduction).
-    const rep = new Float64Array(lines * n);
-    for (let b = 0; b < lines; b++) rep.set(coords, b * n);
-    const X = Vi({ data: rep, shape: [lines, n, 1] });
-    const Y = Vj({ data: rep.slice(), shape: [lines, n, 1] });
-    this.hVar = Vj({ data: new Float64Array(lines * n), shape: [lines, n, 1] });
+    const repeat = (c: Float64Array) => {
+      const r = new Float64Array(lines * c.length);
+      for (let b = 0; b < lines; b++) r.set(c, b * c.length);
+      return r;
+    };
+    const X = Vi({ data: repeat(rows), shape: [lines, this.n, 1] });
+    const Y = Vj({ data: repeat(cols), shape: [lines, this.m, 1] });
+    this.hVar = Vj({ data: new Float64Array(lines * this.m), shape: [lines, this.m, 1] });
     this.sVar = Pm(1);
     this.F = this.hVar.sub(X.sqdist(Y).mul(this.sVar));
   }
 
-  /** h: lines·n values, each line contiguous; returns lines·n log-sum-exps. */
+  /** h: lines·m values, each line contiguous; returns lines·n log-sum-exps. */
   run(h: Float64Array, s: number, backend?: string): Float64Array {
     const vars = new Map(this.F.vars);
-    vars.set(this.hVar.formula, { data: h, shape: [this.lines, this.n, 1] });
+    vars.set(this.hVar.formula, { data: h, shape: [this.lines, this.m, 1] });
     vars.set(this.sVar.formula, paramArray(s));
     const r = new LazyTensor(this.F.formula, vars).logsumexp('j', { backend }).data;
     return r instanceof Float64Array ? r : Float64Array.from(r);
@@ -59,7 +66,7 @@ class AxisLSE {
 /** Moves `axis` of a row-major [outer, n_axis, inner] array last: [outer, inner, n_axis]. */
 function axisLast(v: Float64Array, outer: number, n: number, inner: number): Float64Array {
   if (inner === 1) return v;
-  const out = new Float64Array(v.length);
+  const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let k = 0; k < n; k++)
@@ -71,7 +78,7 @@ function axisLast(v: Float64Array, outer: number, n: number, inner: number): Flo
 /** The inverse of axisLast. */
 function axisBack(v: Float64Array, outer: number, n: number, inner: number): Float64Array {
   if (inner === 1) return v;
-  const out = new Float64Array(v.length);
+  const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let k = 0; k < n; k++)
@@ -95,19 +102,26 @@ export class GridPair implements PairOps {
   readonly ranges?: Ranges = undefined;
   private readonly axes: { lse: AxisLSE; outer: number; inner: number }[];
 
+  /**
+   * @param rows the output grid; @param cols the input grid (default: rows), with the same
+   * number of axes and batches (a coarse grid for the extrapolation of a pyramid's potentials).
+   */
   constructor(
     readonly grid: Grid,
+    cols: Grid = grid,
     readonly backend?: string,
   ) {
-    const { B, dims, coords } = grid;
+    const { B, dims } = grid;
+    const prod = (v: readonly number[]) => v.reduce((s, k) => s * k, 1);
     this.B = B;
-    this.n = dims.reduce((s, k) => s * k, 1);
-    this.m = this.n;
+    this.n = prod(dims);
+    this.m = prod(cols.dims);
     this.d = dims.length;
-    this.axes = dims.map((na, a) => {
-      const inner = dims.slice(a + 1).reduce((s, k) => s * k, 1);
-      const outer = B * dims.slice(0, a).reduce((s, k) => s * k, 1);
-      return { lse: new AxisLSE(coords[a]!, outer * inner), outer, inner };
+    // Axis a is reduced after the axes above it: those are row-sized, the ones below column-sized.
+    this.axes = dims.map((_, a) => {
+      const inner = prod(dims.slice(a + 1));
+      const outer = B * prod(cols.dims.slice(0, a));
+      return { lse: new AxisLSE(grid.coords[a]!, cols.coords[a]!, outer * inner), outer, inner };
     });
   }
 
@@ -117,7 +131,7 @@ export class GridPair implements PairOps {
     const s = 1 / (2 * eps);
     for (let a = this.axes.length - 1; a >= 0; a--) {
       const { lse, outer, inner } = this.axes[a]!;
-      v = axisBack(lse.run(axisLast(v, outer, lse.n, inner), s, this.backend), outer, lse.n, inner);
+      v = axisBack(lse.run(axisLast(v, outer, lse.m, inner), s, this.backend), outer, lse.n, inner);
     }
     return v;
   }
