@@ -6,6 +6,12 @@
  */
 import '../formula/ops/index.js';
 
+export {
+  type BarycenterMeasure,
+  type BarycenterOptions,
+  type BarycenterResult,
+  barycenter,
+} from './barycenter.js';
 export { entropicGaussianOT1D, sinkhornDivergenceGaussian1D } from './closedForm.js';
 export type { Cost, CostFunction } from './cost.js';
 export { type ExactOTResult, type NetworkSimplexOptions, networkSimplex } from './exact/networkSimplex.js';
