@@ -20,6 +20,7 @@ export { type ExactOTOptions, exactOT } from './exact/points.js';
 export { type SlicedOptions, type SlicedResult, slicedWasserstein } from './exact/sliced.js';
 export type { SparsePlan } from './exact/sparsePlan.js';
 export { type ImagesLossOptions, type ImagesLossResult, imagesLoss } from './images.js';
+export { type ImagesBarycenterOptions, imagesBarycenter } from './imagesBarycenter.js';
 export type { PointsInput, WeightsInput } from './input.js';
 export type { LossName, OTBackend, SamplesLossOptions } from './options.js';
 export type { PairOps } from './pairs.js';
