@@ -6,6 +6,12 @@
  */
 import '../formula/ops/index.js';
 
+export {
+  type BarycenterMeasure,
+  type BarycenterOptions,
+  type BarycenterResult,
+  barycenter,
+} from './barycenter.js';
 export { entropicGaussianOT1D, sinkhornDivergenceGaussian1D } from './closedForm.js';
 export type { Cost, CostFunction } from './cost.js';
 export { type ExactOTResult, type NetworkSimplexOptions, networkSimplex } from './exact/networkSimplex.js';
@@ -13,6 +19,8 @@ export { type OneDOptions, type OneDResult, wasserstein1D } from './exact/oneD.j
 export { type ExactOTOptions, exactOT } from './exact/points.js';
 export { type SlicedOptions, type SlicedResult, slicedWasserstein } from './exact/sliced.js';
 export type { SparsePlan } from './exact/sparsePlan.js';
+export { type ImagesLossOptions, type ImagesLossResult, imagesLoss } from './images.js';
+export { type ImagesBarycenterOptions, imagesBarycenter } from './imagesBarycenter.js';
 export type { PointsInput, WeightsInput } from './input.js';
 export type { LossName, OTBackend, SamplesLossOptions } from './options.js';
 export type { PairOps } from './pairs.js';

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
+import { imagesBarycenter } from '../../src/ot/imagesBarycenter.js';
+
+/** A normalised isotropic Gaussian blob on an n × n grid (pixel coordinates k/n). */
+function blob(n: number, cy: number, cx: number, s: number): Float64Array {
+  const v = new Float64Array(n * n);
+  let tot = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(-((i / n - cy) ** 2 + (j / n - cx) ** 2) / (2 * s * s));
+      v[i * n + j] = e;
+      tot += e;
+    }
+  return v.map((x) => x / tot);
+}
+
+function moments(q: Float64Array, n: number) {
+  let my = 0;
+  let mx = 0;
+  for (let k = 0; k < q.length; k++) {
+    my += (q[k]! * Math.floor(k / n)) / n;
+    mx += (q[k]! * (k % n)) / n;
+  }
+  let v = 0;
+  for (let k = 0; k < q.length; k++)
+    v += q[k]! * ((Math.floor(k / n) / n - my) ** 2 + ((k % n) / n - mx) ** 2);
+  return { my, mx, std: Math.sqrt(v / 2) };
+}
+
+describe('imagesBarycenter', () => {
+  it('of two Gaussian blobs is the blob with averaged centre and width; of an image with itself, itself', () => {
+    const n = 32;
+    const A = { data: blob(n, 0.3, 0.35, 0.06), shape: [n, n] };
+    const B = { data: blob(n, 0.6, 0.65, 0.1), shape: [n, n] };
+    const q = imagesBarycenter([A, B], { blur: 1 / n, iterations: 100 });
+    expect(q.shape).toEqual([n, n]);
+    const m = moments(q.data, n);
+    expect(Math.abs(m.my - 0.45)).toBeLessThan(2e-3);
+    expect(Math.abs(m.mx - 0.5)).toBeLessThan(2e-3);
+    expect(Math.abs(m.std - 0.08)).toBeLessThan(4e-3);
+    const self = imagesBarycenter([A, A], { blur: 1 / n, iterations: 100 });
+    let err = 0;
+    for (let k = 0; k < n * n; k++) err += Math.abs(self.data[k]! - A.data[k]!);
+    expect(err).toBeLessThan(0.02);
+  });
+
+  it('rejects bad input with LazyTensorError', () => {
+    const A = { data: blob(8, 0.5, 0.5, 0.1), shape: [8, 8] };
+    expect(() => imagesBarycenter([])).toThrow(LazyTensorError);
+    expect(() => imagesBarycenter([A, { data: blob(8, 0.5, 0.5, 0.1), shape: [4, 16] }])).toThrow(/shape/);
+    expect(() => imagesBarycenter([A, { data: A.data.map((v) => -v), shape: [8, 8] }])).toThrow(
+      LazyTensorError,
+    );
+    expect(() => imagesBarycenter([A, A], { weights: [1] })).toThrow(/expected 2 weights/);
+  });
+});
