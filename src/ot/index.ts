@@ -26,7 +26,12 @@ export type { LossName, OTBackend, SamplesLossOptions } from './options.js';
 export type { PairOps } from './pairs.js';
 export { LazyPlan } from './plan.js';
 export type { PairFactory, SinkhornProblem } from './problem.js';
-export type { SamplesLossResult, SamplesLossValue } from './result.js';
+export type { Convergence, LevelReport, SamplesLossResult, SamplesLossValue } from './result.js';
 export { AUTO_TENSORIZED_LIMIT, type OTBackendImpl, registerOTBackend, samplesLoss } from './samplesLoss.js';
 export { epsilonSchedule, MAX_EPSILON_STEPS } from './schedule.js';
 export { type OTResult, type SolveOTOptions, solveOT } from './solve.js';
+
+import { multiscaleSamples } from './multiscale.js';
+import { registerOTBackend } from './samplesLoss.js';
+
+registerOTBackend('multiscale', multiscaleSamples);

@@ -34,6 +34,21 @@ export interface SamplesLossOptions {
   compute?: string;
   /** Compute the gradients (default true); `false` returns the value and potentials only. */
   gradients?: boolean;
+  /**
+   * Marginal tolerance: after GeomLoss' ε-schedule, keep iterating at the final ε until the L1
+   * marginal error (largest over the problems of the loop and the batches) is ≤ tol. Default
+   * undefined: GeomLoss' fixed schedule (plans miss their marginals by ~1e-1 at blur 0.01).
+   */
+  tol?: number;
+  /** Most extra iterations at the final ε (default 10000 with tol; without tol, exactly maxIter). */
+  maxIter?: number;
+  /** Multiscale: kernel truncation, keep cluster pairs with f_k + g_l > C_kl − truncate·ε (default 5). */
+  truncate?: number;
+  /** Multiscale: width of the clustering grid (default diameter / (√D · 2000^(1/D)), as GeomLoss). */
+  clusterScale?: number;
+  /** Multiscale: user cluster labels of x [N] and y [M] (integers ≥ 0) instead of the grid. */
+  labelsX?: Int32Array;
+  labelsY?: Int32Array;
 }
 
 /** Options after defaults and validation. */
@@ -49,6 +64,12 @@ export interface ResolvedOptions {
   backend: OTBackend;
   compute?: string;
   gradients: boolean;
+  tol?: number;
+  maxIter?: number;
+  truncate: number;
+  clusterScale?: number;
+  labelsX?: Int32Array;
+  labelsY?: Int32Array;
 }
 
 const LOSSES: readonly LossName[] = ['sinkhorn', 'hausdorff', 'energy', 'gaussian', 'laplacian'];
@@ -67,6 +88,12 @@ const KNOWN = new Set([
   'backend',
   'compute',
   'gradients',
+  'tol',
+  'maxIter',
+  'truncate',
+  'clusterScale',
+  'labelsX',
+  'labelsY',
 ]);
 
 function positive(v: unknown, name: string): number {
@@ -77,14 +104,29 @@ function positive(v: unknown, name: string): number {
   return v as number;
 }
 
+function nonNegative(v: unknown, name: string): number {
+  check(
+    typeof v === 'number' && Number.isFinite(v) && v >= 0,
+    () => `${name} must be a finite number ≥ 0, got ${String(v)}`,
+  );
+  return v as number;
+}
+
+/** Option names of solveOT (samplesLoss' without loss and debias). */
+export const SOLVE_OT_OPTIONS: ReadonlySet<string> = new Set(
+  [...KNOWN].filter((k) => k !== 'loss' && k !== 'debias'),
+);
+
 /** Applies defaults and checks every option; unknown option names are errors. */
-export function resolveOptions(o: SamplesLossOptions = {}): ResolvedOptions {
-  check(typeof o === 'object' && o !== null, 'samplesLoss: options must be an object');
+export function resolveOptions(
+  o: SamplesLossOptions = {},
+  who = 'samplesLoss',
+  known: ReadonlySet<string> = KNOWN,
+): ResolvedOptions {
+  check(typeof o === 'object' && o !== null, () => `${who}: options must be an object`);
   for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k))
-      throw new LazyTensorError(
-        `samplesLoss: unknown option '${k}' (expected one of ${[...KNOWN].join(', ')})`,
-      );
+    if (!known.has(k))
+      throw new LazyTensorError(`${who}: unknown option '${k}' (expected one of ${[...known].join(', ')})`);
   }
   const loss = o.loss ?? 'sinkhorn';
   check(LOSSES.includes(loss), () => `loss must be one of ${LOSSES.join(', ')}, got '${String(loss)}'`);
@@ -115,7 +157,31 @@ export function resolveOptions(o: SamplesLossOptions = {}): ResolvedOptions {
     check(o.cost === undefined, () => `loss '${loss}' is a kernel loss: it takes no cost`);
     check(reach === undefined, () => `loss '${loss}' is a kernel loss: it takes no reach`);
   }
+  const tol = o.tol === undefined ? undefined : nonNegative(o.tol, 'tol');
+  if (o.maxIter !== undefined)
+    check(
+      Number.isInteger(o.maxIter) && o.maxIter >= 0,
+      () => `maxIter must be an integer ≥ 0, got ${String(o.maxIter)}`,
+    );
+  const truncate = positive(o.truncate ?? 5, 'truncate');
+  const clusterScale = o.clusterScale === undefined ? undefined : positive(o.clusterScale, 'clusterScale');
+  for (const [name, l] of [
+    ['labelsX', o.labelsX],
+    ['labelsY', o.labelsY],
+  ] as const) {
+    if (l !== undefined)
+      check(
+        l instanceof Int32Array,
+        () => `${name} must be an Int32Array of cluster labels, got ${typeof l}`,
+      );
+  }
   return {
+    tol,
+    maxIter: o.maxIter,
+    truncate,
+    clusterScale,
+    labelsX: o.labelsX,
+    labelsY: o.labelsY,
     loss,
     p,
     cost: o.cost,

@@ -27,6 +27,31 @@ export interface SamplesLossResult {
   backend: string;
   /** Number of ε steps of the Sinkhorn loop (0 for kernel losses). */
   iterations: number;
+  /** Sinkhorn: how the loop converged (levels, iterations per level, pairs visited, marginal error). */
+  convergence?: Convergence;
+}
+
+/** One level of a (multiscale) Sinkhorn solve. */
+export interface LevelReport {
+  /** Points (or clusters) of x and y at this level. */
+  points: [number, number];
+  /** ε steps run at this level. */
+  iterations: number;
+  /** Fraction of the N×M (cluster) pairs the level's kernel visits (1 without truncation). */
+  pairsVisited: number;
+}
+
+/** Convergence report of a Sinkhorn solve. */
+export interface Convergence {
+  /**
+   * L1 marginal error of the potentials at the end of the loop (before the final extrapolation),
+   * largest over the problems of the loop and the batches; see the `tol` option.
+   */
+  marginalError: number;
+  /** Steps run at the final ε after the schedule (tol / maxIter). */
+  extraIterations: number;
+  /** Coarse to fine; the last one is the points themselves. */
+  levels: LevelReport[];
 }
 
 /** Per-batch vector as an NDArray [N] or [B, N]. */

@@ -5,6 +5,7 @@ import { type SinkhornProblem, scalingParameters } from './problem.js';
 import {
   addScaledRows,
   batchValue,
+  type Convergence,
   dotPerBatch,
   perCoordinate,
   perPoint,
@@ -37,6 +38,8 @@ export interface SinkhornRun {
   aLog: Float64Array;
   bLog: Float64Array;
   rho?: number;
+  /** What a multi-level solver reports (default: one level, every pair). */
+  convergence?: Convergence;
 }
 
 /** Validates masses, builds the pair operators and runs GeomLoss' loop. */
@@ -51,7 +54,7 @@ export function runSinkhorn(pr: SinkhornProblem, debias: boolean): SinkhornRun {
   }
   const aLog = logWeights(a);
   const bLog = logWeights(b);
-  const st = sinkhornLoop(pairs, { aLog, bLog, epsList, rho, debias });
+  const st = sinkhornLoop(pairs, { aLog, bLog, epsList, rho, debias, tol: opts.tol, maxIter: opts.maxIter });
   return { st, pairs, aLog, bLog, rho };
 }
 
@@ -59,11 +62,14 @@ export function runSinkhorn(pr: SinkhornProblem, debias: boolean): SinkhornRun {
  * GeomLoss' Sinkhorn loss between sampled measures (debiased divergence or biased OT_ε, balanced
  * or unbalanced) with its gradients with respect to positions and weights.
  */
-export function sinkhornSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+export function sinkhornSamples(
+  pr: SinkhornProblem,
+  run: (pr: SinkhornProblem, debias: boolean) => SinkhornRun = runSinkhorn,
+): SamplesLossResult | SamplesLossValue {
   const { x, y, a, b, opts } = pr;
   const { B, n } = x;
   const m = y.n;
-  const { st, pairs, rho } = runSinkhorn(pr, opts.debias);
+  const { st, pairs, rho, convergence } = run(pr, opts.debias);
   const eps = st.eps;
 
   // Per-point terms: value = Σ a φ_x + Σ b φ_y; weight gradients; potentials.
@@ -84,6 +90,11 @@ export function sinkhornSamples(pr: SinkhornProblem): SamplesLossResult | Sample
     potentials: { f: perPoint(fPot, x, x.dtype), g: perPoint(gPot, y, y.dtype) },
     backend: pr.backend,
     iterations: st.iterations,
+    convergence: convergence ?? {
+      marginalError: st.marginalError,
+      extraIterations: st.extraIterations,
+      levels: [{ points: [x.n, y.n], iterations: st.iterations, pairsVisited: 1 }],
+    },
   };
   if (!opts.gradients) return base;
   // The four soft gradients in one batch (one engine call for online pairs).

@@ -2,7 +2,7 @@ import { check } from '../errors.js';
 import type { NDArray } from '../ndarray.js';
 import { makeCost } from './cost.js';
 import { type PointsInput, readCloud, readWeights } from './input.js';
-import { resolveOptions, type SamplesLossOptions } from './options.js';
+import { resolveOptions, type SamplesLossOptions, SOLVE_OT_OPTIONS } from './options.js';
 import { DensePair, type OnlinePair, type PairOps } from './pairs.js';
 import { LazyPlan } from './plan.js';
 import { dotPerBatch } from './result.js';
@@ -44,7 +44,9 @@ function online(p: PairOps): OnlinePair {
  * matching, top-K partners, masses, dense()). Unbatched inputs.
  */
 export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions = {}): OTResult {
-  const opts = resolveOptions({ ...options, loss: 'sinkhorn', debias: false });
+  check(typeof options === 'object' && options !== null, 'solveOT: options must be an object');
+  const opts = resolveOptions(options, 'solveOT', SOLVE_OT_OPTIONS);
+  opts.debias = false;
   const cx = readCloud(x, 'solveOT: x');
   const cy = readCloud(y, 'solveOT: y');
   check(!cx.batched && !cy.batched, 'solveOT: expected unbatched point clouds [N, D] and [M, D]');
