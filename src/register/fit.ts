@@ -3,7 +3,7 @@
  * Kabsch/Umeyama (rotation with the reflection fix, optional scale) and affine least squares.
  */
 import { check } from '../errors.js';
-import { det, identity, matmul, solveSmall, svd, transpose } from './linalg.js';
+import { det, matmul, solveSmall, svd, transpose } from './linalg.js';
 
 /** y ≈ scale · R x + t, with the (D+1)×D matrix of `[x, 1] · matrix`. */
 export interface Transform {
@@ -12,10 +12,6 @@ export interface Transform {
   translation: Float64Array;
   /** Linear part L (D×D, y = L x + t): scale·R for rigid/similarity, the fitted matrix for affine. */
   linear: Float64Array;
-}
-
-export function identityTransform(d: number): Transform {
-  return { rotation: identity(d), scale: 1, translation: new Float64Array(d), linear: identity(d) };
 }
 
 /** Builds a transform from a rotation, scale and translation. */
@@ -58,7 +54,13 @@ export function compose(T2: Transform, T1: Transform, d: number): Transform {
   };
 }
 
-function weightedMeans(x: ArrayLike<number>, y: ArrayLike<number>, w: ArrayLike<number>, n: number, d: number) {
+function weightedMeans(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  w: ArrayLike<number>,
+  n: number,
+  d: number,
+) {
   const mx = new Float64Array(d);
   const my = new Float64Array(d);
   let W = 0;

@@ -24,7 +24,7 @@ export interface RegisterOptions {
   /** Weights of the source [N] and target [M] points (default uniform 1/N and 1/M). */
   sourceWeights?: WeightsInput;
   targetWeights?: WeightsInput;
-  /** Non-rigid: standard deviation of the Gaussian kernel smoothing the displacement (default 10% of the size). */
+  /** Non-rigid: standard deviation of the Gaussian kernel smoothing the displacement (default 20% of the size). */
   smoothing?: number;
   /** Called after each matching with a running step number and the OT loss. */
   onProgress?: (step: number, loss: number) => void;
@@ -100,14 +100,20 @@ export function resolveRegisterOptions(o: RegisterOptions = {}): ResolvedRegiste
       throw new LazyTensorError(`register: unknown option '${k}' (expected one of ${[...KNOWN].join(', ')})`);
   }
   const model = o.model ?? 'rigid';
-  check(MODELS.includes(model), () => `register: model must be one of ${MODELS.join(', ')}, got '${String(model)}'`);
+  check(
+    MODELS.includes(model),
+    () => `register: model must be one of ${MODELS.join(', ')}, got '${String(model)}'`,
+  );
   const scaling = o.scaling ?? 0.5;
   check(
     typeof scaling === 'number' && scaling > 0 && scaling < 1,
     () => `register: scaling must be a number in (0, 1), got ${String(scaling)}`,
   );
   const searchInit = o.searchInit ?? (model === 'rigid' || model === 'similarity');
-  check(typeof searchInit === 'boolean', () => `register: searchInit must be a boolean, got ${String(searchInit)}`);
+  check(
+    typeof searchInit === 'boolean',
+    () => `register: searchInit must be a boolean, got ${String(searchInit)}`,
+  );
   check(
     o.onProgress === undefined || typeof o.onProgress === 'function',
     () => `register: onProgress must be a function, got ${typeof o.onProgress}`,

@@ -13,7 +13,6 @@ import {
   affineFit,
   applyTransform,
   compose,
-  identityTransform,
   procrustes,
   similarity,
   type Transform,
@@ -53,11 +52,11 @@ export interface RegistrationResult {
 
 /** Coarsest blur of the refinement, and of the rotation search, as fractions of the size. */
 const COARSE_BLUR = 0.2;
-const SEARCH_BLURS = [0.25, 0.12];
+const SEARCH_BLURS = [0.15, 0.07, 0.035];
 /** Default final blur and non-rigid smoothing width, as fractions of the size. */
 const DEFAULT_BLUR = 0.02;
 const DEFAULT_REACH = 0.05;
-const DEFAULT_SMOOTHING = 0.1;
+const DEFAULT_SMOOTHING = 0.2;
 
 interface Clouds {
   x: FloatArray;
@@ -142,7 +141,8 @@ function blurLevels(coarse: number, fine: number): number[] {
 
 function matchOptions(ctx: Context, blur: number): MatchOptions {
   const { scaling, backend, compute } = ctx.opts;
-  const reach = ctx.opts.reach === Number.POSITIVE_INFINITY ? undefined : (ctx.opts.reach ?? DEFAULT_REACH * ctx.size);
+  const reach =
+    ctx.opts.reach === Number.POSITIVE_INFINITY ? undefined : (ctx.opts.reach ?? DEFAULT_REACH * ctx.size);
   return {
     blur,
     // Coarse levels see misaligned clouds: the reach never drops below the current blur.
@@ -215,7 +215,12 @@ function refineLinear(
 
 /** The rotation R about the source centroid, followed by the move of that centroid onto the target's. */
 function startTransform(R: Float64Array, cx: Float64Array, cy: Float64Array, d: number): Transform {
-  const toOrigin = similarity(identity(d), 1, cx.map((v) => -v), d);
+  const toOrigin = similarity(
+    identity(d),
+    1,
+    cx.map((v) => -v),
+    d,
+  );
   const rot = similarity(R, 1, cy, d);
   return compose(rot, toOrigin, d);
 }
@@ -235,7 +240,15 @@ function registerLinear(ctx: Context, full: Clouds): { T: Transform } {
     const levels = SEARCH_BLURS.map((s) => s * size);
     let best = Number.POSITIVE_INFINITY;
     for (const R of rotationGrid(d)) {
-      const r = refineLinear(ctx, sub, startTransform(R, cx, cy, d), levels, 3, { left: 6 }, false);
+      const r = refineLinear(
+        ctx,
+        sub,
+        startTransform(R, cx, cy, d),
+        levels,
+        3,
+        { left: 3 * levels.length },
+        false,
+      );
       if (r.loss < best) {
         best = r.loss;
         T = r.T;
@@ -259,7 +272,7 @@ function registerNonrigid(ctx: Context, c: Clouds, width: number): Float64Array 
   for (let l = 0; l < levels.length && left > 0; l++) {
     const blur = levels[l]!;
     const last = l === levels.length - 1;
-    for (let it = 0; it < (last ? 6 : 2) && left > 0; it++) {
+    for (let it = 0; it < (last ? 8 : 3) && left > 0; it++) {
       left--;
       const z = typed(
         c.x.map((xv, k) => xv + v[k]!),
@@ -294,7 +307,10 @@ export function register(
   const sx = readCloud(source, 'register: source');
   const sy = readCloud(target, 'register: target');
   check(!sx.batched && !sy.batched, 'register: expected unbatched point clouds [N, D] and [M, D]');
-  check(sx.d === sy.d, () => `register: source and target must have the same dimension D, got ${sx.d} and ${sy.d}`);
+  check(
+    sx.d === sy.d,
+    () => `register: source and target must have the same dimension D, got ${sx.d} and ${sy.d}`,
+  );
   check(
     sx.dtype === sy.dtype,
     () => `register: source and target must have the same dtype, got ${sx.dtype} and ${sy.dtype}`,
@@ -344,10 +360,19 @@ export function register(
       history: ctx.history,
       apply(points) {
         const p = readCloud(points, 'register: apply');
-        check(!p.batched && p.d === d, () => `register: apply expects points [K, ${d}], got [${p.shape.join(', ')}]`);
+        check(
+          !p.batched && p.d === d,
+          () => `register: apply expects points [K, ${d}], got [${p.shape.join(', ')}]`,
+        );
         const q = typed(p.data, ctx.dtype);
         const disp = kernelSmooth(q, centres, v, weights, d, width, opts.compute);
-        return { data: typed(q.map((qv, k) => qv + disp[k]!), p.dtype), shape: [p.n, d] };
+        return {
+          data: typed(
+            q.map((qv, k) => qv + disp[k]!),
+            p.dtype,
+          ),
+          shape: [p.n, d],
+        };
       },
     };
   }
@@ -368,7 +393,10 @@ export function register(
     history: ctx.history,
     apply(points) {
       const p = readCloud(points, 'register: apply');
-      check(!p.batched && p.d === d, () => `register: apply expects points [K, ${d}], got [${p.shape.join(', ')}]`);
+      check(
+        !p.batched && p.d === d,
+        () => `register: apply expects points [K, ${d}], got [${p.shape.join(', ')}]`,
+      );
       return { data: typed(applyTransform(T, p.data, p.n, d), p.dtype), shape: [p.n, d] };
     },
   };

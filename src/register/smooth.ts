@@ -34,7 +34,9 @@ export function kernelSmooth(
   for (let k = 0; k < n; k++) logw[k] = Math.log(Math.max(weights[k]! / wmax, WEIGHT_FLOOR));
   const Q = Vi({ data: typed(queries, dtype), shape: [queries.length / d, d] });
   const C = Vj({ data: centres, shape: [n, d] });
-  const logits = Vj({ data: typed(logw, dtype), shape: [n, 1] }).sub(Q.sqdist(C).mul(Pm(0.5 / (width * width))));
+  const logits = Vj({ data: typed(logw, dtype), shape: [n, 1] }).sub(
+    Q.sqdist(C).mul(Pm(0.5 / (width * width))),
+  );
   const out = logits.sumSoftmaxWeight(Vj({ data: typed(values, dtype), shape: [n, d] }), 'j', {
     backend: compute,
   }).data;

@@ -28,7 +28,9 @@ export function sampleSurface(
     const [p, q, r] = [positions[c[0]!]!, positions[c[1]!]!, positions[c[2]!]!];
     const u = [q[0]! - p[0]!, q[1]! - p[1]!, q[2]! - p[2]!];
     const v = [r[0]! - p[0]!, r[1]! - p[1]!, r[2]! - p[2]!];
-    total += 0.5 * Math.hypot(u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!);
+    total +=
+      0.5 *
+      Math.hypot(u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!);
     cum[t] = total;
   });
   check(total > 0, 'sampleSurface: the mesh has zero area');

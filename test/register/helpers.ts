@@ -32,9 +32,15 @@ export function axisAngle(axis: number[], angle: number): Float64Array {
   const s = Math.sin(angle);
   const C = 1 - c;
   return Float64Array.of(
-    c + x * x * C, x * y * C - z * s, x * z * C + y * s,
-    y * x * C + z * s, c + y * y * C, y * z * C - x * s,
-    z * x * C - y * s, z * y * C + x * s, c + z * z * C,
+    c + x * x * C,
+    x * y * C - z * s,
+    x * z * C + y * s,
+    y * x * C + z * s,
+    c + y * y * C,
+    y * z * C - x * s,
+    z * x * C - y * s,
+    z * y * C + x * s,
+    c + z * z * C,
   );
 }
 
@@ -66,7 +72,10 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Keeps the points with a coordinate above a threshold (a cut scan). */
-export function keepWhere(x: NDArray<Float64Array>, keep: (p: Float64Array) => boolean): NDArray<Float64Array> {
+export function keepWhere(
+  x: NDArray<Float64Array>,
+  keep: (p: Float64Array) => boolean,
+): NDArray<Float64Array> {
   const [n, d] = x.shape as [number, number];
   const rows: number[] = [];
   for (let i = 0; i < n; i++) {
