@@ -7,12 +7,12 @@
 import { check } from '../errors.js';
 import { isVar, isZero, type Node, topoOrder } from '../formula/node.js';
 import '../formula/ops/index.js';
+import { op } from '../formula/opRegistry.js';
 import { Zero } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import './rules/index.js';
-import { vjpRule } from './rules.js';
+import { vjpRule } from './vjpRegistry.js';
 
-export { defineVjp, hasVjp, unbroadcast, type VjpRule, vjpRule } from './rules.js';
+export { defineVjp, hasVjp, unbroadcast, type VjpRule, vjpRule } from './vjpRegistry.js';
 
 /**
  * The vector-Jacobian product e^T dF/dv.

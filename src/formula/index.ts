@@ -2,5 +2,5 @@
 
 export * from './dialect.js';
 export * from './node.js';
+export * from './opRegistry.js';
 export * from './ops/index.js';
-export * from './ops.js';

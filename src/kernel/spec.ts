@@ -10,8 +10,8 @@ import {
   varIndex,
   variablesOf,
 } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { Var } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import { checkLimit, MAX_K, MAX_KERNEL_SCALARS } from '../limits.js';
 import type { DType } from '../ndarray.js';
 import {

@@ -1,8 +1,8 @@
 import { isDeviceArray } from '../backends/cuda/device-array.js';
 import { check } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { Var } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import { allocFloat, type DType, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
 import { asDtype, commonDtype, type InputArray } from './data.js';

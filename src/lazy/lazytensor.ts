@@ -2,8 +2,8 @@ import { isDeviceBuffer } from '../backends/common/device.js';
 import type { DeviceBuffer } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import { userOutputShape } from '../kernel/spec.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
@@ -16,9 +16,9 @@ import {
   toFloatArray,
 } from './data.js';
 import { type ReduceExpr, requestOf, shapeOf as shapeOfExpr } from './graph.js';
+import { type EvalOptions, LazyExpr, reductionExpr } from './lazyExpr.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
 import type { ReduceOptions } from './reduce.js';
-import { type EvalOptions, LazyExpr, reductionExpr } from './reduction.js';
 import { evaluateBoth, evaluateIndices } from './run.js';
 import { freshVar } from './vars.js';
 

@@ -1,7 +1,7 @@
 import { check } from '../errors.js';
 import { isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { type CgControl, conjugateGradient } from './cg.js';
 import { host, type InputArray, toFloatArray } from './data.js';

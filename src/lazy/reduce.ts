@@ -3,8 +3,8 @@ import { getBackend, getDeviceBackend } from '../backends/registry.js';
 import type { CompiledKernel, DeviceBuffer, KernelRanges } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import {
   type BuiltSpec,
   buildSpec,

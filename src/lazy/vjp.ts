@@ -1,7 +1,7 @@
 import { grad } from '../autodiff/index.js';
 import { type Cat, type Node, varCat, variablesOf } from '../formula/node.js';
+import { op } from '../formula/opRegistry.js';
 import { Zero } from '../formula/ops/leaves.js';
-import { op } from '../formula/ops.js';
 import { allocFloat } from '../ndarray.js';
 import { type GradientCtx, type PairGradient, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { markFlexible } from './data.js';

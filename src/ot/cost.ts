@@ -1,6 +1,6 @@
 import { check, LazyTensorError } from '../errors.js';
 import { isVar, mapDag, type Node, varCat } from '../formula/node.js';
-import { op } from '../formula/ops.js';
+import { op } from '../formula/opRegistry.js';
 import type { InputArray } from '../lazy/data.js';
 import { LazyTensor, Pm } from '../lazy/index.js';
 import { parseProgram } from '../syntax/program.js';

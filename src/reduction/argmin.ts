@@ -1,5 +1,5 @@
 import type { Node } from '../formula/node.js';
-import { op } from '../formula/ops.js';
+import { op } from '../formula/opRegistry.js';
 import { splitByComponent } from './split.js';
 import type { GradientCtx, PairGradient, ReductionDef, ReductionKind } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { EmitCtx } from '../formula/dialect.js';
-import { op } from '../formula/ops.js';
+import { op } from '../formula/opRegistry.js';
 import { plus } from './split.js';
 import type { AccState, GradientCtx, PairGradient, ReductionDef, ReductionShape } from './types.js';
 

@@ -1,7 +1,7 @@
 import { LazyTensorError } from '../errors.js';
 import type { Node } from '../formula/node.js';
 import '../formula/ops/index.js';
-import { hasOp } from '../formula/ops.js';
+import { hasOp } from '../formula/opRegistry.js';
 import { type AliasDecl, parseAlias } from './aliases.js';
 import type { Ast } from './ast.js';
 import { syntaxError } from './errors.js';

@@ -1,6 +1,6 @@
 import { LazyTensorError } from '../errors.js';
+import { hasOp, opDef } from '../formula/opRegistry.js';
 import { decodeTensorDot, encodeTensorDot } from '../formula/ops/tensorparams.js';
-import { hasOp, opDef } from '../formula/ops.js';
 
 /**
  * How KeOps writes the arguments of each operation: 'f' a formula, 'i' an integer literal, 't' a

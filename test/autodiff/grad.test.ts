@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
 import { type Cat, isZero, type Node } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { IntCst, Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import {
   cotangent,
   fdGrad,

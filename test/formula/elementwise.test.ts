@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
 import { isZero, type Node } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { IntCst, Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import {
   columns,
   cotangent,

@@ -9,8 +9,8 @@ import { CodeBuffer } from '../../src/backends/common/codebuffer.js';
 import { emitFormula } from '../../src/backends/common/formula.js';
 import type { Dialect } from '../../src/formula/dialect.js';
 import { type Node, topoOrder } from '../../src/formula/node.js';
+import { op, opDef, opNames } from '../../src/formula/opRegistry.js';
 import { encodeKron, encodeTensorDot, IntCst, Var } from '../../src/formula/ops/index.js';
-import { op, opDef, opNames } from '../../src/formula/ops.js';
 
 const marking: Dialect = {
   dtype: 'float32',

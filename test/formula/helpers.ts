@@ -7,8 +7,8 @@
 import { grad } from '../../src/autodiff/index.js';
 import { jsBackend } from '../../src/backends/js/backend.js';
 import { type Node, varCat, varIndex } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import { buildSpec } from '../../src/kernel/spec.js';
 import { mulberry32 as rng } from '../../src/random.js';
 

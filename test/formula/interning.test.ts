@@ -2,8 +2,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { internedCount, type Node } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/leaves.js';
-import { op } from '../../src/formula/ops.js';
 import { Pm, Vi, Vj } from '../../src/index.js';
 
 /**

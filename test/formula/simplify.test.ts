@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
 import { LazyTensorError } from '../../src/errors.js';
 import { intValue, isZero } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { encodeKron, encodeTensorDot, IntCst, Var, Zero } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 
 const x = Var(0, 3, 'i');
 const y = Var(1, 3, 'j');

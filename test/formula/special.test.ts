@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
 import type { Node } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import { sumJ } from './helpers.js';
 
 const x = Var(0, 1, 'i');

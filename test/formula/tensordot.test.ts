@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { encodeKron, encodeTensorDot, Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import {
   columns,
   cotangent,

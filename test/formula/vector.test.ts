@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import {
   cotangent,
   fdGrad,

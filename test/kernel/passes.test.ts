@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Node, topoOrder } from '../../src/formula/node.js';
+import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/index.js';
-import { op } from '../../src/formula/ops.js';
 import { gather, planPasses, summandOf } from '../../src/kernel/passes/index.js';
 import { buildSpec } from '../../src/kernel/spec.js';
 import { mulberry32 } from '../../src/random.js';

@@ -1,4 +1,5 @@
 import type { Node } from '../../formula/node.js';
+import { op } from '../../formula/opRegistry.js';
 import {
   decodeKron,
   decodeTensorDot,
@@ -7,8 +8,7 @@ import {
   type TensorDotSpec,
   tensorDotLayout,
 } from '../../formula/ops/tensorparams.js';
-import { op } from '../../formula/ops.js';
-import { defineVjp } from '../rules.js';
+import { defineVjp } from '../vjpRegistry.js';
 
 /** VJP rules of MatVecMult, VecMatMult, TensorProd, TensorDot and Kron (all bilinear). */
 

@@ -1,6 +1,6 @@
+import { op } from '../../formula/opRegistry.js';
 import { IntCst } from '../../formula/ops/leaves.js';
-import { op } from '../../formula/ops.js';
-import { defineVjp, unbroadcast } from '../rules.js';
+import { defineVjp, unbroadcast } from '../vjpRegistry.js';
 
 /** VJP rules of XLogX, Inv, Sqrt, Rsqrt, Pow, Powf (KeOps conventions: Rsqrt(0) = 0). */
 

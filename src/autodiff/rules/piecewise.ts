@@ -1,7 +1,7 @@
+import { op } from '../../formula/opRegistry.js';
 import { COMPARISON_OPS } from '../../formula/ops/compare.js';
 import { IntCst, Zero } from '../../formula/ops/leaves.js';
-import { op } from '../../formula/ops.js';
-import { defineVjp, defineVjps, unbroadcast } from '../rules.js';
+import { defineVjp, defineVjps, unbroadcast } from '../vjpRegistry.js';
 
 /** VJP rules of the piecewise ops and comparisons (zero almost everywhere where piecewise constant). */
 

@@ -1,8 +1,8 @@
 import type { Node } from '../../formula/node.js';
+import { op } from '../../formula/opRegistry.js';
 import { IntCst, Zero } from '../../formula/ops/leaves.js';
 import { weightKind } from '../../formula/ops/norms.js';
-import { op } from '../../formula/ops.js';
-import { defineVjp, defineVjps, unbroadcast } from '../rules.js';
+import { defineVjp, defineVjps, unbroadcast } from '../vjpRegistry.js';
 
 /** VJP rules of component reductions, one-hot, norms and weighted norms. */
 

@@ -1,6 +1,6 @@
 import type { EmitCtx } from '../../formula/dialect.js';
 import { type Node, topoOrder, varIndex } from '../../formula/node.js';
-import { opDef } from '../../formula/ops.js';
+import { opDef } from '../../formula/opRegistry.js';
 
 /**
  * Emits the scalar code of a formula DAG in topological order (each shared subexpression once)

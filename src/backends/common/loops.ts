@@ -1,6 +1,6 @@
 import { isVar, mapDag, type Node, topoOrder, varCat, varIndex } from '../../formula/node.js';
+import { op } from '../../formula/opRegistry.js';
 import { Var } from '../../formula/ops/leaves.js';
-import { op } from '../../formula/ops.js';
 import { elementwiseTree, summandOf } from '../../kernel/passes/elementwise.js';
 import type { CodeBuffer } from './codebuffer.js';
 import { emitFormula } from './formula.js';

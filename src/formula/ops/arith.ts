@@ -1,5 +1,5 @@
 import { intValue, isZero } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { IntCst, Zero } from './leaves.js';
 import { broadcastDim, mapComponents } from './util.js';
 

@@ -1,6 +1,6 @@
 import { check } from '../../errors.js';
 import type { Node } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { Zero } from './leaves.js';
 
 /**

@@ -1,5 +1,5 @@
 import { intValue, isZero, type Node } from '../node.js';
-import { op } from '../ops.js';
+import { op } from '../opRegistry.js';
 import { IntCst, Zero } from './leaves.js';
 
 /** Constant helpers used by simplifications and gradient rules. */

@@ -1,7 +1,7 @@
 import { check } from '../../errors.js';
 import { checkDim } from '../../limits.js';
 import { CAT_CODE, type Cat, freshVarNode, freshVarVariant, intern, type Node } from '../node.js';
-import { defineOp } from '../ops.js';
+import { defineOp } from '../opRegistry.js';
 
 /** Leaves: variables, integer constants and zero vectors. Var's code comes from the backend. */
 defineOp({

@@ -1,7 +1,7 @@
 import { check } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
 import { intValue, isZero } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { ones } from './consts.js';
 import { IntCst, Zero } from './leaves.js';
 import { defineElementwise, defineUnary } from './util.js';

@@ -1,7 +1,7 @@
 import { check } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
 import { isZero } from '../node.js';
-import { defineOp } from '../ops.js';
+import { defineOp } from '../opRegistry.js';
 import { Zero } from './leaves.js';
 
 /**

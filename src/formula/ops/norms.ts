@@ -1,7 +1,7 @@
 import { check, LazyTensorError } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
 import { isZero } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { Zero } from './leaves.js';
 import { broadcastDim, comp } from './util.js';
 

@@ -1,7 +1,7 @@
 import { check } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
 import { intValue, isZero, type Node } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { broadcastTo, ones } from './consts.js';
 import { IntCst } from './leaves.js';
 import { broadcastDim, comp, defineElementwise, defineUnary } from './util.js';

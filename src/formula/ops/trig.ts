@@ -1,5 +1,5 @@
 import { intValue, isZero } from '../node.js';
-import { op } from '../ops.js';
+import { op } from '../opRegistry.js';
 import { ones } from './consts.js';
 import { Zero } from './leaves.js';
 import { defineElementwise, defineUnary } from './util.js';

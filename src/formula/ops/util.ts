@@ -1,7 +1,7 @@
 import { LazyTensorError } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
 import type { Node } from '../node.js';
-import { defineOp } from '../ops.js';
+import { defineOp } from '../opRegistry.js';
 
 /** Dimension of an elementwise op over its arguments: all equal, or 1 (broadcast). */
 export function broadcastDim(name: string, dims: readonly number[]): number {

@@ -1,6 +1,6 @@
 import { check } from '../../errors.js';
 import { isZero, type Node } from '../node.js';
-import { defineOp, op } from '../ops.js';
+import { defineOp, op } from '../opRegistry.js';
 import { IntCst, Zero } from './leaves.js';
 
 /** Vector ops: Sum, SqNorm2, SqDist, Elem, Concat. */

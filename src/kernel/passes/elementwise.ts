@@ -1,5 +1,5 @@
 import { isVar, type Node } from '../../formula/node.js';
-import { hasOp, opDef } from '../../formula/ops.js';
+import { hasOp, opDef } from '../../formula/opRegistry.js';
 
 /** True for ops that act component by component (dimension-1 operands broadcast). */
 export function isElementwiseOp(name: string): boolean {

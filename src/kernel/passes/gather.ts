@@ -1,5 +1,5 @@
 import { isVar, type Node } from '../../formula/node.js';
-import { op } from '../../formula/ops.js';
+import { op } from '../../formula/opRegistry.js';
 import { isElementwiseOp } from './elementwise.js';
 
 function concatAll(parts: Node[]): Node {

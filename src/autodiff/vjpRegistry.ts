@@ -1,6 +1,6 @@
 import { LazyTensorError } from '../errors.js';
 import type { Node } from '../formula/node.js';
-import { op } from '../formula/ops.js';
+import { op } from '../formula/opRegistry.js';
 
 /**
  * A vector-Jacobian product rule: given a node n = op(args), the cotangent `c` of n (dim n.dim)
