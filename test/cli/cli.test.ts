@@ -168,6 +168,25 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     expect(svg).toContain('Marginal error per ε-step');
   });
 
+  it('ot --backend multiscale and --tol: the multiscale value of the library and a converged plan', () => {
+    const x = cloud(120, 2, 5);
+    const y = cloud(100, 2, 6, 0.3);
+    writePoints(path.join(tmp, 'mx.npy'), x);
+    writePoints(path.join(tmp, 'my.npy'), y);
+    const args = ['--blur', '0.2', '--exact', '0', '--json', '--compute', 'js'];
+    const ms = run('ot', 'mx.npy', 'my.npy', '--backend', 'multiscale', ...args);
+    expect(ms.stderr).toBe('');
+    const jm = JSON.parse(ms.stdout);
+    const lib = samplesLoss(x, y, { blur: 0.2, backend: 'multiscale', compute: 'js', gradients: false });
+    expect(jm.backend).toBe('multiscale');
+    expect(jm.value).toBeCloseTo(lib.value as number, 10);
+    const conv = run('ot', 'mx.npy', 'my.npy', '--tol', '1e-6', ...args);
+    expect(conv.stderr).toBe('');
+    const jc = JSON.parse(conv.stdout);
+    expect(jc.plan.marginalError).toBeLessThanOrEqual(2e-6);
+    expect(jc.plan.value).toBeCloseTo(solveOT(x, y, { blur: 0.2, tol: 1e-6, compute: 'js' }).value, 10);
+  });
+
   it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
     const out = run(
       'knn',

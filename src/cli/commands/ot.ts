@@ -19,7 +19,8 @@ interface OtOptions {
   blur: number;
   reach?: number;
   scaling: number;
-  backend: 'auto' | 'tensorized' | 'online';
+  backend: 'auto' | 'tensorized' | 'online' | 'multiscale';
+  tol?: number;
   exact: number;
   match?: string;
   output?: string;
@@ -84,9 +85,17 @@ export function registerOt(program: Command): void {
       0.5,
     )
     .addOption(
-      new Option('--backend <name>', 'dense matrices or engine reductions')
-        .choices(['auto', 'tensorized', 'online'])
+      new Option(
+        '--backend <name>',
+        'dense matrices, engine reductions, or coarse-to-fine on block-sparse kernels (Sinkhorn loss)',
+      )
+        .choices(['auto', 'tensorized', 'online', 'multiscale'])
         .default('auto'),
+    )
+    .option(
+      '--tol <t>',
+      'keep iterating at the final ε until the L1 marginal error is at most t (converged plans and gradients)',
+      num({ min: 0, exclusiveMin: true }),
     )
     .option(
       '--exact <n>',
@@ -143,7 +152,7 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   );
 
   const t0 = performance.now();
-  const common = { p, blur, reach, scaling, backend: opts.backend, compute };
+  const common = { p, blur, reach, scaling, backend: opts.backend, compute, tol: opts.tol };
   const loss = samplesLoss(x, y, { ...common, loss: opts.loss, gradients: false });
   const seconds = since(t0);
   const value = loss.value as number;
@@ -153,7 +162,8 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   let planSeconds = 0;
   if (sinkhorn) {
     const t1 = performance.now();
-    plan = solveOT(x, y, common);
+    // The plan of a multiscale run is solved online (solveOT has no multiscale backend yet).
+    plan = solveOT(x, y, { ...common, backend: opts.backend === 'multiscale' ? 'online' : opts.backend });
     planSeconds = since(t1);
     ctx.progress.tick();
   }
