@@ -120,7 +120,7 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
         backend: r.backend,
         isolated: r.crossOriginIsolated,
         pageIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
-        simd: W !== undefined && W.validate(simdModule),
+        simd: W?.validate(simdModule) === true,
       };
     });
     expect(init.pageIsolated).toBe(true);
