@@ -83,9 +83,13 @@ export function vexpF32Code(body: Body, locals: readonly [number, number, number
     r,
     [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1],
   );
-  v.get(z).mul().get(r).add().f(1).add();
-  // Scale by 2^n as 2^(n>>1) * 2^(n - (n>>1)): both factors are normal floats, the product
-  // rounds once into the subnormal range.
+  v.get(z).mul().get(r).add().f(1).add().set(z);
+  // Scale by 2^n. Where every |x| <= 87 (n in [-126, 126]), 2^n is one normal float; otherwise
+  // 2^(n>>1) * 2^(n - (n>>1)): both factors are normal floats, the product rounds once into the
+  // subnormal range (and overflows to inf above 88.72).
+  v.get(x).s(0xe0).f(87).s(0x44).s(0x53); // any(|x| > 87)
+  body.op(0x04).byte(V); // if (result v128)
+  v.get(z);
   // 2^(n>>1)
   body.get(n).i32c(1).simd(0xac); // shr_s
   v.i(127).s(0xae); // + 127
@@ -95,6 +99,11 @@ export function vexpF32Code(body: Body, locals: readonly [number, number, number
   v.i(127).s(0xae);
   body.i32c(23).simd(0xab);
   v.mul();
+  body.op(0x05); // else
+  v.get(z).get(n).i(127).s(0xae);
+  body.i32c(23).simd(0xab);
+  v.mul();
+  body.op(0x0b);
 }
 
 /** log(x) for f32x4. Locals: x=0 (param), xs=1, e=2, m=3, f=4, z=5, y=6, big=7. */

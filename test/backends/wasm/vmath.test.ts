@@ -63,6 +63,20 @@ describe('wasm vector exp and log (f32x4)', () => {
     expect(worst(run, 'exp', small, Math.exp)).toBeLessThan(1);
   });
 
+  it('exp is right in every lane when lanes mix the one- and two-factor scalings', () => {
+    // Each vector holds a subnormal or near-overflow result next to ordinary ones.
+    for (let k = 0; k < 400; k++) {
+      const lo = Math.fround(-103.9 + (16.5 * k) / 400); // [-103.9, -87.4]: subnormal results
+      const hi = Math.fround(87.2 + (1.5 * k) / 400); // [87.2, 88.7]: largest finite results
+      const xs = [lo, Math.fround(0.37 - k / 400), hi, Math.fround(-3 + k / 100)];
+      const got = run('exp', xs);
+      xs.forEach((x, l) => {
+        const e = Math.exp(x);
+        expect(Math.abs(got[l]! - e), `exp(${x})`).toBeLessThanOrEqual(Math.max(2 ** -149, 2 ** -23 * e));
+      });
+    }
+  });
+
   it('log is within 1 ulp of the exact result from subnormals to the largest float', () => {
     const xs = Array.from({ length: 40000 }, (_, k) => Math.exp(-103 + (191 * k) / 40000));
     expect(worst(run, 'log', xs, Math.log)).toBeLessThan(1);
