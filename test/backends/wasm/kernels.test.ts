@@ -216,6 +216,36 @@ describe('wasm codegen', () => {
   });
 });
 
+describe('wasm kernels of high dimension', () => {
+  it('lowers a squared distance over 5000 components (a long chain of sums) without deep recursion', () => {
+    setWasmThreads(1);
+    const D = 5000;
+    const xv = Var(0, D, 'i');
+    const yv = Var(1, D, 'j');
+    const { spec, slotVars } = buildSpec({
+      formula: op('SqDist', [xv, yv]),
+      kind: 'Min',
+      axis: 'j',
+      dtype: 'float64',
+    });
+    const r = (k: number) => Math.sin(k * 12.9898) * 0.5;
+    const X = Float64Array.from({ length: 2 * D }, (_, k) => r(k));
+    const Y = Float64Array.from({ length: 3 * D }, (_, k) => r(k + 7));
+    const inputs = slotVars.map((v) => (varIndex(v) === 0 ? X : Y));
+    const out = new Float64Array(2);
+    wasmBackend.compile(spec).run({ inputs, nI: 2, nJ: 3, out });
+    for (let i = 0; i < 2; i++) {
+      let best = Number.POSITIVE_INFINITY;
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let c = 0; c < D; c++) s += (X[i * D + c]! - Y[j * D + c]!) ** 2;
+        best = Math.min(best, s);
+      }
+      expect(Math.abs(out[i]! - best)).toBeLessThan(1e-9 * best);
+    }
+  });
+});
+
 describe('wasm in the registry', () => {
   it('is listed as available with SIMD128, and compiles each spec once', () => {
     const st = backends().find((x) => x.name === 'wasm');
