@@ -44,6 +44,8 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
   let page: Page;
   let plainUrl = '';
   const pageErrors: string[] = [];
+  /** The backend `auto` picks in the page's worker: wasm where WebAssembly has SIMD128 (first test). */
+  let expectedBackend = 'wasm';
 
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(os.tmpdir(), 'lazytensor-web-'));
@@ -108,15 +110,24 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
         }
       ).lazytensorDemo;
       const r = await demo.ready;
+      // The smallest module with a SIMD128 instruction: (func (result v128) (v128.const 0)).
+      const simdModule = new Uint8Array([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+      ]);
+      const W = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
       return {
         backend: r.backend,
         isolated: r.crossOriginIsolated,
         pageIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+        simd: W?.validate(simdModule) === true,
       };
     });
     expect(init.pageIsolated).toBe(true);
     expect(init.isolated).toBe(true);
-    expect(['js', 'wasm']).toContain(init.backend);
+    // `auto` picks the wasm backend in the page's Web Worker wherever WebAssembly has SIMD128.
+    expectedBackend = init.simd ? 'wasm' : 'js';
+    expect(init.backend).toBe(expectedBackend);
     expect(pageErrors).toEqual([]);
   });
 
@@ -147,6 +158,8 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     const sinkhorn = samplesLoss(x, y, { loss: 'sinkhorn', blur: 0.05, compute: 'js' }).value as number;
     const otValue = solveOT(x, y, { blur: 0.05, compute: 'js' }).value;
 
+    // The page computed on the wasm backend (float64 SIMD), Node on the js backend.
+    expect(got.backend).toBe(expectedBackend);
     expect(got.gaussSum).toHaveLength(s.n);
     for (let i = 0; i < s.n; i++) expect(got.gaussSum[i]).toBeCloseTo(gauss[i]!, 9);
     // The page's neighbours are at the distances Node finds (ties may order differently).

@@ -125,6 +125,11 @@ let probed: BackendStatus | undefined;
  * The WebAssembly backend: kernels generated from the IR as wasm modules (SIMD128 over columns,
  * vector exp/log for float32), run on the calling thread or on worker threads that each hold an
  * instance. Synchronous like the JS backend.
+ *
+ * In browsers: kernels compile synchronously (new WebAssembly.Module). A kernel module is a few
+ * KB; Chromium allows synchronous compilation on the main thread up to 8 MB (older versions:
+ * 4 KB), and without limit in a Web Worker, where long reductions belong anyway (they block
+ * their thread). The worker pool needs node:worker_threads, so a browser computes on one thread.
  */
 export const wasmBackend: Backend = {
   name: 'wasm',

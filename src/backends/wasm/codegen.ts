@@ -71,6 +71,13 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
   });
   const vacc = vecSum ? Array.from({ length: r.dimF }, (_, k) => `va${k}`) : [];
   for (const v of vacc) st(`vec ${v} = 0.0;`);
+  // Log-sum-exp family: each lane keeps its own (max, sums) state, folded in per row with merge.
+  const weights = !vecSum && accType === (f32 ? 'f32' : 'f64') ? red.expSums?.(r) : undefined;
+  const lseSums = weights ? weights.map((_, c) => `vs${c}`) : [];
+  if (weights) {
+    st('vec vm = (-inf);');
+    for (const v of lseSums) st(`vec ${v} = 0.0;`);
+  }
   st('int r = r0;');
   st('while (r < r1) {');
   st('int j = ldi(cr + r * 8);');
@@ -84,6 +91,19 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
   });
   if (vecSum) {
     vacc.forEach((v, k) => st(`${v} = ${v} + ${vvalue[k]};`));
+  } else if (weights) {
+    // Rescale only when a lane's maximum grows; NaN and -inf values add nothing (as the scalar fold).
+    st(`vec vf = ${vvalue[0]};`);
+    st('if (any(vf > vm)) {');
+    st('vec vn = sel(vf > vm, vf, vm);');
+    st('vec vc = sel(vn > (-inf), exp(vm - vn), 1.0);');
+    for (const v of lseSums) st(`${v} = ${v} * vc;`);
+    st('vm = vn;');
+    st('}');
+    st('vec ve = sel(vf > (-inf), exp(vf - vm), 0.0);');
+    weights.forEach((w, c) =>
+      st(`${lseSums[c]} = ${lseSums[c]} + ${w === 'one' ? 've' : `ve * ${vvalue[r.dimF + w]}`};`),
+    );
   } else {
     const lanes = () => {
       for (let l = 0; l < L; l++) {
@@ -125,6 +145,10 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
       st(`acc vs${k} = ${lanesSum};`);
     });
     red.merge(buf, r, acc, other);
+  }
+  for (let l = 0; weights && l < L; l++) {
+    const m = buf.let(`lane(vm, ${l})`);
+    red.merge(buf, r, acc, { f: [m, ...lseSums.map((v) => buf.let(`lane(${v}, ${l})`))], i: [] });
   }
   for (let k = 0; k < spec.outDim; k++) st(`val o${k} = 0.0;`);
   for (let k = 0; k < spec.outIdxDim; k++) st(`int q${k} = 0;`);

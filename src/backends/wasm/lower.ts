@@ -110,6 +110,11 @@ export class Lowering {
   typeOf(e: Expr): Ty {
     const hit = this.types.get(e);
     if (hit) return hit;
+    // A left-deep chain (a sum over thousands of components) is typed from the bottom up, so
+    // the recursion stays shallow.
+    const spine: Expr[] = [];
+    for (let c = e; c.k === 'bin' && !this.types.has(c.a); c = c.a) spine.push(c.a);
+    for (let k = spine.length - 1; k >= 0; k--) this.types.set(spine[k]!, this.infer(spine[k]!));
     const t = this.infer(e);
     this.types.set(e, t);
     return t;
@@ -281,6 +286,7 @@ export class Lowering {
       else b.op(e.op === '&&' ? 0x71 : 0x72);
       return;
     }
+    if (Lowering.ARITH.has(e.op) && this.leftChain(e, as)) return;
     const cmp = ['==', '!=', '<', '>', '<=', '>='].indexOf(e.op);
     const t = cmp >= 0 ? this.join(this.typeOf(e.a), this.typeOf(e.b)) : as;
     this.emitAs(e.a, t);
@@ -292,12 +298,35 @@ export class Lowering {
       else b.simd((this.c === 'f32' ? 0x41 : 0x47) + [0, 1, 2, 3, 4, 5][cmp]!);
       return;
     }
-    const k = ['+', '-', '*', '/'].indexOf(e.op);
-    if (k < 0) throw new Error(`internal: wasm kernel: operator ${e.op}`);
+    this.arith(e.op, t);
+  }
+
+  private arith(op: string, t: Ty): void {
+    const b = this.body;
+    const k = ['+', '-', '*', '/'].indexOf(op);
+    if (k < 0) throw new Error(`internal: wasm kernel: operator ${op}`);
     if (t === 'i32') b.op([0x6a, 0x6b, 0x6c, 0x6d][k]!);
     else if (t === 'f32') b.op(0x92 + k);
     else if (t === 'f64') b.op(0xa0 + k);
     else b.simd((this.c === 'f32' ? 0xe4 : 0xf0) + k);
+  }
+
+  /** Arithmetic whose left operand is arithmetic of the same type: the left spine, in a loop. */
+  private static readonly ARITH = new Set(['+', '-', '*', '/']);
+  private leftChain(e: Expr & { k: 'bin' }, as: Ty): boolean {
+    const spine: (Expr & { k: 'bin' })[] = [e];
+    for (;;) {
+      const a = spine[spine.length - 1]!.a;
+      if (a.k !== 'bin' || !Lowering.ARITH.has(a.op) || this.typeOf(a) !== as) break;
+      spine.push(a);
+    }
+    if (spine.length < 2) return false;
+    this.emitAs(spine[spine.length - 1]!.a, as);
+    for (let k = spine.length - 1; k >= 0; k--) {
+      this.emitAs(spine[k]!.b, as);
+      this.arith(spine[k]!.op, as);
+    }
+    return true;
   }
 
   private call(e: Expr & { k: 'call' }, as: Ty): void {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../../src/backends/js/backend.js';
 import { backends, getBackend } from '../../../src/backends/registry.js';
 import type { KernelRanges, RunArgs } from '../../../src/backends/types.js';
+import { generateWasm } from '../../../src/backends/wasm/codegen.js';
 import {
   setWasmInlineThreshold,
   setWasmThreads,
@@ -108,6 +109,58 @@ describe('wasm kernels against the js backend (every reduction, SIMD body and sc
   }
 });
 
+describe('wasm log-sum-exp lanes (each SIMD lane keeps its own maximum and sums)', () => {
+  // F = -g |x - y|^2 + log b_j: b_j = 0 gives -inf (adds nothing), b_j < 0 gives NaN (skipped, as
+  // every backend's scalar fold does), and a row whose values are all -inf reduces to -inf.
+  const lseF = op('Add', [negDistF, op('Log', [b])]);
+  function reference(d: Data): Float64Array {
+    const out = new Float64Array(d.nI);
+    for (let i = 0; i < d.nI; i++) {
+      const v: number[] = [];
+      for (let j = 0; j < d.nJ; j++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += (d.X[3 * i + c]! - d.Y[3 * j + c]!) ** 2;
+        const f = -d.G * s + Math.log(d.B[j]!);
+        if (!Number.isNaN(f)) v.push(f);
+      }
+      const m = Math.max(...v);
+      out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(v.reduce((a, f) => a + Math.exp(f - m), 0));
+    }
+    return out;
+  }
+  for (const dtype of ['float64', 'float32'] as const) {
+    it(`LogSumExp with -inf and NaN values, ${dtype}`, () => {
+      setWasmThreads(1);
+      const d = makeData(29, 203, 7);
+      // Columns 0..4 and every 7th are -inf; negative b (about half the rest) are NaN.
+      d.B.forEach((_, j) => {
+        if (j < 5 || j % 7 === 0) d.B[j] = 0;
+      });
+      const k = build(lseF, 'LogSumExp', dtype, d);
+      const got = run(wasmBackend, k, d).out!;
+      const want = reference(d);
+      expect(maxRelErr(got, want, 1e-3)).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-13);
+      // Every value -inf or NaN: the row reduces to -inf.
+      const z = makeData(9, 37, 8);
+      z.B.forEach((v, j) => {
+        z.B[j] = j % 2 === 0 ? 0 : -Math.abs(v) - 0.5;
+      });
+      const none = run(wasmBackend, build(lseF, 'LogSumExp', dtype, z), z).out!;
+      expect(Array.from(none)).toEqual(Array.from({ length: 9 }, () => Number.NEGATIVE_INFINITY));
+    });
+  }
+
+  it('runs the log-sum-exp family as vector code, not lane by lane', () => {
+    for (const kind of ['LogSumExp', 'LogSumExpWeight', 'SumSoftMaxWeight'] as const) {
+      const extra = kind === 'LogSumExp' ? {} : { weight: b };
+      const { spec } = buildSpec({ formula: negDistF, kind, axis: 'j', dtype: 'float32', ...extra });
+      const text = generateWasm(spec).text;
+      expect(text, kind).toContain('vec vm = (-inf);');
+      expect(text, kind).toContain('any(vf > vm)');
+    }
+  });
+});
+
 describe('wasm threads', () => {
   it('gives the same bits on 1 and 2 threads (rows split over worker threads)', () => {
     setWasmInlineThreshold(0); // every run with nI > 1 goes to the pool
@@ -159,6 +212,36 @@ describe('wasm codegen', () => {
       const want = run(jsBackend, k, d as Data);
       const got = run(wasmBackend, k, d as Data);
       expect(maxRelErr(got.out!, want.out!, 1e-6)).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-13);
+    }
+  });
+});
+
+describe('wasm kernels of high dimension', () => {
+  it('lowers a squared distance over 5000 components (a long chain of sums) without deep recursion', () => {
+    setWasmThreads(1);
+    const D = 5000;
+    const xv = Var(0, D, 'i');
+    const yv = Var(1, D, 'j');
+    const { spec, slotVars } = buildSpec({
+      formula: op('SqDist', [xv, yv]),
+      kind: 'Min',
+      axis: 'j',
+      dtype: 'float64',
+    });
+    const r = (k: number) => Math.sin(k * 12.9898) * 0.5;
+    const X = Float64Array.from({ length: 2 * D }, (_, k) => r(k));
+    const Y = Float64Array.from({ length: 3 * D }, (_, k) => r(k + 7));
+    const inputs = slotVars.map((v) => (varIndex(v) === 0 ? X : Y));
+    const out = new Float64Array(2);
+    wasmBackend.compile(spec).run({ inputs, nI: 2, nJ: 3, out });
+    for (let i = 0; i < 2; i++) {
+      let best = Number.POSITIVE_INFINITY;
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let c = 0; c < D; c++) s += (X[i * D + c]! - Y[j * D + c]!) ** 2;
+        best = Math.min(best, s);
+      }
+      expect(Math.abs(out[i]! - best)).toBeLessThan(1e-9 * best);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
-import { vexpF32, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
+import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
 import { WA, type WasmMemory } from './wasm-api.js';
 
 /** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
@@ -61,6 +61,20 @@ describe('wasm vector exp and log (f32x4)', () => {
     expect(worst(run, 'exp', xs, Math.exp)).toBeLessThan(1);
     const small = Array.from({ length: 4000 }, (_, k) => (k - 2000) * 1e-6);
     expect(worst(run, 'exp', small, Math.exp)).toBeLessThan(1);
+  });
+
+  it('exp is right in every lane when lanes mix the one- and two-factor scalings', () => {
+    // Each vector holds a subnormal or near-overflow result next to ordinary ones.
+    for (let k = 0; k < 400; k++) {
+      const lo = Math.fround(-103.9 + (16.5 * k) / 400); // [-103.9, -87.4]: subnormal results
+      const hi = Math.fround(87.2 + (1.5 * k) / 400); // [87.2, 88.7]: largest finite results
+      const xs = [lo, Math.fround(0.37 - k / 400), hi, Math.fround(-3 + k / 100)];
+      const got = run('exp', xs);
+      xs.forEach((x, l) => {
+        const e = Math.exp(x);
+        expect(Math.abs(got[l]! - e), `exp(${x})`).toBeLessThanOrEqual(Math.max(2 ** -149, 2 ** -23 * e));
+      });
+    }
   });
 
   it('log is within 1 ulp of the exact result from subnormals to the largest float', () => {
@@ -138,5 +152,25 @@ describe('wasm vector exp (f64x2)', () => {
     expect(run(-800, 710)).toEqual([0, Infinity]);
     const [sub] = run(-740, 0);
     expect(Math.abs(sub! - Math.exp(-740))).toBeLessThanOrEqual(5e-324);
+  });
+});
+
+describe('vector exp code', () => {
+  // The clamp uses the pseudo-min/max (one x64 instruction each), not f32x4/f64x2.min/max
+  // (NaN and -0 rules: about seven instructions each in V8); NaN still passes (tests above).
+  const opcodes = (code: (b: Body, l: readonly [number, number, number, number]) => void): string => {
+    const b = new Body();
+    code(b, [0, 1, 2, 3]);
+    return Array.from(b.toArray(), (x) => x.toString(16).padStart(2, '0')).join(' ');
+  };
+  it('clamps with pmin/pmax in float32 and float64', () => {
+    const f32 = opcodes(vexpF32Code);
+    expect(f32).toContain('fd ea 01');
+    expect(f32).toContain('fd eb 01');
+    expect(f32).not.toMatch(/fd e[89] 01/);
+    const f64 = opcodes(vexpF64Code);
+    expect(f64).toContain('fd f6 01');
+    expect(f64).toContain('fd f7 01');
+    expect(f64).not.toMatch(/fd f[45] 01/);
   });
 });
