@@ -42,7 +42,7 @@ describe('bad input -> LazyTensorError', () => {
     ['scaling >= 1', () => samplesLoss(x, y, { scaling: 1 })],
     ['unknown loss', () => samplesLoss(x, y, { loss: 'wasserstein' as never })],
     ['unknown option', () => samplesLoss(x, y, { blurr: 0.1 } as never)],
-    ['multiscale not available', () => samplesLoss(x, y, { backend: 'multiscale' })],
+    ['unknown OT backend', () => samplesLoss(x, y, { backend: 'nosuchsolver' as 'online' })],
     ['mixed dtypes', () => samplesLoss({ data: new Float32Array(6), shape: [3, 2] }, y)],
     [
       'batch mismatch',
