@@ -48,6 +48,9 @@ function fakeCompiler(dir: string, body: string): string {
   return file;
 }
 
+/** The backend serving native kernels that are not ready: the next by priority, wasm where WebAssembly SIMD works, else js. */
+const fallbackEngine = () => (backends().find((b) => b.name === 'wasm')?.available ? 'wasm' : 'js');
+
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 describe('native backend failure modes', () => {
@@ -78,7 +81,7 @@ describe('native backend failure modes', () => {
     expect(backends().find((b) => b.name === 'native')).toMatchObject({ available: false });
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe('js');
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
   });
 
   it('gives up on a compiler that does not answer --version within 2 s, and remembers it', () => {
@@ -111,8 +114,10 @@ describe('native backend failure modes', () => {
     expect(nativeBackend.status().available).toBe(true);
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe('js');
-    expect(runChecked(nativeBackend.compile(spec('Min')) as NativeKernel, spec('Min'))).toBe('js');
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
+    expect(runChecked(nativeBackend.compile(spec('Min')) as NativeKernel, spec('Min'))).toBe(
+      fallbackEngine(),
+    );
     const st = nativeBackend.status();
     expect(st.available).toBe(false);
     expect(st.reason).toMatch(/cannot build libraries: .*nothing works/s);
@@ -134,7 +139,7 @@ describe('native backend failure modes', () => {
     });
     const bad = nativeBackend.compile(spec('Min')) as NativeKernel;
     expect(bad.state).toBe('failed');
-    expect(runChecked(bad, spec('Min'))).toBe('js');
+    expect(runChecked(bad, spec('Min'))).toBe(fallbackEngine());
     const good = nativeBackend.compile(spec('Sum')) as NativeKernel;
     expect(runChecked(good, spec('Sum'))).toBe('native');
     expect(nativeBackend.status().available).toBe(true);
@@ -158,7 +163,7 @@ describe('native backend failure modes', () => {
     });
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe('js');
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
     await tick();
     expect(warnings.filter((w) => w.includes('could not be loaded'))).toHaveLength(1);
   });
@@ -168,7 +173,8 @@ describe('native backend failure modes', () => {
     const s = spec('LogSumExp');
     const k = nativeBackend.compile(s) as NativeKernel;
     expect(k.state).toBe('pending');
-    expect(runChecked(k, s)).toBe('js');
+    expect(runChecked(k, s)).toBe(fallbackEngine());
+    expect(k.lastDecision).toBe('fallback');
     // No await: each call polls the build itself, so a synchronous loop switches too.
     // Polls at most 6,000 times, 20 ms apart (about 2 minutes), without reading the clock.
     let engine = runChecked(k, s);
@@ -232,6 +238,9 @@ describe('native backend failure modes', () => {
     expect(resolveNativeOptions().sync).toBe(true);
     process.env.LAZYTENSOR_NATIVE_SYNC = '0';
     expect(resolveNativeOptions().sync).toBe(false);
+    // Unset: the serving policy decides per call (undefined), as with any other value.
+    delete process.env.LAZYTENSOR_NATIVE_SYNC;
+    expect(resolveNativeOptions().sync).toBeUndefined();
     if (before === undefined) delete process.env.LAZYTENSOR_NATIVE_SYNC;
     else process.env.LAZYTENSOR_NATIVE_SYNC = before;
     expect(() => setNativeOptions({ threads: 0 })).toThrow(LazyTensorError);
