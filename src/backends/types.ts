@@ -95,6 +95,12 @@ export interface Backend {
   /** Compiles (or fetches from cache) the kernel of a spec. */
   compile(spec: KernelSpec): CompiledKernel;
   /**
+   * Estimated wall time, in seconds, of a first call of `pairs` pairs of `spec` on this backend
+   * (code generation included). The serving policy of kernels still compiling (serving.ts) weighs
+   * it against the expected compile time; backends without it are assumed as slow as JavaScript.
+   */
+  estimateSeconds?(spec: KernelSpec, pairs: number): number;
+  /**
    * Device backends only (those whose kernels have `runDevice`): a new, uninitialised buffer in
    * the backend's memory. Its presence is what marks a backend as holding device memory.
    */

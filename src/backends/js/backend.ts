@@ -1,6 +1,5 @@
-import { topoOrder } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import { reductionDef } from '../../reduction/index.js';
+import { estimateSeconds, pairOps, type ThroughputModel } from '../common/cost.js';
 import { rangedPairs } from '../common/ranges.js';
 import { validateRunArgs } from '../common/runargs.js';
 import type { Backend, CompiledKernel, RunArgs } from '../types.js';
@@ -80,13 +79,8 @@ export function setJsInlineThreshold(w: number): number {
   return prev;
 }
 
-/** Rough per-pair cost of a spec, in scalar operations. */
-function pairCost(spec: KernelSpec): number {
-  let ops = 0;
-  for (const n of topoOrder(spec.formula)) ops += n.op === 'Var' ? 0 : n.dim;
-  const st = reductionDef(spec.reduction.kind).stateSize(spec.reduction);
-  return ops + st.f + st.i + 2;
-}
+/** First-call throughput (generated JavaScript: a few ns per operation under V8); measured on x86-64, rounded up. */
+const JS_MODEL: ThroughputModel = { fixedSeconds: 0.1, nsPerOp: 3 };
 
 /**
  * The JavaScript backend: always available; the reference every other backend is checked
@@ -96,9 +90,10 @@ export const jsBackend: Backend = {
   name: 'js',
   priority: 0,
   status: () => ({ available: true, device: `JavaScript (V8), ${jsThreads()} thread(s)` }),
+  estimateSeconds: (spec, pairs) => estimateSeconds(JS_MODEL, spec, pairs, jsThreads()),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileFactory(spec);
-    const cost = pairCost(spec);
+    const cost = pairOps(spec);
     return {
       backend: 'js',
       run(args) {

@@ -3,7 +3,13 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { validateRunArgs } from '../common/runargs.js';
 import { DeferredKernel, type KernelState } from '../serving.js';
 import type { Backend, BackendStatus, CompiledKernel, RunArgs } from '../types.js';
-import { type LibraryEntry, pollLibrary, requestLibrary, waitLibrary } from './libraries.js';
+import {
+  expectedReadySeconds,
+  type LibraryEntry,
+  pollLibrary,
+  requestLibrary,
+  waitLibrary,
+} from './libraries.js';
 import { nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
@@ -12,9 +18,10 @@ import { toolState } from './toolstate.js';
 const SERIAL_PAIRS = 1 << 16;
 
 /**
- * A native kernel. While its library is being built, calls are served by the registry's fallback
- * backend (see ../serving.ts; the JS backend by default); each call checks (one atomic load)
- * whether the build finished and switches to native code as soon as it has.
+ * A native kernel. While its library is being built, each call either waits for it or runs on the
+ * registry's fallback backend, by the serving policy of ../serving.ts (the `sync` option forces
+ * either way); each call checks (one atomic load) whether the build finished and switches to
+ * native code as soon as it has.
  */
 export class NativeKernel extends DeferredKernel {
   readonly backend = 'native';
@@ -32,13 +39,26 @@ export class NativeKernel extends DeferredKernel {
     return this.lib ? pollLibrary(this.lib) : 'failed';
   }
 
-  /** Blocks until the library is built (or failed). */
-  waitReady(): 'ready' | 'failed' {
-    return this.lib ? (waitLibrary(this.lib) as 'ready' | 'failed') : 'failed';
+  /** Blocks until the library is built or failed (or `timeoutMs` passed: then 'pending'). */
+  waitReady(timeoutMs?: number): KernelState {
+    return this.lib ? waitLibrary(this.lib, timeoutMs) : 'failed';
+  }
+
+  /** Seconds until the build should be done: the last compile time here (else about 2 s) less the time spent. */
+  expectedReadySeconds(): number {
+    return this.lib ? expectedReadySeconds(this.lib) : 0;
+  }
+
+  protected waitPolicy(): boolean | undefined {
+    return resolveNativeOptions().sync;
   }
 
   protected countFallback(): void {
     stats.fallbackRuns++;
+  }
+
+  protected countWaited(): void {
+    stats.waitedRuns++;
   }
 
   protected runReady(args: RunArgs): boolean {

@@ -295,12 +295,22 @@ export class PendingBuild {
 
   /** Blocks until the build finishes (or `timeoutMs` passes: then a failed result). */
   wait(timeoutMs: number): BuildResult {
+    return (
+      this.waitFor(timeoutMs) ?? {
+        ok: false,
+        error: `build did not finish within ${timeoutMs} ms`,
+        ms: timeoutMs,
+      }
+    );
+  }
+
+  /** Blocks until the build finishes, or `timeoutMs` passes (then undefined: it goes on). */
+  waitFor(timeoutMs: number): BuildResult | undefined {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const r = this.poll();
       if (r) return r;
-      if (Date.now() >= end)
-        return { ok: false, error: `build did not finish within ${timeoutMs} ms`, ms: timeoutMs };
+      if (Date.now() >= end) return undefined;
       Atomics.wait(pause, 0, 0, 10);
     }
   }

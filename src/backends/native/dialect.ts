@@ -7,7 +7,7 @@ import { cMathName } from '../common/cmath.js';
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
  * second per compilation). exp and log are the prelude's branch-free polynomials (vectorisable,
- * ~1 ulp), and so is pow in float32 kernels; round is C's (halves away from zero); min and max follow JavaScript's Math semantics so that native and JS kernels
+ * ~1 ulp), and so are pow and atan in float32 kernels (computed in double); round is C's (halves away from zero); min and max follow JavaScript's Math semantics so that native and JS kernels
  * agree; the rest are the builtins of the compute type (`f` suffix in float32 kernels).
  */
 const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
@@ -18,9 +18,15 @@ const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   max: 'lt::max_',
 };
 
+/** float32 only: the prelude's vectorisable versions evaluated in double; float64 keeps libm's. */
+const FLOAT_PRELUDE_FNS: Partial<Record<MathFn, string>> = {
+  pow: 'lt::pow_',
+  atan: 'lt::atan_',
+};
+
 function mathName(fn: MathFn, dtype: DType): string {
-  // float32: the prelude's vectorisable pow (double-precision exp/log); float64 keeps libm's.
-  if (fn === 'pow' && dtype === 'float32') return 'lt::pow_';
+  const float = dtype === 'float32' ? FLOAT_PRELUDE_FNS[fn] : undefined;
+  if (float) return float;
   const own = PRELUDE_FNS[fn];
   if (own) return own;
   return `__builtin_${cMathName(fn, dtype)}`;

@@ -9,6 +9,7 @@ import {
   type LibraryCheck,
   libraryPath,
   nativeDir,
+  readMarker,
   removeFile,
   writeMarker,
 } from './cache.js';
@@ -32,6 +33,8 @@ export interface LibraryEntry {
   /** Bound entry points, by symbol (when ready). */
   entries: Map<string, KernelEntry>;
   build?: PendingBuild;
+  /** When the current build started (performance.now(), ms). */
+  startedAt: number;
   source: string;
   attempts: { args: string[]; hash: string }[];
   dir: string;
@@ -99,6 +102,7 @@ export function requestLibrary(specs: readonly KernelSpec[]): LibraryEntry | und
     attempts,
     dir: t.dir,
     healed: false,
+    startedAt: 0,
   };
   libraries.set(id, lib);
   const file = libraryPath(t.dir, attempts[0]!.hash);
@@ -134,6 +138,7 @@ function startBuild(lib: LibraryEntry): void {
   const t = toolState();
   const tc = t.toolchain!;
   lib.state = 'pending';
+  lib.startedAt = performance.now();
   lib.build = submitBuild({
     dir: lib.dir,
     command: tc.command,
@@ -190,7 +195,10 @@ function finish(lib: LibraryEntry, r: BuildResult): void {
   lib.build = undefined;
   stats.lastBuildMs = r.ms;
   if (r.ok && r.path) {
-    if (r.compiled) stats.compiles++;
+    if (r.compiled) {
+      stats.compiles++;
+      rememberBuildMs(lib.dir, r.ms);
+    }
     if (r.attempt && r.attempt > 0) {
       const t = toolState();
       if (t.flagLevel === 0) {
@@ -247,8 +255,44 @@ export function pollLibrary(lib: LibraryEntry): LibraryEntry['state'] {
   return lib.state;
 }
 
-/** Blocks until a pending library is ready or failed. */
-export function waitLibrary(lib: LibraryEntry): LibraryEntry['state'] {
-  while (lib.state === 'pending' && lib.build) finish(lib, lib.build.wait(900_000));
+/**
+ * Blocks until a pending library is ready or failed, or `timeoutMs` passed (then it is still
+ * 'pending'; a build that takes more than 15 minutes fails).
+ */
+export function waitLibrary(lib: LibraryEntry, timeoutMs = Number.POSITIVE_INFINITY): LibraryEntry['state'] {
+  if (timeoutMs === Number.POSITIVE_INFINITY) {
+    while (lib.state === 'pending' && lib.build) finish(lib, lib.build.wait(900_000));
+  } else if (lib.state === 'pending' && lib.build) {
+    const r = lib.build.waitFor(timeoutMs);
+    if (r) finish(lib, r);
+  }
   return lib.state;
+}
+
+/** Build time assumed before any build was measured here (g++ on a kernel, any dimension). */
+const DEFAULT_BUILD_MS = 2000;
+const BUILD_TIME_FILE = 'build-time.json';
+/** Recent compile time per cache folder: this process's last, else the one persisted there. */
+const buildMs = new Map<string, number>();
+
+function rememberBuildMs(dir: string, ms: number): void {
+  buildMs.set(dir, ms);
+  writeMarker(path.join(dir, BUILD_TIME_FILE), { ms });
+}
+
+/** How long a build in `dir` is expected to take, in ms. */
+export function expectedBuildMs(dir: string): number {
+  let ms = buildMs.get(dir);
+  if (ms === undefined) {
+    const m = readMarker<{ ms?: unknown }>(path.join(dir, BUILD_TIME_FILE));
+    ms = typeof m?.ms === 'number' && Number.isFinite(m.ms) && m.ms > 0 ? m.ms : DEFAULT_BUILD_MS;
+    buildMs.set(dir, ms);
+  }
+  return ms;
+}
+
+/** Seconds until a pending library's build is expected to finish (0 when overdue or not pending). */
+export function expectedReadySeconds(lib: LibraryEntry): number {
+  if (lib.state !== 'pending') return 0;
+  return Math.max(0, expectedBuildMs(lib.dir) - (performance.now() - lib.startedAt)) / 1000;
 }

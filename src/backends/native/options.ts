@@ -5,8 +5,11 @@ import { cacheRoot } from './cache.js';
 /** User options of the native backend. */
 export interface NativeOptions {
   /**
-   * Compile synchronously: the first call of a new formula waits for the compiler instead of
-   * running on the JS backend meanwhile (benchmarks, tests). Default: LAZYTENSOR_NATIVE_SYNC=1, else false.
+   * Whether calls wait for the compiler. true: compile synchronously, the first call of a new
+   * formula waits for its library (benchmarks, tests). false: calls made while it compiles always
+   * run on the fallback backend (wasm or JS). Unset: each such call waits when the fallback is
+   * expected to take longer than the rest of the build (see serving.ts). Default:
+   * LAZYTENSOR_NATIVE_SYNC=1 (true) or 0 (false), else unset.
    */
   sync?: boolean;
   /** Cache root (libraries go to `<root>/native`). Default: LAZYTENSOR_CACHE_DIR, else the XDG cache dir. */
@@ -19,7 +22,8 @@ export interface NativeOptions {
 
 /** Options with every default applied. */
 export interface ResolvedNativeOptions {
-  sync: boolean;
+  /** undefined: the serving policy decides per call. */
+  sync: boolean | undefined;
   cacheRoot: string;
   cxx: string | undefined;
   threads: number;
@@ -52,11 +56,16 @@ function envThreads(): number | undefined {
   return Number.isInteger(v) && v >= 1 ? v : undefined;
 }
 
+function envSync(): boolean | undefined {
+  const v = process.env.LAZYTENSOR_NATIVE_SYNC;
+  return v === '1' ? true : v === '0' ? false : undefined;
+}
+
 /** The options in effect (explicit ones first, then environment variables, then defaults). */
 export function resolveNativeOptions(): ResolvedNativeOptions {
   const cxxEnv = process.env.CXX;
   return {
-    sync: current.sync ?? process.env.LAZYTENSOR_NATIVE_SYNC === '1',
+    sync: current.sync ?? envSync(),
     cacheRoot: cacheRoot(current.cacheDir),
     cxx: current.cxx ?? (cxxEnv !== undefined && cxxEnv !== '' ? cxxEnv : undefined),
     threads: nativeThreads(),

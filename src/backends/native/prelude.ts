@@ -1,6 +1,6 @@
 /**
- * The fixed C++ prelude of every generated translation unit: vectorisable exp/log written as
- * branch-free polynomials (the loop vectoriser inlines them into SIMD code; no libm call, no
+ * The fixed C++ prelude of every generated translation unit: vectorisable exp/log (and, for float
+ * kernels, pow and atan evaluated in double) written as branch-free polynomials (the loop vectoriser inlines them into SIMD code; no libm call, no
  * -ffast-math needed), a few helpers with JavaScript semantics, the planner that turns dense or
  * block-sparse ranges into row chunks, and the parallel loop (OpenMP, or std::thread when the
  * compiler has no OpenMP). Constant text: nothing here depends on user input.
@@ -143,6 +143,32 @@ static inline float pow_(float x, float y) {
   f = (x == -1.0f && (y == __builtin_inff() || y == -__builtin_inff())) ? 1.0f : f;
   f = y == 0.0f ? 1.0f : f;
   return x == 1.0f ? 1.0f : f;
+}
+
+// atan of float kernels, in double: |x| > 1 uses pi/2 - atan(1/|x|); two halvings
+// t -> t / (1 + sqrt(1 + t^2)) bring [0, 1] to [0, tan(pi/16)], where the odd Taylor series to
+// t^23 is within a double ulp; the result is 4 atan(t) with the sign of x. +-inf gives +-pi/2.
+static inline float atan_(float x) {
+  const double a = __builtin_fabs((double)x);
+  const bool big = a > 1.0;
+  double t = big ? 1.0 / a : a;
+  t = t / (1.0 + __builtin_sqrt(__builtin_fma(t, t, 1.0)));
+  t = t / (1.0 + __builtin_sqrt(__builtin_fma(t, t, 1.0)));
+  const double z = t * t;
+  double p = -1.0 / 23.0;
+  p = __builtin_fma(p, z, 1.0 / 21.0);
+  p = __builtin_fma(p, z, -1.0 / 19.0);
+  p = __builtin_fma(p, z, 1.0 / 17.0);
+  p = __builtin_fma(p, z, -1.0 / 15.0);
+  p = __builtin_fma(p, z, 1.0 / 13.0);
+  p = __builtin_fma(p, z, -1.0 / 11.0);
+  p = __builtin_fma(p, z, 1.0 / 9.0);
+  p = __builtin_fma(p, z, -1.0 / 7.0);
+  p = __builtin_fma(p, z, 1.0 / 5.0);
+  p = __builtin_fma(p, z, -1.0 / 3.0);
+  double y = 4.0 * __builtin_fma(t * z, p, t);
+  y = big ? 1.57079632679489661923 - y : y;
+  return (float)__builtin_copysign(y, (double)x);
 }
 
 // C's round (halves away from zero, as KeOps and the JS backend's $round), min and max (NaN wins).

@@ -14,6 +14,8 @@ export interface NativeStats {
   /** Calls served by native code / by the JS fallback (library not ready or failed). */
   nativeRuns: number;
   fallbackRuns: number;
+  /** Calls that found the library compiling and waited for it (the fallback would have taken longer). */
+  waitedRuns: number;
   /** Wall time of the last build (compiler run, or wait for another process), in ms. */
   lastBuildMs: number;
   /** Time of the last disk-cache hit: codegen + hash + verify + dlopen + bind, in ms. */
@@ -27,6 +29,7 @@ export const stats: NativeStats = {
   refused: 0,
   nativeRuns: 0,
   fallbackRuns: 0,
+  waitedRuns: 0,
   lastBuildMs: 0,
   lastLoadMs: 0,
 };

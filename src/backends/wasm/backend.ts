@@ -1,7 +1,6 @@
 import { check } from '../../errors.js';
-import { topoOrder } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import { reductionDef } from '../../reduction/index.js';
+import { estimateSeconds, pairOps, type ThroughputModel } from '../common/cost.js';
 import { rangedPairs } from '../common/ranges.js';
 import { validateRunArgs } from '../common/runargs.js';
 import { runRows } from '../js/backend.js';
@@ -100,13 +99,6 @@ export function wasmPoolInfo(): { workers: number; runs: number; workerChunks: n
   return pool && { workers: pool.size, runs: pool.runs, workerChunks: pool.workerChunks };
 }
 
-function pairCost(spec: KernelSpec): number {
-  let ops = 0;
-  for (const n of topoOrder(spec.formula)) ops += n.op === 'Var' ? 0 : n.dim;
-  const st = reductionDef(spec.reduction.kind).stateSize(spec.reduction);
-  return ops + st.f + st.i + 2;
-}
-
 function probe(): BackendStatus {
   const W = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
   if (!W) return { available: false, reason: 'no WebAssembly in this runtime' };
@@ -120,6 +112,9 @@ function probe(): BackendStatus {
 }
 
 let probed: BackendStatus | undefined;
+
+/** First-call throughput (SIMD128 code: about three times the JS backend); measured on x86-64, rounded up. */
+const WASM_MODEL: ThroughputModel = { fixedSeconds: 0.05, nsPerOp: 1 };
 
 /**
  * The WebAssembly backend: kernels generated from the IR as wasm modules (SIMD128 over columns,
@@ -139,9 +134,10 @@ export const wasmBackend: Backend = {
     probed ??= probe();
     return probed.available ? probe() : probed;
   },
+  estimateSeconds: (spec, pairs) => estimateSeconds(WASM_MODEL, spec, pairs, wasmThreads()),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileWasm(spec);
-    const cost = pairCost(spec);
+    const cost = pairOps(spec);
     return {
       backend: 'wasm',
       run(args) {

@@ -21,9 +21,6 @@ import { op, Var } from '../../../src/formula/index.js';
 import { buildSpec, type KernelSpec } from '../../../src/kernel/spec.js';
 import { freshCacheDir, randomInputs, runJs } from './helpers.js';
 
-/** The backend that serves native kernels that are pending or failed: the next one by priority. */
-const FALLBACK = backends().find((b) => b.name === 'wasm')?.available ? 'wasm' : 'js';
-
 function spec(kind: 'Sum' | 'Min' | 'LogSumExp' = 'Sum'): KernelSpec {
   const x = Var(0, 3, 'i');
   const y = Var(1, 3, 'j');
@@ -50,6 +47,9 @@ function fakeCompiler(dir: string, body: string): string {
   chmodSync(file, 0o755);
   return file;
 }
+
+/** The backend serving native kernels that are not ready: the next by priority, wasm where WebAssembly SIMD works, else js. */
+const fallbackEngine = () => (backends().find((b) => b.name === 'wasm')?.available ? 'wasm' : 'js');
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -81,7 +81,7 @@ describe('native backend failure modes', () => {
     expect(backends().find((b) => b.name === 'native')).toMatchObject({ available: false });
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe(FALLBACK);
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
   });
 
   it('gives up on a compiler that does not answer --version within 2 s, and remembers it', () => {
@@ -114,8 +114,10 @@ describe('native backend failure modes', () => {
     expect(nativeBackend.status().available).toBe(true);
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe(FALLBACK);
-    expect(runChecked(nativeBackend.compile(spec('Min')) as NativeKernel, spec('Min'))).toBe(FALLBACK);
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
+    expect(runChecked(nativeBackend.compile(spec('Min')) as NativeKernel, spec('Min'))).toBe(
+      fallbackEngine(),
+    );
     const st = nativeBackend.status();
     expect(st.available).toBe(false);
     expect(st.reason).toMatch(/cannot build libraries: .*nothing works/s);
@@ -137,7 +139,7 @@ describe('native backend failure modes', () => {
     });
     const bad = nativeBackend.compile(spec('Min')) as NativeKernel;
     expect(bad.state).toBe('failed');
-    expect(runChecked(bad, spec('Min'))).toBe(FALLBACK);
+    expect(runChecked(bad, spec('Min'))).toBe(fallbackEngine());
     const good = nativeBackend.compile(spec('Sum')) as NativeKernel;
     expect(runChecked(good, spec('Sum'))).toBe('native');
     expect(nativeBackend.status().available).toBe(true);
@@ -161,7 +163,7 @@ describe('native backend failure modes', () => {
     });
     const k = nativeBackend.compile(spec()) as NativeKernel;
     expect(k.state).toBe('failed');
-    expect(runChecked(k, spec())).toBe(FALLBACK);
+    expect(runChecked(k, spec())).toBe(fallbackEngine());
     await tick();
     expect(warnings.filter((w) => w.includes('could not be loaded'))).toHaveLength(1);
   });
@@ -171,7 +173,8 @@ describe('native backend failure modes', () => {
     const s = spec('LogSumExp');
     const k = nativeBackend.compile(s) as NativeKernel;
     expect(k.state).toBe('pending');
-    expect(runChecked(k, s)).toBe(FALLBACK);
+    expect(runChecked(k, s)).toBe(fallbackEngine());
+    expect(k.lastDecision).toBe('fallback');
     // No await: each call polls the build itself, so a synchronous loop switches too.
     // Polls at most 6,000 times, 20 ms apart (about 2 minutes), without reading the clock.
     let engine = runChecked(k, s);
@@ -235,6 +238,9 @@ describe('native backend failure modes', () => {
     expect(resolveNativeOptions().sync).toBe(true);
     process.env.LAZYTENSOR_NATIVE_SYNC = '0';
     expect(resolveNativeOptions().sync).toBe(false);
+    // Unset: the serving policy decides per call (undefined), as with any other value.
+    delete process.env.LAZYTENSOR_NATIVE_SYNC;
+    expect(resolveNativeOptions().sync).toBeUndefined();
     if (before === undefined) delete process.env.LAZYTENSOR_NATIVE_SYNC;
     else process.env.LAZYTENSOR_NATIVE_SYNC = before;
     expect(() => setNativeOptions({ threads: 0 })).toThrow(LazyTensorError);
