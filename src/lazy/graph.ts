@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import type { Node } from '../formula/node.js';
-import { type ReductionRequest, requestOutDims } from '../kernel/spec.js';
+import { type ReductionRequest, requestOutDims, userOutputShape } from '../kernel/spec.js';
 import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
@@ -121,6 +121,11 @@ function outDims(e: ReduceExpr): { values: number; indices: number } {
 /** The reduction a node stands for, as a request record. */
 export function requestOf(e: ReduceExpr): ReductionRequest {
   return { formula: e.formula, weight: e.weight, kind: e.red, k: e.k, axis: e.axis };
+}
+
+/** The shape the user sees of a reduction node's output (K-min kinds: [..., n, K(, dimF)]). */
+export function userShapeOf(e: ReduceExpr): number[] {
+  return userOutputShape(requestOf(e), shapeOf(e));
 }
 
 /** Evaluates a node (memoised within one call), returning an array of its static shape. */

@@ -6,7 +6,15 @@ import type { FloatArray, NDArray } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
 import { gradHost } from './backprop.js';
 import { host, type InputArray, markFlexible, toFloatArray } from './data.js';
-import { evaluate, type HostExpr, leaf, type ReduceExpr, runReduceExpr, shapeOf } from './graph.js';
+import {
+  evaluate,
+  type HostExpr,
+  leaf,
+  type ReduceExpr,
+  runReduceExpr,
+  shapeOf,
+  userShapeOf,
+} from './graph.js';
 import type { ReduceOptions } from './reduce.js';
 
 /** Something that can be differentiated: a variable LazyTensor exposes its data and node. */
@@ -109,4 +117,16 @@ export function reductionExpr(
     opts,
     take: extra.take ?? 'values',
   };
+}
+
+/** Computes a reduction of a formula with bound data, shaped as the user sees it. */
+export function evalReduction(
+  formula: Node,
+  vars: ReadonlyMap<Node, InputArray>,
+  red: ReductionKind,
+  axis: 'i' | 'j',
+  opts: ReduceOptions = {},
+): NDArray<FloatArray> {
+  const expr = reductionExpr(formula, vars, red, axis, opts);
+  return new LazyExpr(expr, userShapeOf(expr)).eval();
 }

@@ -1,0 +1,20 @@
+import type { DeviceBuffer } from '../backends/types.js';
+import type { NDArray } from '../ndarray.js';
+import { bindParam, bindRows } from './bind.js';
+import { LazyTensor } from './lazytensor.js';
+
+/** An i-indexed variable: x of shape [N, D] (or [B..., N, D]; [N] means D = 1). */
+export function Vi(x: NDArray | number[][] | DeviceBuffer): LazyTensor {
+  const b = bindRows(x, 'i', 'Vi()');
+  return new LazyTensor(b.node, b.vars);
+}
+/** A j-indexed variable: y of shape [M, D] (or [B..., M, D]). */
+export function Vj(y: NDArray | number[][] | DeviceBuffer): LazyTensor {
+  const b = bindRows(y, 'j', 'Vj()');
+  return new LazyTensor(b.node, b.vars);
+}
+/** A parameter: the same for every (i, j); number, number[] or NDArray [D] (or [B..., D]). */
+export function Pm(p: number | number[] | NDArray | DeviceBuffer): LazyTensor {
+  const b = bindParam(p);
+  return new LazyTensor(b.node, b.vars);
+}
