@@ -108,11 +108,7 @@ export function reductionExpr(
   for (const [v, a] of vars) inputs.set(v, leaf(a));
   return {
     kind: 'reduce',
-    formula,
-    weight: extra.weight,
-    red,
-    k: extra.k,
-    axis,
+    request: { formula, weight: extra.weight, kind: red, k: extra.k, axis },
     inputs,
     opts,
     take: extra.take ?? 'values',
