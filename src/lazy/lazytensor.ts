@@ -32,7 +32,7 @@ function checkAxis(axis: unknown, what: string): asserts axis is Axis {
  * Methods build new LazyTensors (the symbolic operations: SymbolicOps, ComplexOps); reductions
  * (`sum('j')`, `logsumexp('i')`, ...) compute.
  */
-export class LazyTensor extends ComplexOps {
+export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
   /** @internal use Vi, Vj, Pm. */
   // biome-ignore lint/complexity/noUselessConstructor: marks the constructor internal
   constructor(formula: Node, vars: ReadonlyMap<Node, InputArray>) {
@@ -48,35 +48,35 @@ export class LazyTensor extends ComplexOps {
    * `sum('i' | 'j')`: the sum reduction over that index (computes).
    */
   sum(axis: -1): this;
-  sum(axis: Axis, opts?: ReduceOptions): NDArray<FloatArray>;
-  sum(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<FloatArray> {
+  sum(axis: Axis, opts?: ReduceOptions): NDArray<T>;
+  sum(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Sum');
     return this.reduction('Sum', axis, opts).eval();
   }
   min(axis: -1): this;
-  min(axis: Axis, opts?: ReduceOptions): NDArray<FloatArray>;
-  min(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<FloatArray> {
+  min(axis: Axis, opts?: ReduceOptions): NDArray<T>;
+  min(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Min');
     return this.reduction('Min', axis, opts).eval();
   }
   max(axis: -1): this;
-  max(axis: Axis, opts?: ReduceOptions): NDArray<FloatArray>;
-  max(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<FloatArray> {
+  max(axis: Axis, opts?: ReduceOptions): NDArray<T>;
+  max(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Max');
     return this.reduction('Max', axis, opts).eval();
   }
 
   /** (K * Vj(v)).sum('j') for a scalar K; v is [M] or [M, E]. */
-  matvec(v: NDArray | number[][], opts?: ReduceOptions): NDArray<FloatArray> {
-    return matvec(this, v, opts);
+  matvec(v: NDArray | number[][], opts?: ReduceOptions): NDArray<T> {
+    return matvec(this, v, opts) as NDArray<T>;
   }
   /** Solves (αI + K) a = b by conjugate gradient (K scalar, square, symmetric). */
   solve(b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
     return solve(this, b, opts);
   }
   /** Materialises the matrix as a dense [N, M, dim] array (small problems). */
-  dense(opts?: ReduceOptions): NDArray<FloatArray> {
-    return dense(this, opts);
+  dense(opts?: ReduceOptions): NDArray<T> {
+    return dense(this, opts) as NDArray<T>;
   }
 
   // ---- reductions
@@ -88,7 +88,7 @@ export class LazyTensor extends ComplexOps {
     kind: string,
     axis: Axis,
     opts: ReduceOptions & { weight?: LazyTensor; k?: number } = {},
-  ): LazyExpr {
+  ): LazyExpr<T> {
     checkAxis(axis, `reduction('${kind}')`);
     const red = resolveKind(kind);
     const { weight, k, ...ro } = opts;
@@ -103,15 +103,15 @@ export class LazyTensor extends ComplexOps {
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
     const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
     const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });
-    return new LazyExpr(expr, userShapeOf(expr));
+    return new LazyExpr<T>(expr, userShapeOf(expr));
   }
 
   /** log Σ exp(F) over `axis` (F scalar); with `weight` G: log Σ exp(F)·G, per component of G. */
-  logsumexp(axis: Axis, opts: ReduceOptions & { weight?: LazyTensor } = {}): NDArray<FloatArray> {
+  logsumexp(axis: Axis, opts: ReduceOptions & { weight?: LazyTensor } = {}): NDArray<T> {
     return this.reduction('LogSumExp', axis, opts).eval();
   }
   /** Σ softmax(F)·G over `axis` (F scalar). */
-  sumSoftmaxWeight(weight: LazyTensor, axis: Axis, opts: ReduceOptions = {}): NDArray<FloatArray> {
+  sumSoftmaxWeight(weight: LazyTensor, axis: Axis, opts: ReduceOptions = {}): NDArray<T> {
     return this.reduction('SumSoftMaxWeight', axis, { ...opts, weight }).eval();
   }
   argmin(axis: Axis, opts?: ReduceOptions): NDArray<Int32Array> {
@@ -120,14 +120,14 @@ export class LazyTensor extends ComplexOps {
   argmax(axis: Axis, opts?: ReduceOptions): NDArray<Int32Array> {
     return this.indices('ArgMax', axis, opts);
   }
-  minArgmin(axis: Axis, opts?: ReduceOptions): { values: NDArray<FloatArray>; indices: NDArray<Int32Array> } {
+  minArgmin(axis: Axis, opts?: ReduceOptions): { values: NDArray<T>; indices: NDArray<Int32Array> } {
     return this.both('Min_ArgMin', axis, opts);
   }
-  maxArgmax(axis: Axis, opts?: ReduceOptions): { values: NDArray<FloatArray>; indices: NDArray<Int32Array> } {
+  maxArgmax(axis: Axis, opts?: ReduceOptions): { values: NDArray<T>; indices: NDArray<Int32Array> } {
     return this.both('Max_ArgMax', axis, opts);
   }
   /** K smallest values, sorted ascending: [N, K] for scalar F, [N, K, dimF] otherwise. */
-  kmin(K: number, axis: Axis, opts: ReduceOptions = {}): NDArray<FloatArray> {
+  kmin(K: number, axis: Axis, opts: ReduceOptions = {}): NDArray<T> {
     return this.reduction('KMin', axis, { ...opts, k: K }).eval();
   }
   /** Indices of the K smallest values (F scalar), [N, K]. */
@@ -138,7 +138,7 @@ export class LazyTensor extends ComplexOps {
     K: number,
     axis: Axis,
     opts?: ReduceOptions,
-  ): { values: NDArray<FloatArray>; indices: NDArray<Int32Array> } {
+  ): { values: NDArray<T>; indices: NDArray<Int32Array> } {
     return this.both('KMin_ArgKMin', axis, opts, K);
   }
 
@@ -159,7 +159,7 @@ export class LazyTensor extends ComplexOps {
     const { values, indices } = evaluateBoth(vExpr);
     const shape = userShapeOf(vExpr);
     return {
-      values: reshape(values, shape) as NDArray<FloatArray>,
+      values: reshape(values, shape) as NDArray<T>,
       indices: reshape(indices, shape) as NDArray<Int32Array>,
     };
   }
