@@ -42,6 +42,9 @@ function checkShape(shape: readonly number[], what: string): void {
  * explicit shape. `number[]` gives shape [n] (or the given shape), `number[][]` gives [rows, cols]
  * as float64.
  */
+export function array<T extends FloatArray | Int32Array>(data: T, shape: number[]): NDArray<T>;
+export function array(data: number[] | number[][], shape?: number[]): NDArray<Float64Array>;
+export function array(data: FloatArray | Int32Array | number[] | number[][], shape?: number[]): NDArray;
 export function array(data: FloatArray | Int32Array | number[] | number[][], shape?: number[]): NDArray {
   if (ArrayBuffer.isView(data)) {
     check(shape !== undefined, 'array(): a flat typed array needs an explicit shape');

@@ -1,11 +1,10 @@
 import { check } from '../errors.js';
 import type { Node } from '../formula/node.js';
-import { type ReductionRequest, requestOutDims } from '../kernel/spec.js';
+import { type ReductionRequest, requestOutDims, userOutputShape } from '../kernel/spec.js';
 import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
-import type { ReductionKind } from '../reduction/index.js';
-import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
+import { expandBatch, repeatRows } from './batch.js';
 import { host, type InputArray, markFlexible } from './data.js';
-import { type ReduceOptions, type ReduceResult, reduce } from './reduce.js';
+import { type ReduceOptions, type ReduceResult, reduce, reductionSizes, requestVars } from './reduce.js';
 
 /**
  * A small host-side expression graph whose nodes are arrays: user data, reduction outputs and a
@@ -21,11 +20,8 @@ export interface DataExpr {
 }
 export interface ReduceExpr {
   readonly kind: 'reduce';
-  readonly formula: Node;
-  readonly weight?: Node;
-  readonly red: ReductionKind;
-  readonly k?: number;
-  readonly axis: 'i' | 'j';
+  /** The reduction (formula, weight, kind, K, axis), as every layer below records it. */
+  readonly request: ReductionRequest;
   /** Data of each Var of formula/weight. */
   readonly inputs: ReadonlyMap<Node, HostExpr>;
   readonly opts: ReduceOptions;
@@ -98,29 +94,16 @@ export function shapeOf(e: HostExpr): readonly number[] {
 }
 
 function reduceShape(e: ReduceExpr): number[] {
-  // Mirrors reduce(): batch dims broadcast, rows of the kept index, output dim from the kernel.
-  const batch: number[][] = [];
-  const n: Record<string, number> = {};
-  for (const [v, h] of e.inputs) {
-    const sh = shapeOf(h);
-    const cat = v.params[1] === 2 ? 'p' : v.params[1] === 0 ? 'i' : 'j';
-    const rank = cat === 'p' ? 1 : 2;
-    batch.push(sh.slice(0, sh.length - rank));
-    if (cat !== 'p') n[cat] = sh[sh.length - 2]!;
-  }
-  const bs = broadcastShapes(batch, () => 'gradient shapes');
-  const rows = e.axis === 'j' ? (n.i ?? 1) : (n.j ?? 1);
-  const probe = outDims(e);
-  return [...bs, rows, e.take === 'values' ? probe.values : probe.indices];
+  const { nI, nJ, bshape } = reductionSizes(requestVars(e.request, e.inputs.keys()), (v) =>
+    shapeOf(e.inputs.get(v)!),
+  );
+  const dims = requestOutDims(e.request);
+  return [...bshape, e.request.axis === 'j' ? nI : nJ, e.take === 'values' ? dims.values : dims.indices];
 }
 
-function outDims(e: ReduceExpr): { values: number; indices: number } {
-  return requestOutDims(requestOf(e));
-}
-
-/** The reduction a node stands for, as a request record. */
-export function requestOf(e: ReduceExpr): ReductionRequest {
-  return { formula: e.formula, weight: e.weight, kind: e.red, k: e.k, axis: e.axis };
+/** The shape the user sees of a reduction node's output (K-min kinds: [..., n, K(, dimF)]). */
+export function userShapeOf(e: ReduceExpr): number[] {
+  return userOutputShape(e.request, shapeOf(e));
 }
 
 /** Evaluates a node (memoised within one call), returning an array of its static shape. */
@@ -207,7 +190,7 @@ export function runReduceExpr(
   const data = new Map<Node, InputArray>();
   for (const [v, h] of e.inputs) data.set(v, evaluate(h, memo, override));
   return reduce({
-    ...requestOf(e),
+    ...e.request,
     data,
     opts: { ...e.opts, ...override },
     output,

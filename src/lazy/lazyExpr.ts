@@ -6,7 +6,15 @@ import type { FloatArray, NDArray } from '../ndarray.js';
 import type { ReductionKind } from '../reduction/index.js';
 import { gradHost } from './backprop.js';
 import { host, type InputArray, markFlexible, toFloatArray } from './data.js';
-import { evaluate, type HostExpr, leaf, type ReduceExpr, runReduceExpr, shapeOf } from './graph.js';
+import {
+  evaluate,
+  type HostExpr,
+  leaf,
+  type ReduceExpr,
+  runReduceExpr,
+  shapeOf,
+  userShapeOf,
+} from './graph.js';
 import type { ReduceOptions } from './reduce.js';
 
 /** Something that can be differentiated: a variable LazyTensor exposes its data and node. */
@@ -22,7 +30,7 @@ export type EvalOptions = Pick<ReduceOptions, 'backend' | 'accumulator'>;
  * A lazy array-valued expression: a reduction, a gradient, or a sum of such. Nothing is computed
  * until `eval()`. `grad(v, e)` returns another lazy expression, so gradients of gradients work.
  */
-export class LazyExpr {
+export class LazyExpr<T extends FloatArray = FloatArray> {
   constructor(
     /** The host graph node. */
     readonly expr: HostExpr,
@@ -36,9 +44,9 @@ export class LazyExpr {
   }
 
   /** Computes the result. */
-  eval(opts: EvalOptions = {}): NDArray<FloatArray> {
+  eval(opts: EvalOptions = {}): NDArray<T> {
     const out = host(evaluate(this.expr, new Map(), opts), 'eval()');
-    return { data: out.data as FloatArray, shape: [...this.userShape] };
+    return { data: out.data as T, shape: [...this.userShape] };
   }
 
   /**
@@ -60,7 +68,7 @@ export class LazyExpr {
    * result) with respect to the variable `v` (a Vi, Vj or Pm LazyTensor used in the formula).
    * Shaped like v's data. All variables built on the same array contribute.
    */
-  grad(v: Differentiable, e: NDArray | number[][]): LazyExpr {
+  grad(v: Differentiable, e: NDArray | number[][]): LazyExpr<T> {
     check(
       v.formula.op === 'Var',
       () => `grad: expected a variable (Vi, Vj or Pm), got an expression (operation '${v.formula.op}')`,
@@ -76,8 +84,8 @@ export class LazyExpr {
     // The cotangent takes the dtype of the reduction's data.
     const eLeaf = leaf(markFlexible({ data: ea.data, shape: [...shapeOf(this.expr)] }));
     const g = gradHost(this.expr, target, eLeaf);
-    if (!g) return new LazyExpr(leaf(zerosLike(target)), target.shape);
-    return new LazyExpr(g, target.shape);
+    if (!g) return new LazyExpr<T>(leaf(zerosLike(target)), target.shape);
+    return new LazyExpr<T>(g, target.shape);
   }
 }
 
@@ -100,13 +108,21 @@ export function reductionExpr(
   for (const [v, a] of vars) inputs.set(v, leaf(a));
   return {
     kind: 'reduce',
-    formula,
-    weight: extra.weight,
-    red,
-    k: extra.k,
-    axis,
+    request: { formula, weight: extra.weight, kind: red, k: extra.k, axis },
     inputs,
     opts,
     take: extra.take ?? 'values',
   };
+}
+
+/** Computes a reduction of a formula with bound data, shaped as the user sees it. */
+export function evalReduction(
+  formula: Node,
+  vars: ReadonlyMap<Node, InputArray>,
+  red: ReductionKind,
+  axis: 'i' | 'j',
+  opts: ReduceOptions = {},
+): NDArray<FloatArray> {
+  const expr = reductionExpr(formula, vars, red, axis, opts);
+  return new LazyExpr(expr, userShapeOf(expr)).eval();
 }

@@ -3,13 +3,24 @@ import { isVar, mapDag, type Node, varCat, variablesOf } from '../formula/node.j
 import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { bindRows } from './bind.js';
 import { type CgControl, conjugateGradient } from './cg.js';
 import { host, type InputArray, toFloatArray } from './data.js';
-import { LazyTensor, Vj } from './lazytensor.js';
+import { evalReduction } from './lazyExpr.js';
 import type { ReduceOptions } from './reduce.js';
 
+/**
+ * What the linear algebra needs of a symbolic matrix (a LazyTensor): its formula, its bound data
+ * and its dimension. Reductions run through the host graph, so this layer sits below LazyTensor.
+ */
+export interface SymbolicMatrix {
+  readonly formula: Node;
+  readonly vars: ReadonlyMap<Node, InputArray>;
+  readonly dim: number;
+}
+
 /** Rows of the i and j sides of a non-batched LazyTensor. */
-export function sides(K: LazyTensor): { nI: number; nJ: number } {
+export function sides(K: SymbolicMatrix): { nI: number; nJ: number } {
   let nI = 1;
   let nJ = 1;
   for (const [v, a] of K.vars) {
@@ -23,16 +34,22 @@ export function sides(K: LazyTensor): { nI: number; nJ: number } {
 }
 
 /** (K * Vj(v)).sum('j') for a scalar K; v is [M] or [M, E]. */
-export function matvec(K: LazyTensor, v: NDArray | number[][], opts?: ReduceOptions): NDArray<FloatArray> {
+export function matvec(
+  K: SymbolicMatrix,
+  v: NDArray | number[][],
+  opts?: ReduceOptions,
+): NDArray<FloatArray> {
   check(K.dim === 1, () => `matvec: K must be scalar (dimension 1), got dimension ${K.dim}`);
   const va = toFloatArray(v, 'matvec(v)');
   const col = va.shape.length === 1 ? { data: va.data, shape: [va.shape[0]!, 1] } : va;
-  const out = K.mul(Vj(col)).sum('j', opts);
+  const vj = bindRows(col, 'j', 'Vj()');
+  const vars = new Map([...K.vars, ...vj.vars]);
+  const out = evalReduction(op('Mult', [K.formula, vj.node]), vars, 'Sum', 'j', opts);
   return va.shape.length === 1 ? { data: out.data, shape: [out.shape[0]!] } : out;
 }
 
 /** Materialises F as a dense [N, M, dimF] array (small problems only). */
-export function dense(K: LazyTensor, opts?: ReduceOptions): NDArray<FloatArray> {
+export function dense(K: SymbolicMatrix, opts?: ReduceOptions): NDArray<FloatArray> {
   const { nI, nJ } = sides(K);
   check(
     nI * nJ * K.dim <= 2 ** 28,
@@ -65,7 +82,7 @@ export function dense(K: LazyTensor, opts?: ReduceOptions): NDArray<FloatArray> 
     (n) => (isVar(n) ? subst.get(n) : undefined),
     (name, args, params) => op(name, args, params),
   );
-  const out = new LazyTensor(formula, vars).sum('j', opts);
+  const out = evalReduction(formula, vars, 'Sum', 'j', opts);
   return { data: out.data, shape: [nI, nJ, K.dim] };
 }
 
@@ -85,7 +102,7 @@ export interface SolveOptions extends ReduceOptions, CgControl {
  * LazyTensorError on non-convergence, stagnation (`patience`) or divergence; `onProgress` sees
  * every iteration.
  */
-export function solve(K: LazyTensor, b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
+export function solve(K: SymbolicMatrix, b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
   check(K.dim === 1, () => `solve: K must be scalar (dimension 1), got dimension ${K.dim}`);
   const { alpha } = opts;
   check(
@@ -147,7 +164,7 @@ export function checkControl(o: CgControl, what: string): void {
  * passed in the dtype `Ctor` of K's data.
  */
 export function shiftedMatvec(
-  K: LazyTensor,
+  K: SymbolicMatrix,
   alpha: number,
   N: number,
   E: number,

@@ -78,34 +78,48 @@ function describe(v: Node): string {
   return `${c === 'i' ? 'Vi' : c === 'j' ? 'Vj' : 'Pm'} variable #${varIndex(v)} (dimension ${v.dim})`;
 }
 
-/** Runs one reduction: validates shapes, broadcasts batches, builds the spec, runs the kernel. */
-export function reduce(req: ReduceRequest): ReduceResult {
-  const { axis } = req;
-  check(axis === 'i' || axis === 'j', () => `axis must be 'i' or 'j', got ${String(axis)}`);
-  // Every bound variable sets sizes and batch shapes, also one that simplification removed from
-  // the formula (x - x is Zero, but the result still has one row per x_i).
-  const vars = [
-    ...new Set([
-      ...variablesOf(req.formula),
-      ...(req.weight ? variablesOf(req.weight) : []),
-      ...req.data.keys(),
-    ]),
+/**
+ * The variables of a request in the order that sets sizes: those of the formula, of the weight,
+ * then every other bound one (x - x is Zero, but the result still has one row per x_i).
+ */
+export function requestVars(req: ReductionRequest, bound: Iterable<Node>): Node[] {
+  return [
+    ...new Set([...variablesOf(req.formula), ...(req.weight ? variablesOf(req.weight) : []), ...bound]),
   ];
+}
+
+/** Rows of the i and j sides and batch shapes of a reduction's variables. */
+export interface ReductionSizes {
+  nI: number;
+  nJ: number;
+  /** Batch shape of each variable, in order. */
+  batchShapes: number[][];
+  /** Their broadcast: the batch shape of the output. */
+  bshape: number[];
+}
+
+/**
+ * Validates the data shapes of a reduction's variables (`shapeOf(v)` gives one's, or throws) and
+ * works out the sizes: the one source of a reduction's output shape [...bshape, rows, outDim],
+ * for `reduce()` and for the host graph's static shapes.
+ */
+export function reductionSizes(
+  vars: readonly Node[],
+  shapeOf: (v: Node) => readonly number[],
+): ReductionSizes {
   const sizes: Record<'i' | 'j', number | undefined> = { i: undefined, j: undefined };
   const batchShapes: number[][] = [];
-  const arrays: InputArray[] = [];
   for (const v of vars) {
-    const a = req.data.get(v);
-    if (!a) throw new LazyTensorError(`no data given for ${describe(v)}`);
+    const shape = shapeOf(v);
     const cat = varCat(v);
     const rank = cat === 'p' ? 1 : 2;
     check(
-      a.shape.length >= rank && a.shape[a.shape.length - 1] === v.dim,
+      shape.length >= rank && shape[shape.length - 1] === v.dim,
       () =>
-        `${describe(v)}: expected data of shape [${cat === 'p' ? '' : '..., n, '}${v.dim}], got [${a.shape.join(', ')}]`,
+        `${describe(v)}: expected data of shape [${cat === 'p' ? '' : '..., n, '}${v.dim}], got [${shape.join(', ')}]`,
     );
     if (cat !== 'p') {
-      const n = a.shape[a.shape.length - 2]!;
+      const n = shape[shape.length - 2]!;
       const prev = sizes[cat];
       check(
         prev === undefined || prev === n,
@@ -114,13 +128,25 @@ export function reduce(req: ReduceRequest): ReduceResult {
       );
       sizes[cat] = n;
     }
-    batchShapes.push(a.shape.slice(0, a.shape.length - rank));
-    arrays.push(a);
+    batchShapes.push(shape.slice(0, shape.length - rank));
   }
-  const dtype = commonDtype(arrays);
-  const nI = sizes.i ?? 1;
-  const nJ = sizes.j ?? 1;
   const bshape = broadcastShapes(batchShapes, () => 'between the variables of one reduction');
+  return { nI: sizes.i ?? 1, nJ: sizes.j ?? 1, batchShapes, bshape };
+}
+
+/** Runs one reduction: validates shapes, broadcasts batches, builds the spec, runs the kernel. */
+export function reduce(req: ReduceRequest): ReduceResult {
+  const { axis } = req;
+  check(axis === 'i' || axis === 'j', () => `axis must be 'i' or 'j', got ${String(axis)}`);
+  const vars = requestVars(req, req.data.keys());
+  const arrays: InputArray[] = [];
+  const { nI, nJ, batchShapes, bshape } = reductionSizes(vars, (v) => {
+    const a = req.data.get(v);
+    if (!a) throw new LazyTensorError(`no data given for ${describe(v)}`);
+    arrays.push(a);
+    return a.shape;
+  });
+  const dtype = commonDtype(arrays);
   const B = sizeOf(bshape);
   const batched = bshape.length > 0;
   const rowCat: Cat = axis === 'j' ? 'i' : 'j';

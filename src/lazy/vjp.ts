@@ -24,7 +24,7 @@ function fresh(dim: number, cat: Cat): Node {
 
 /** Splits a reduction's value formula into F and G (weighted kinds). */
 function parts(R: ReduceExpr): { F: Node; G?: Node } {
-  return { F: R.formula, G: R.weight };
+  return { F: R.request.formula, G: R.request.weight };
 }
 
 interface PairCotangent extends PairGradient {
@@ -40,7 +40,7 @@ function arange(n: number): HostExpr {
 /** Size of the reduced index of R. */
 function reducedSize(R: ReduceExpr): number {
   for (const [v, h] of R.inputs) {
-    if (varCat(v) === R.axis) {
+    if (varCat(v) === R.request.axis) {
       const s = shapeOf(h);
       return s[s.length - 2]!;
     }
@@ -51,23 +51,26 @@ function reducedSize(R: ReduceExpr): number {
 /** The reduction's gradient rule (src/reduction), with its saved results bound to host nodes. */
 function pairCotangent(R: ReduceExpr, Ev: Node, E: HostExpr): PairCotangent | undefined {
   const { F, G } = parts(R);
-  const row = other(R.axis);
+  const row = other(R.request.axis);
   const extra: [Node, HostExpr][] = [[Ev, E]];
   const ctx: GradientCtx = {
     F,
     G,
-    k: R.k ?? 1,
+    k: R.request.k ?? 1,
     E: Ev,
     saved(kind: ReductionKind, take: 'values' | 'indices'): Node {
       const def = reductionDef(kind);
       const node: ReduceExpr =
-        kind === R.red && take === R.take
+        kind === R.request.kind && take === R.take
           ? R
           : {
               ...R,
-              red: kind,
-              weight: def.weighted ? R.weight : undefined,
-              k: def.usesK ? R.k : undefined,
+              request: {
+                ...R.request,
+                kind,
+                weight: def.weighted ? R.request.weight : undefined,
+                k: def.usesK ? R.request.k : undefined,
+              },
               take,
             };
       const v = fresh(shapeOf(node)[shapeOf(node).length - 1]!, row);
@@ -75,12 +78,12 @@ function pairCotangent(R: ReduceExpr, Ev: Node, E: HostExpr): PairCotangent | un
       return v;
     },
     reducedIndex(): Node {
-      const J = fresh(1, R.axis);
+      const J = fresh(1, R.request.axis);
       extra.push([J, arange(reducedSize(R))]);
       return J;
     },
   };
-  const pg = reductionDef(R.red).gradient(ctx);
+  const pg = reductionDef(R.request.kind).gradient(ctx);
   return pg ? { ...pg, extra } : undefined;
 }
 
@@ -96,7 +99,7 @@ export function reductionVjp(
 ): HostExpr | undefined {
   if (R.take === 'indices') return undefined;
   const outDim = shapeOf(R)[shapeOf(R).length - 1]!;
-  const row = other(R.axis);
+  const row = other(R.request.axis);
   const Ev = fresh(outDim, row);
   const pc = pairCotangent(R, Ev, E);
   if (!pc) return undefined;
@@ -109,12 +112,10 @@ export function reductionVjp(
   const needed = new Set(variablesOf(g));
   for (const [v, h] of pc.extra) if (needed.has(v) || v === Ev) inputs.set(v, h);
   const cat = varCat(u);
-  const sumAxis = cat === R.axis ? row : R.axis;
+  const sumAxis = cat === R.request.axis ? row : R.request.axis;
   const summed: ReduceExpr = {
     kind: 'reduce',
-    formula: g,
-    red: 'Sum',
-    axis: sumAxis,
+    request: { formula: g, kind: 'Sum', axis: sumAxis },
     inputs,
     opts: R.opts,
     take: 'values',

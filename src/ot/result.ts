@@ -3,26 +3,32 @@ import type { Cloud } from './input.js';
 import { toDtype } from './pairs.js';
 
 /** What `samplesLoss` returns with `gradients: false`: the value, the potentials, no derivatives. */
-export type SamplesLossValue = Omit<SamplesLossResult, 'gradX' | 'gradY' | 'gradA' | 'gradB'>;
+export type SamplesLossValue<T extends FloatArray = FloatArray> = Omit<
+  SamplesLossResult<T>,
+  'gradX' | 'gradY' | 'gradA' | 'gradB'
+>;
 
-/** What `samplesLoss` returns: the value and its first-order derivatives (envelope theorem). */
-export interface SamplesLossResult {
+/**
+ * What `samplesLoss` returns: the value and its first-order derivatives (envelope theorem). `T`
+ * is the float array type of the inputs (Float64Array for number[][]).
+ */
+export interface SamplesLossResult<T extends FloatArray = FloatArray> {
   /** The loss: a number, or a Float64Array of B values for batched inputs. */
   value: number | Float64Array;
   /** d value / d x, shaped like x (input dtype); for batches, d value_b / d x_b. */
-  gradX: NDArray<FloatArray>;
+  gradX: NDArray<T>;
   /** d value / d y, shaped like y. */
-  gradY: NDArray<FloatArray>;
+  gradY: NDArray<T>;
   /** d value / d a, [N] or [B, N] (for balanced OT: defined up to a constant, as GeomLoss). */
-  gradA: NDArray<FloatArray>;
+  gradA: NDArray<T>;
   /** d value / d b, [M] or [B, M]. */
-  gradB: NDArray<FloatArray>;
+  gradB: NDArray<T>;
   /**
    * Dual potentials, [N] and [M] (or [B, ·]): Sinkhorn: f_ba − f_aa and g_ab − g_bb when
    * debiased, f_ba and g_ab otherwise (as GeomLoss); Hausdorff: b_x − a_x and a_y − b_y; kernel
    * losses: K(α−β) on x and K(β−α) on y.
    */
-  potentials: { f: NDArray<FloatArray>; g: NDArray<FloatArray> };
+  potentials: { f: NDArray<T>; g: NDArray<T> };
   /** The OT backend that ran ('tensorized' | 'online' | ...). */
   backend: string;
   /** Number of ε steps of the Sinkhorn loop (0 for kernel losses). */

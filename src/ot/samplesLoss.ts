@@ -1,4 +1,5 @@
 import { check, LazyTensorError } from '../errors.js';
+import type { FloatArray, NDArray } from '../ndarray.js';
 import { type Cost, makeCost } from './cost.js';
 import { hausdorffSamples } from './hausdorff.js';
 import { type Cloud, type PointsInput, readCloud, readWeights } from './input.js';
@@ -33,6 +34,26 @@ export function registerOTBackend(
  * units and values (see SamplesLossOptions), and its gradients with respect to x, y, a and b.
  * x: [N, D] or [B, N, D]; y: [M, D] or [B, M, D]. Every N×M interaction is an engine reduction.
  */
+export function samplesLoss<T extends FloatArray>(
+  x: NDArray<T>,
+  y: NDArray<T>,
+  options: SamplesLossOptions & { gradients: false },
+): SamplesLossValue<T>;
+export function samplesLoss<T extends FloatArray>(
+  x: NDArray<T>,
+  y: NDArray<T>,
+  options?: SamplesLossOptions,
+): SamplesLossResult<T>;
+export function samplesLoss(
+  x: number[][],
+  y: number[][],
+  options: SamplesLossOptions & { gradients: false },
+): SamplesLossValue<Float64Array>;
+export function samplesLoss(
+  x: number[][],
+  y: number[][],
+  options?: SamplesLossOptions,
+): SamplesLossResult<Float64Array>;
 export function samplesLoss(
   x: PointsInput,
   y: PointsInput,

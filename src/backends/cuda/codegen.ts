@@ -1,14 +1,23 @@
-import type { Node } from '../../formula/node.js';
-import { elementwiseTree } from '../../kernel/passes/elementwise.js';
-import { gather } from '../../kernel/passes/gather.js';
-import { type PassPlan, planPasses, stateOf } from '../../kernel/passes/split.js';
+import { planPasses } from '../../kernel/passes/split.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import { type AccState, type ReductionShape, reductionDef } from '../../reduction/index.js';
-import { CodeBuffer } from '../common/codebuffer.js';
+import { type AccState, reductionDef } from '../../reduction/index.js';
 import { declareState } from '../common/state.js';
-import { emitCudaChunks, emitCudaComponentsAt, type SlotLoader, vectorSlots } from './chunk.js';
-import { cType, cudaDialect } from './dialect.js';
+import { cType } from './dialect.js';
+import {
+  eachPass,
+  emitColumnLoop,
+  emitFinalize,
+  emitRowLoads,
+  emitSharedDecl,
+  type Gen,
+  inputParams,
+  kernel,
+  newBuf,
+  partAt,
+  passSpec,
+} from './kernelParts.js';
 import { type SlotLayout, slotLayout } from './layout.js';
+import { passEmits } from './passes.js';
 
 /** Version of the generated code; part of every cache key. Bump it when the codegen changes. */
 export const CUDA_CODEGEN_VERSION = 1;
@@ -64,266 +73,6 @@ const PRELUDE = `#ifndef LT_PRELUDE
 #endif
 #endif`;
 
-/**
- * One pass of the kernel over j: a single pass, or a run-time loop of identical passes over the
- * output chunks (`c0` = 0, chunk, 2 chunk, ...) when the split components are an elementwise
- * expression that can be evaluated at a run-time component index.
- */
-interface PassEmit {
-  shape: ReductionShape;
-  loop?: { count: number; chunk: number };
-  /** Emits the value components this pass reduces. */
-  value(buf: CodeBuffer, ld: SlotLoader): string[];
-  outIndex(k: number): string;
-  /** For a loop whose last chunk is partial: the condition under which output k exists. */
-  outGuard?(k: number): string;
-  stateF: number;
-  stateI: number;
-  /** Offsets of this pass's state in a row of the 2-D scheme's partial state (expressions). */
-  offF: string;
-  offI: string;
-}
-
-interface Gen {
-  spec: KernelSpec;
-  T: string;
-  A: string;
-  layout: SlotLayout;
-  passes: PassEmit[];
-  /** Partial state per row (all passes). */
-  PF: number;
-  PI: number;
-  fastMath: boolean;
-}
-
-const range = (a: number, n: number) => Array.from({ length: n }, (_, k) => a + k);
-
-/** The passes of a spec and the slots they read at run-time indices. */
-function passEmits(spec: KernelSpec, plan: PassPlan | undefined): { passes: PassEmit[]; dynamic: number[] } {
-  const n = spec.slots.length;
-  if (!plan) {
-    const st = stateOf(spec.reduction);
-    const pass: PassEmit = {
-      shape: spec.reduction,
-      value: (buf, ld) => emitCudaChunks(buf, spec.formula, n, ld),
-      outIndex: (k) => String(k),
-      stateF: st.f,
-      stateI: st.i,
-      offF: '0',
-      offI: '0',
-    };
-    return { passes: [pass], dynamic: [] };
-  }
-  const { width, offset, fixed } = plan;
-  const vec: Node = gather(spec.formula, range(offset, width));
-  const nPass = Math.ceil(width / plan.chunk);
-  const dyn = nPass >= 2 && vec.dim > 1 && elementwiseTree(vec);
-  const passes: PassEmit[] = [];
-  const fixedNode = fixed.length > 0 ? gather(spec.formula, fixed) : undefined;
-  if (dyn) {
-    // One run-time loop over balanced chunks; the last one may be partial: its loads are clamped
-    // to the last component and its missing outputs are not written.
-    const chunk = Math.ceil(width / nPass);
-    const partial = chunk * nPass !== width;
-    const st = stateOf(plan.shape(chunk));
-    passes.push({
-      shape: plan.shape(chunk),
-      loop: { count: nPass, chunk },
-      value: (buf, ld) => [
-        ...(fixedNode ? emitCudaChunks(buf, fixedNode, n, ld) : []),
-        ...emitCudaComponentsAt(
-          buf,
-          vec,
-          n,
-          ld,
-          (u) =>
-            partial ? `(c0 + ${u} < ${width} ? c0 + ${u} : ${width - 1})` : u === 0 ? 'c0' : `c0 + ${u}`,
-          chunk,
-        ),
-      ],
-      outIndex: (k) => plan.outIndex(k, chunk, 'c0'),
-      outGuard: partial ? (k) => `c0 + ${plan.compOf(k, chunk)} < ${width}` : undefined,
-      stateF: st.f,
-      stateI: st.i,
-      offF: `(c0 / ${chunk}) * ${st.f}`,
-      offI: `(c0 / ${chunk}) * ${st.i}`,
-    });
-    return { passes, dynamic: vectorSlots(vec) };
-  }
-  const chunk = plan.chunk;
-  let offF = 0;
-  let offI = 0;
-  for (let c0 = 0; c0 < width; c0 += chunk) {
-    const w = Math.min(chunk, width - c0);
-    const shape = plan.shape(w);
-    const st = stateOf(shape);
-    const f = gather(spec.formula, [...fixed, ...range(offset + c0, w)]);
-    passes.push({
-      shape,
-      value: (buf, ld) => emitCudaChunks(buf, f, n, ld),
-      outIndex: (k) => plan.outIndex(k, w, String(c0)),
-      stateF: st.f,
-      stateI: st.i,
-      offF: String(offF),
-      offI: String(offI),
-    });
-    offF += st.f;
-    offI += st.i;
-  }
-  return { passes, dynamic: [] };
-}
-
-/** Runs `body` once per pass: inside a `for (c0 ...)` loop for looped passes. */
-function eachPass(buf: CodeBuffer, g: Gen, body: (pass: PassEmit, p: number) => void): void {
-  g.passes.forEach((pass, p) => {
-    if (pass.loop) {
-      buf.stmt('#pragma unroll 1');
-      buf.block(`for (int c0 = 0; c0 < ${pass.loop.count * pass.loop.chunk}; c0 += ${pass.loop.chunk})`, () =>
-        body(pass, p),
-      );
-    } else {
-      scope(buf, () => body(pass, p));
-    }
-  });
-}
-
-function newBuf(g: Gen): CodeBuffer {
-  return new CodeBuffer(
-    cudaDialect(g.spec.dtype, { accumulator: g.spec.reduction.accumulator, fastMath: g.fastMath }),
-  );
-}
-
-function inputParams(g: Gen): string[] {
-  return g.spec.slots.map((_, s) => `const ${g.T}* __restrict__ in${s}`);
-}
-
-/** Loads parameters and i-variables kept in registers, and row pointers of the others. */
-function emitRowLoads(buf: CodeBuffer, g: Gen): void {
-  const { T } = g;
-  g.spec.slots.forEach((slot, s) => {
-    const mode = g.layout.modes[s];
-    if (slot.cat === 'p' && mode === 'reg') {
-      for (let k = 0; k < slot.dim; k++) buf.stmt(`const ${T} p${s}_${k} = in${s}[${k}];`);
-    }
-    if (slot.cat === 'i') {
-      if (mode === 'reg') {
-        for (let k = 0; k < slot.dim; k++) buf.stmt(`${T} x${s}_${k} = 0;`);
-        buf.block('if (active)', () => {
-          for (let k = 0; k < slot.dim; k++) buf.stmt(`x${s}_${k} = in${s}[(size_t)i * ${slot.dim} + ${k}];`);
-        });
-      } else {
-        buf.stmt(`const ${T}* __restrict__ xr${s} = in${s} + (size_t)(active ? i : 0) * ${slot.dim};`);
-      }
-    }
-  });
-}
-
-/** Expressions of slot components inside the j-loop (`t` is the tile row, `j` the column). */
-function loader(g: Gen) {
-  const at = (s: number, k: string): string => {
-    const slot = g.spec.slots[s]!;
-    const mode = g.layout.modes[s];
-    if (slot.cat === 'p') return mode === 'reg' ? `p${s}_${k}` : `in${s}[${k}]`;
-    if (slot.cat === 'i') return mode === 'reg' ? `x${s}_${k}` : `xr${s}[${k}]`;
-    if (mode === 'shared') {
-      const off = g.layout.tileOffset[s]!;
-      return `yt[${off === 0 ? k : `${off} + ${k}`}]`;
-    }
-    return `yr${s}[${k}]`;
-  };
-  return {
-    load: (s: number, k: number) => at(s, String(k)),
-    loadAt: (s: number, k: string) => {
-      const slot = g.spec.slots[s]!;
-      if (slot.cat === 'p' || (slot.cat === 'i' && g.layout.modes[s] !== 'reg')) return at(s, k);
-      if (slot.cat === 'j') return at(s, `(${k})`);
-      throw new Error(`internal: slot ${s} is indexed at run time but lives in registers`);
-    },
-  };
-}
-
-/** Cooperative copy of tile rows [jt, jt + n) of the shared slots into `tile`. */
-function emitTileLoad(buf: CodeBuffer, g: Gen, endExpr: string): void {
-  const tr = g.layout.tileRow;
-  g.spec.slots.forEach((slot, s) => {
-    if (g.layout.modes[s] !== 'shared') return;
-    const off = g.layout.tileOffset[s]!;
-    const D = slot.dim;
-    if (D <= 8) {
-      scope(buf, () => {
-        buf.stmt('const int jl = jt + (int)threadIdx.x;');
-        buf.block('if (jl < ' + endExpr + ')', () => {
-          for (let k = 0; k < D; k++) {
-            buf.stmt(`tile[(int)threadIdx.x * ${tr} + ${off + k}] = in${s}[(size_t)jl * ${D} + ${k}];`);
-          }
-        });
-      });
-    } else {
-      // Coalesced: consecutive threads copy consecutive elements of the slot's rows.
-      scope(buf, () => {
-        buf.stmt(
-          `const int ne = (${endExpr} - jt < (int)blockDim.x ? ${endExpr} - jt : (int)blockDim.x) * ${D};`,
-        );
-        buf.block('for (int e = (int)threadIdx.x; e < ne; e += (int)blockDim.x)', () => {
-          buf.stmt(`tile[(e / ${D}) * ${tr} + ${off} + e % ${D}] = in${s}[(size_t)jt * ${D} + e];`);
-        });
-      });
-    }
-  });
-}
-
-/** The reduction of one pass over columns [jb, je) (both block-uniform). */
-function emitColumnLoop(buf: CodeBuffer, g: Gen, pass: PassEmit, acc: AccState): void {
-  const red = reductionDef(pass.shape.kind);
-  const ld = loader(g);
-  const needJ =
-    pass.stateI > 0 || g.layout.modes.some((m, s) => m === 'global' && g.spec.slots[s]!.cat === 'j');
-  const body = () => {
-    g.spec.slots.forEach((slot, s) => {
-      if (slot.cat === 'j' && g.layout.modes[s] === 'global') {
-        buf.stmt(`const ${g.T}* __restrict__ yr${s} = in${s} + (size_t)j * ${slot.dim};`);
-      }
-    });
-    red.accumulate(buf, pass.shape, acc, pass.value(buf, ld), 'j');
-  };
-  if (g.layout.tileRow === 0) {
-    buf.block('if (active)', () => {
-      buf.block('for (int j = jb; j < je; j++)', body);
-    });
-    return;
-  }
-  buf.block('for (int jt = jb; jt < je; jt += (int)blockDim.x)', () => {
-    emitTileLoad(buf, g, 'je');
-    buf.stmt('__syncthreads();');
-    buf.block('if (active)', () => {
-      buf.stmt('const int nt = je - jt < (int)blockDim.x ? je - jt : (int)blockDim.x;');
-      buf.block('for (int t = 0; t < nt; t++)', () => {
-        if (needJ) buf.stmt('const int j = jt + t;');
-        buf.stmt(`const ${g.T}* __restrict__ yt = tile + t * ${g.layout.tileRow};`);
-        body();
-      });
-    });
-    buf.stmt('__syncthreads();');
-  });
-}
-
-function emitSharedDecl(buf: CodeBuffer, g: Gen): void {
-  if (g.layout.tileRow === 0) return;
-  buf.stmt('extern __shared__ __align__(16) unsigned char lt_smem[];');
-  buf.stmt(`${g.T}* __restrict__ tile = reinterpret_cast<${g.T}*>(lt_smem);`);
-}
-
-/** A bare `{ ... }` scope. */
-function scope(buf: CodeBuffer, body: () => void): void {
-  buf.stmt('{');
-  body();
-  buf.stmt('}');
-}
-
-function passSpec(g: Gen, pass: PassEmit): KernelSpec {
-  return { ...g.spec, reduction: pass.shape };
-}
-
 function mainKernel(g: Gen, name: string): string {
   const buf = newBuf(g);
   const { T } = g;
@@ -367,38 +116,6 @@ function mainKernel(g: Gen, name: string): string {
     'const int* __restrict__ colRanges',
   ];
   return kernel(name, params, buf);
-}
-
-/** Writes a pass's outputs for row i (guarded for a partial last chunk). */
-function emitFinalize(buf: CodeBuffer, g: Gen, pass: PassEmit, acc: AccState): void {
-  const red = reductionDef(pass.shape.kind);
-  const { spec } = g;
-  const out = (k: number) => `out[(size_t)i * ${spec.outDim} + ${pass.outIndex(k)}]`;
-  const outIdx = (k: number) => `outIdx[(size_t)i * ${spec.outIdxDim} + ${pass.outIndex(k)}]`;
-  const guard = pass.outGuard;
-  if (!guard) {
-    red.finalize(buf, pass.shape, acc, out, outIdx);
-    return;
-  }
-  const dims = red.outDims(pass.shape);
-  const fv = range(0, dims.values).map((k) => `fo_${k}`);
-  const fi = range(0, dims.indices).map((k) => `fi_${k}`);
-  for (const n of fv) buf.stmt(`${g.T} ${n};`);
-  for (const n of fi) buf.stmt(`int ${n};`);
-  red.finalize(
-    buf,
-    pass.shape,
-    acc,
-    (k) => fv[k]!,
-    (k) => fi[k]!,
-  );
-  fv.forEach((n, k) => buf.stmt(`if (${guard(k)}) ${out(k)} = ${n};`));
-  fi.forEach((n, k) => buf.stmt(`if (${guard(k)}) ${outIdx(k)} = ${n};`));
-}
-
-/** Address of state scalar k of a pass in the partial buffers: layout [split][component][row] (coalesced). */
-function partAt(total: number, off: string, k: number, split: string): string {
-  return `((size_t)${split} * ${total} + ${off === '0' ? k : `${off} + ${k}`}) * nI + i`;
 }
 
 function partialKernel(g: Gen, name: string): string {
@@ -460,15 +177,6 @@ function mergeKernel(g: Gen, name: string): string {
     'const int nSplit',
   ];
   return kernel(name, params, buf);
-}
-
-function kernel(name: string, params: string[], body: CodeBuffer): string {
-  const inner = body
-    .toString()
-    .split('\n')
-    .map((l) => (l.startsWith('#') ? l : `  ${l}`))
-    .join('\n');
-  return `extern "C" __global__ void ${name}(\n    ${params.join(',\n    ')}) {\n${inner}\n}`;
 }
 
 function kinds(params: string[]): ParamKind[] {
