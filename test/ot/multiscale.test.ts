@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { exactOT, samplesLoss } from '../../src/ot/index.js';
 import { allPairs, keptRanges, transposeKept } from '../../src/ot/keptPairs.js';
+import { resolveOptions } from '../../src/ot/options.js';
+import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
 import { cloud, relErr, rng } from './reference.js';
 
 const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
@@ -122,6 +124,24 @@ describe("backend 'multiscale' (two levels, truncated kernel)", () => {
       expected[0]!.map((_, j) => expected.map((row) => row[j])),
     );
     expect(transposeKept(transposeKept(kept))).toEqual(kept);
+  });
+
+  it("backend 'auto' picks multiscale from AUTO_MULTISCALE_PAIRS on (unbatched Sinkhorn, built-in cost)", () => {
+    const big = Math.ceil(Math.sqrt(AUTO_MULTISCALE_PAIRS));
+    const c = (n: number, B = 1) => ({
+      data: new Float32Array(0),
+      B,
+      n,
+      d: 3,
+      dtype: 'float32' as const,
+      batched: B > 1,
+      shape: [n, 3],
+    });
+    const pick = (o: object, n: number, B = 1) => pickBackend(resolveOptions(o as never), c(n, B), c(n, B));
+    expect(pick({}, big)).toBe('multiscale');
+    expect(pick({}, big - 1000)).toBe('online');
+    expect(pick({ loss: 'energy' }, big)).toBe('online');
+    expect(pick({}, big, 2)).toBe('online');
   });
 
   it('bad input: labels of the wrong length, truncate ≤ 0, negative masses', () => {
