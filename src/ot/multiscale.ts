@@ -1,91 +1,72 @@
 import { check, LazyTensorError } from '../errors.js';
-import { clusterRangesCentroids, gridCluster, rangesFromMask, sortClusters } from '../lazy/clusters.js';
 import { transposeRanges } from '../lazy/ranges.js';
-import type { Cloud } from './input.js';
+import { dropLevel, gridHierarchies, type Hierarchy, labelHierarchy } from './hierarchy.js';
+import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
-import { toDtype } from './pairs.js';
 import { type SinkhornProblem, scalingParameters } from './problem.js';
-import type { SamplesLossResult, SamplesLossValue } from './result.js';
+import type { LevelReport, SamplesLossResult, SamplesLossValue } from './result.js';
 import { dampening, logWeights, maxDiameter } from './schedule.js';
-import { type SinkhornPairs, sinkhornLoop } from './sinkhorn.js';
+import { type SinkhornInit, type SinkhornPairs, sinkhornLoop } from './sinkhorn.js';
 import { checkEqualMasses, type SinkhornRun, sinkhornSamples } from './sinkhornDivergence.js';
 
 /**
- * Two-level multiscale Sinkhorn (GeomLoss' kernel truncation): the coarse ε steps run on cluster
- * centroids with summed weights; at ε = clusterScale^p the potentials are extrapolated to the
- * points by a soft C-transform on the coarse measures, the kernel is truncated to the cluster
- * pairs with f_k + g_l > C(x̃_k, ỹ_l) − truncate·ε, and the fine steps run on those blocks only.
+ * Multiscale Sinkhorn (GeomLoss' kernel truncation, over as many levels as the sizes call for):
+ * both clouds are clustered into nested grids (cells of width s, 2s, 4s, ..., or the user's
+ * labels); the ε-schedule runs coarse to fine, level j taking the ε in (w_j^p, w_{j+1}^p]. At the
+ * end of a level the potentials are extrapolated to the next finer level by a soft C-transform on
+ * the coarse measures (restricted to the kept pairs), the kernel is truncated to the cluster pairs
+ * with f_k + g_l > C(x̃_k, ỹ_l) − truncate·ε, and the finer level runs on the children of the kept
+ * pairs only (block-sparse ranges). The work per level is proportional to the pairs kept.
  */
-
-/** A clustered cloud: points sorted by cluster, the permutation, cluster ranges and centroids. */
-interface Clustered {
-  sorted: Cloud;
-  weights: Float64Array;
-  perm: Int32Array;
-  ranges: Int32Array;
-  coarse: Cloud;
-  coarseWeights: Float64Array;
-}
-
-function cluster(
-  c: Cloud,
-  w: Float64Array,
-  labels: Int32Array | undefined,
-  scale: number,
-  name: string,
-): Clustered {
-  if (labels) {
-    check(
-      labels.length === c.n,
-      () => `samplesLoss: ${name} must have ${c.n} labels (one per point), got ${labels.length}`,
-    );
-    for (const l of labels) check(l >= 0, () => `samplesLoss: ${name} must be integers ≥ 0, got ${l}`);
-  }
-  const nd = { data: c.data, shape: [c.n, c.d] };
-  const lab = labels ?? gridCluster(nd, scale);
-  const s = sortClusters(nd, lab);
-  const sw = new Float64Array(c.n);
-  s.perm.forEach((src, dst) => {
-    sw[dst] = w[src]!;
-  });
-  const { ranges, centroids, weights } = clusterRangesCentroids(s.x, s.labels, sw);
-  const C = weights.length;
-  const mk = (data: Cloud['data'], n: number): Cloud => ({ ...c, data, n, shape: [n, c.d] });
-  return {
-    sorted: mk(s.x.data as Cloud['data'], c.n),
-    weights: sw,
-    perm: s.perm,
-    ranges,
-    coarse: mk(toDtype(centroids.data, c.dtype), C),
-    coarseWeights: weights,
-  };
-}
-
-/** keep[k, l] = f_k + g_l > C(u_k, v_l) − t (C = |u − v|^p / p), and the fraction of point pairs kept. */
-function truncation(u: Clustered, v: Clustered, f: Float64Array, g: Float64Array, p: number, t: number) {
-  const d = u.coarse.d;
-  const K = u.coarse.n;
-  const L = v.coarse.n;
-  const keep = new Uint8Array(K * L);
-  let visited = 0;
-  for (let k = 0; k < K; k++)
-    for (let l = 0; l < L; l++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += (u.coarse.data[k * d + c]! - v.coarse.data[l * d + c]!) ** 2;
-      const cost = p === 2 ? s / 2 : Math.sqrt(s);
-      if (f[k]! + g[l]! > cost - t) {
-        keep[k * L + l] = 1;
-        visited += (u.ranges[2 * k + 1]! - u.ranges[2 * k]!) * (v.ranges[2 * l + 1]! - v.ranges[2 * l]!);
-      }
-    }
-  return { ranges: rangesFromMask(u.ranges, v.ranges, keep), fraction: visited / (u.sorted.n * v.sorted.n) };
-}
 
 function unpermute(v: ArrayLike<number>, perm: Int32Array, width: number, out: Float64Array | Float32Array) {
   perm.forEach((src, dst) => {
     for (let k = 0; k < width; k++) out[src * width + k] = v[dst * width + k]!;
   });
   return out;
+}
+
+/**
+ * Splits the ε-schedule between the levels (0 = points): cluster level j (cell width w_j) takes the
+ * ε in ((c·w_j)^p, (c·w_{j+1})^p] (c = HANDOVER), the coarsest every ε above its width, the points the rest. Levels left
+ * without a step are dropped (from both hierarchies); the points keep at least the final ε.
+ */
+/** A level hands over to the finer one when ε ≤ (HANDOVER · cell width)^p. */
+const HANDOVER = 2;
+
+function splitSchedule(
+  epsList: number[],
+  widths: number[],
+  p: number,
+  hx0: Hierarchy,
+  hy0: Hierarchy,
+): { lists: number[][]; hx: Hierarchy; hy: Hierarchy } {
+  const hx = { ...hx0, levels: hx0.levels.map((l) => ({ ...l })) };
+  const hy = { ...hy0, levels: hy0.levels.map((l) => ({ ...l })) };
+  const top = widths.length;
+  const lists: number[][] = Array.from({ length: top + 1 }, () => []);
+  for (const e of epsList) {
+    let j = 0;
+    while (j < top && e > (HANDOVER * widths[j]!) ** p) j++;
+    lists[j]!.push(e);
+  }
+  if (lists[0]!.length === 0) {
+    const from = lists.findIndex((l) => l.length > 0);
+    lists[0]!.push(lists[from]!.pop()!);
+  }
+  for (let j = top; j >= 1; j--)
+    if (lists[j]!.length === 0) {
+      lists.splice(j, 1);
+      dropLevel(hx, j);
+      dropLevel(hy, j);
+    }
+  return { lists, hx, hy };
+}
+
+interface LevelPairs {
+  xy: Kept;
+  xx?: Kept;
+  yy?: Kept;
 }
 
 /** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
@@ -107,112 +88,138 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
     for (const v of w) check(v >= 0, () => `samplesLoss: weights ${name} must be ≥ 0, got ${v}`);
   const p = opts.p;
   const diameter = opts.diameter ?? maxDiameter(x, y);
-  const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
-  const cx = cluster(x, pr.a, opts.labelsX, scale, 'labelsX');
-  const cy = cluster(y, pr.b, opts.labelsY, scale, 'labelsY');
-  const sortedPr: SinkhornProblem = { ...pr, x: cx.sorted, y: cy.sorted, a: cx.weights, b: cy.weights };
+  const labelled = opts.labelsX !== undefined || opts.labelsY !== undefined;
+  let hx0: Hierarchy;
+  let hy0: Hierarchy;
+  let widths: number[];
+  if (labelled) {
+    const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
+    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, 'labelsX');
+    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, 'labelsY');
+    widths = [scale];
+  } else
+    ({
+      hx: hx0,
+      hy: hy0,
+      widths,
+    } = gridHierarchies(x, pr.a, y, pr.b, diameter, opts.blur, opts.clusterScale));
+  const px = hx0.levels[0]!;
+  const py = hy0.levels[0]!;
+  const sortedPr: SinkhornProblem = { ...pr, x: px.cloud, y: py.cloud, a: px.weights, b: py.weights };
 
   const run = (q: SinkhornProblem, debias: boolean): SinkhornRun => {
     if (opts.reach === undefined) checkEqualMasses(q.a, q.b, 1, x.n, y.n);
     const { epsList, rho } = scalingParameters(q, p);
-    const jump = scale ** p;
-    let cut = epsList.findIndex((e) => e <= jump);
-    if (cut < 0) cut = epsList.length - 1;
-    if (cut === 0) cut = 1;
-    const coarseEps = epsList.slice(0, cut);
-    const fineEps = epsList.slice(cut);
-    const acLog = logWeights(cx.coarseWeights);
-    const bcLog = logWeights(cy.coarseWeights);
-    const coarsePairs: SinkhornPairs = {
-      xy: q.makePair(cx.coarse, cy.coarse, false),
-      yx: q.makePair(cy.coarse, cx.coarse, true),
-    };
-    if (debias) {
-      coarsePairs.xx = q.makePair(cx.coarse, cx.coarse, false);
-      coarsePairs.yy = q.makePair(cy.coarse, cy.coarse, false);
+    const { lists, hx, hy } = splitSchedule(epsList, widths, p, hx0, hy0);
+    const top = lists.length - 1;
+    const reports: LevelReport[] = [];
+    let kept: LevelPairs | undefined;
+    let init: SinkhornInit | undefined;
+    let fraction = 1;
+    for (let j = top; ; j--) {
+      const X = hx.levels[j]!;
+      const Y = hy.levels[j]!;
+      const aLog = logWeights(X.weights);
+      const bLog = logWeights(Y.weights);
+      // The kernel of this level: every pair at the top, else the children of the kept pairs.
+      const ranges = (u: Hierarchy, v: Hierarchy, k: Kept | undefined, kt?: Kept) =>
+        k && keptRanges(u.levels[j + 1]!.children!, v.levels[j + 1]!.children!, k, kt);
+      const rxy = ranges(hx, hy, kept?.xy);
+      const rt = rxy && transposeRanges(rxy);
+      const pairs: SinkhornPairs = {
+        xy: q.makePair(X.cloud, Y.cloud, false, rxy),
+        yx: q.makePair(Y.cloud, X.cloud, true, rt),
+      };
+      if (debias) {
+        pairs.xx = q.makePair(X.cloud, X.cloud, false, ranges(hx, hx, kept?.xx));
+        pairs.yy = q.makePair(Y.cloud, Y.cloud, false, ranges(hy, hy, kept?.yy));
+      }
+      const last = j === 0;
+      const st = sinkhornLoop(pairs, {
+        aLog,
+        bLog,
+        epsList: lists[j]!,
+        rho,
+        debias,
+        init,
+        noExtrapolation: !last,
+        ...(last ? { tol: opts.tol, maxIter: opts.maxIter } : {}),
+      });
+      reports.push({ points: [X.cloud.n, Y.cloud.n], iterations: st.iterations, pairsVisited: fraction });
+      if (last) {
+        st.iterations = reports.reduce((s, r) => s + r.iterations, 0);
+        return {
+          st,
+          pairs,
+          aLog,
+          bLog,
+          rho,
+          convergence: {
+            marginalError: st.marginalError,
+            extraIterations: st.extraIterations,
+            levels: reports,
+          },
+        };
+      }
+      // Truncation of this level's kernel, then extrapolation of the potentials to the finer level.
+      const eps = st.eps;
+      const t = opts.truncate * eps;
+      const above = (u: Hierarchy, v: Hierarchy, k: Kept | undefined) =>
+        k && { u: u.levels[j + 1]!, v: v.levels[j + 1]!, kept: k };
+      const txy = truncate(X, Y, above(hx, hy, kept?.xy), st.fBA, st.gAB, p, t);
+      const next: LevelPairs = { xy: txy.kept };
+      if (debias) {
+        next.xx = truncate(X, X, above(hx, hx, kept?.xx), st.fAA!, st.fAA!, p, t).kept;
+        next.yy = truncate(Y, Y, above(hy, hy, kept?.yy), st.gBB!, st.gBB!, p, t).kept;
+      }
+      const fx = hx.levels[j - 1]!.cloud;
+      const fy = hy.levels[j - 1]!.cloud;
+      fraction = txy.finerPairs / (fx.n * fy.n);
+      // Soft C-transforms on the coarse measures, over the kept coarse pairs only.
+      const cx = X.children!;
+      const cy = Y.children!;
+      const ux = unitRanges(X.cloud.n);
+      const uy = unitRanges(Y.cloud.n);
+      const sh = (logw: Float64Array, f: Float64Array) => logw.map((v, k) => v + f[k]! / eps);
+      const jobs = [
+        { pair: q.makePair(fx, Y.cloud, false, keptRanges(cx, uy, next.xy)), h: sh(bLog, st.gAB) },
+        {
+          pair: q.makePair(fy, X.cloud, true, keptRanges(cy, ux, transposeKept(next.xy))),
+          h: sh(aLog, st.fBA),
+        },
+      ];
+      if (debias)
+        jobs.push(
+          { pair: q.makePair(fx, X.cloud, false, keptRanges(cx, ux, next.xx!)), h: sh(aLog, st.fAA!) },
+          { pair: q.makePair(fy, Y.cloud, false, keptRanges(cy, uy, next.yy!)), h: sh(bLog, st.gBB!) },
+        );
+      const lam = dampening(eps, rho);
+      const [fBA, gAB, fAA, gBB] = softmins(eps, jobs).map((v) => v.map((e) => e * lam));
+      init = { fBA: fBA!, gAB: gAB!, fAA, gBB };
+      kept = next;
     }
-    const cs = sinkhornLoop(coarsePairs, {
-      aLog: acLog,
-      bLog: bcLog,
-      epsList: coarseEps,
-      rho,
-      debias,
-      noExtrapolation: true,
-    });
-    const eps = coarseEps[coarseEps.length - 1]!;
-    // Soft C-transforms on the coarse measures: the fine potentials at the last coarse ε.
-    const sh = (logw: Float64Array, f: Float64Array) => logw.map((v, k) => v + f[k]! / eps);
-    const jobs = [
-      { pair: q.makePair(cx.sorted, cy.coarse, false), h: sh(bcLog, cs.gAB) },
-      { pair: q.makePair(cy.sorted, cx.coarse, true), h: sh(acLog, cs.fBA) },
-    ];
-    if (debias)
-      jobs.push(
-        { pair: q.makePair(cx.sorted, cx.coarse, false), h: sh(acLog, cs.fAA!) },
-        { pair: q.makePair(cy.sorted, cy.coarse, false), h: sh(bcLog, cs.gBB!) },
-      );
-    const lam = dampening(eps, rho);
-    const [fBA, gAB, fAA, gBB] = softmins(eps, jobs).map((v) => v.map((e) => e * lam));
-    const t = opts.truncate * eps;
-    const xy = truncation(cx, cy, cs.fBA, cs.gAB, p, t);
-    const pairs: SinkhornPairs = {
-      xy: q.makePair(cx.sorted, cy.sorted, false, xy.ranges),
-      yx: q.makePair(cy.sorted, cx.sorted, true, transposeRanges(xy.ranges)),
-    };
-    if (debias) {
-      pairs.xx = q.makePair(cx.sorted, cx.sorted, false, truncation(cx, cx, cs.fAA!, cs.fAA!, p, t).ranges);
-      pairs.yy = q.makePair(cy.sorted, cy.sorted, false, truncation(cy, cy, cs.gBB!, cs.gBB!, p, t).ranges);
-    }
-    const aLog = logWeights(q.a);
-    const bLog = logWeights(q.b);
-    const st = sinkhornLoop(pairs, {
-      aLog,
-      bLog,
-      epsList: fineEps,
-      rho,
-      debias,
-      tol: opts.tol,
-      maxIter: opts.maxIter,
-      init: { fBA: fBA!, gAB: gAB!, fAA, gBB },
-    });
-    st.iterations += coarseEps.length;
-    return {
-      st,
-      pairs,
-      aLog,
-      bLog,
-      rho,
-      convergence: {
-        marginalError: st.marginalError,
-        extraIterations: st.extraIterations,
-        levels: [
-          { points: [cx.coarse.n, cy.coarse.n], iterations: coarseEps.length, pairsVisited: 1 },
-          { points: [x.n, y.n], iterations: st.iterations - coarseEps.length, pairsVisited: xy.fraction },
-        ],
-      },
-    };
   };
   const res = sinkhornSamples(sortedPr, run);
   const back = (
     v: { data: ArrayLike<number> },
-    c: Clustered,
+    c: Hierarchy,
     width: number,
     like: Float64Array | Float32Array,
   ) => unpermute(v.data, c.perm, width, new (like.constructor as Float64ArrayConstructor)(like.length));
   const out = { ...res, potentials: { ...res.potentials } } as SamplesLossResult;
   out.potentials.f = {
     ...res.potentials.f,
-    data: back(res.potentials.f, cx, 1, res.potentials.f.data as Float64Array),
+    data: back(res.potentials.f, hx0, 1, res.potentials.f.data as Float64Array),
   };
   out.potentials.g = {
     ...res.potentials.g,
-    data: back(res.potentials.g, cy, 1, res.potentials.g.data as Float64Array),
+    data: back(res.potentials.g, hy0, 1, res.potentials.g.data as Float64Array),
   };
   if ('gradX' in res) {
-    out.gradX = { ...res.gradX, data: back(res.gradX, cx, x.d, res.gradX.data as Float64Array) };
-    out.gradY = { ...res.gradY, data: back(res.gradY, cy, y.d, res.gradY.data as Float64Array) };
-    out.gradA = { ...res.gradA, data: back(res.gradA, cx, 1, res.gradA.data as Float64Array) };
-    out.gradB = { ...res.gradB, data: back(res.gradB, cy, 1, res.gradB.data as Float64Array) };
+    out.gradX = { ...res.gradX, data: back(res.gradX, hx0, x.d, res.gradX.data as Float64Array) };
+    out.gradY = { ...res.gradY, data: back(res.gradY, hy0, y.d, res.gradY.data as Float64Array) };
+    out.gradA = { ...res.gradA, data: back(res.gradA, hx0, 1, res.gradA.data as Float64Array) };
+    out.gradB = { ...res.gradB, data: back(res.gradB, hy0, 1, res.gradB.data as Float64Array) };
   }
   return out;
 }

@@ -1,0 +1,204 @@
+import { check } from '../errors.js';
+import { clusterRangesCentroids, gridCluster, sortClusters } from '../lazy/clusters.js';
+import type { Cloud } from './input.js';
+import { toDtype } from './pairs.js';
+
+/**
+ * Coarse-to-fine clustering of the two clouds of a multiscale Sinkhorn solve: nested grids of
+ * cells of width s·2^j in any dimension (one Morton-ordered sort of the points, so that every
+ * cell of every level is a contiguous range of the sorted points and its sub-cells a contiguous
+ * range of the finer level), or the user's labels (one cluster level).
+ */
+
+/** One level of a clustered cloud: its points (or centroids), their log-weights... */
+export interface Level {
+  cloud: Cloud;
+  weights: Float64Array;
+  /** [C, 2] flattened: each cluster's index range in the next finer level (absent on the points). */
+  children?: Int32Array;
+}
+
+/** A cloud sorted by cluster (perm[dst] = src) and its levels, finest (the points) first. */
+export interface Hierarchy {
+  perm: Int32Array;
+  levels: Level[];
+}
+
+/** Mean points per finest cluster of the default hierarchy (the fine level visits ~this many pairs per point and kept cluster). */
+export const TARGET_CLUSTER_SIZE = 32;
+/** ...or fewer points per cluster once the cells are as wide as the blur (a sparse finest kernel). */
+export const MIN_CLUSTER_SIZE = 2;
+/** The coarsest level has at most this many clusters (its kernel is dense). */
+export const TOP_CLUSTERS = 256;
+
+function sorted(c: Cloud, w: Float64Array, perm: Int32Array): { cloud: Cloud; weights: Float64Array } {
+  const d = c.d;
+  const data = new (c.data.constructor as { new (n: number): Cloud['data'] })(c.n * d);
+  const weights = new Float64Array(c.n);
+  perm.forEach((src, dst) => {
+    data.set(c.data.subarray(src * d, (src + 1) * d), dst * d);
+    weights[dst] = w[src]!;
+  });
+  return { cloud: { ...c, data }, weights };
+}
+
+/** The level of the sorted points `x` whose clusters have labels `labels` (sorted, 0..C-1). */
+function clusterLevel(x: Cloud, w: Float64Array, labels: Int32Array, finer: Int32Array | undefined): Level {
+  const nd = { data: x.data, shape: [x.n, x.d] };
+  const { ranges, centroids, weights } = clusterRangesCentroids(nd, labels, w);
+  const C = weights.length;
+  // Children: the finer clusters (or points) in each cluster's point range.
+  const children = new Int32Array(2 * C);
+  for (let k = 0; k < C; k++) {
+    const s = ranges[2 * k]!;
+    const e = ranges[2 * k + 1]!;
+    children[2 * k] = finer ? (e > s ? finer[s]! : 0) : s;
+    children[2 * k + 1] = finer ? (e > s ? finer[e - 1]! + 1 : 0) : e;
+  }
+  return {
+    cloud: { ...x, data: toDtype(centroids.data, x.dtype), n: C, shape: [C, x.d] },
+    weights,
+    children,
+  };
+}
+
+/** Two levels from the user's labels (or a grid of width `scale` for a cloud without labels). */
+export function labelHierarchy(
+  c: Cloud,
+  w: Float64Array,
+  labels: Int32Array | undefined,
+  scale: number,
+  name: string,
+): Hierarchy {
+  if (labels) {
+    check(
+      labels.length === c.n,
+      () => `samplesLoss: ${name} must have ${c.n} labels (one per point), got ${labels.length}`,
+    );
+    for (const l of labels)
+      check(Number.isInteger(l) && l >= 0, () => `samplesLoss: ${name} must be integers ≥ 0, got ${l}`);
+  }
+  const nd = { data: c.data, shape: [c.n, c.d] };
+  const lab = labels ?? gridCluster(nd, scale);
+  const s = sortClusters(nd, lab);
+  const pts = sorted(c, w, s.perm);
+  return { perm: s.perm, levels: [pts, clusterLevel(pts.cloud, pts.weights, s.labels, undefined)] };
+}
+
+/** Integer cell coordinates of width `size` (from a common origin) and the Morton order of the cells. */
+function mortonOrder(c: Cloud, origin: Float64Array, size: number): { keys: Int32Array; perm: Int32Array } {
+  const d = c.d;
+  const keys = new Int32Array(c.n * d);
+  for (let i = 0; i < c.n; i++)
+    for (let k = 0; k < d; k++) {
+      const v = Math.floor((c.data[i * d + k]! - origin[k]!) / size);
+      keys[i * d + k] = Math.min(Math.max(v, 0), 0x3fffffff);
+    }
+  // Morton comparison: the axis whose keys differ in the highest bit decides.
+  const lessMsb = (a: number, b: number) => a < b && a < (a ^ b);
+  const perm = Int32Array.from({ length: c.n }, (_, i) => i).sort((a, b) => {
+    let axis = 0;
+    let best = 0;
+    for (let k = 0; k < d; k++) {
+      const x = keys[a * d + k]! ^ keys[b * d + k]!;
+      if (lessMsb(best, x)) {
+        best = x;
+        axis = k;
+      }
+    }
+    return keys[a * d + axis]! - keys[b * d + axis]! || a - b;
+  });
+  return { keys, perm };
+}
+
+/** Cluster labels of the sorted points at level `shift` (cells of width size·2^shift). */
+function levelLabels(keys: Int32Array, perm: Int32Array, d: number, shift: number): Int32Array {
+  const n = perm.length;
+  const labels = new Int32Array(n);
+  let label = 0;
+  for (let t = 1; t < n; t++) {
+    const a = perm[t - 1]!;
+    const b = perm[t]!;
+    for (let k = 0; k < d; k++)
+      if (keys[a * d + k]! >> shift !== keys[b * d + k]! >> shift) {
+        label++;
+        break;
+      }
+    labels[t] = label;
+  }
+  return labels;
+}
+
+const count = (labels: Int32Array) => (labels.length === 0 ? 0 : labels[labels.length - 1]! + 1);
+
+/**
+ * Nested grid hierarchies of x and y with the same cell widths: scale·2^j for the cluster levels.
+ * With `scale` given, the finest cluster level has that width; otherwise it is the first level
+ * with TARGET_CLUSTER_SIZE points per cluster on average, or MIN_CLUSTER_SIZE once its cells are
+ * as wide as the blur (so that the points' kernel is truncated at an ε close to blur^p). Levels are added until each cloud has at most
+ * TOP_CLUSTERS clusters. Returns the hierarchies and each cluster level's cell width.
+ */
+export function gridHierarchies(
+  x: Cloud,
+  a: Float64Array,
+  y: Cloud,
+  b: Float64Array,
+  diameter: number,
+  blur: number,
+  scale: number | undefined,
+): { hx: Hierarchy; hy: Hierarchy; widths: number[] } {
+  const d = x.d;
+  const origin = new Float64Array(d).fill(Infinity);
+  for (const c of [x, y])
+    for (let i = 0; i < c.n; i++)
+      for (let k = 0; k < d; k++) origin[k] = Math.min(origin[k]!, c.data[i * d + k]!);
+  const base = scale ?? Math.max(diameter, 1e-300) / 2 ** 20;
+  const mx = mortonOrder(x, origin, base);
+  const my = mortonOrder(y, origin, base);
+  const labelsAt = (shift: number) => [
+    levelLabels(mx.keys, mx.perm, d, shift),
+    levelLabels(my.keys, my.perm, d, shift),
+  ];
+  let first = 0;
+  if (scale === undefined)
+    for (; first < 30; first++) {
+      const [lx, ly] = labelsAt(first);
+      const mean = (x.n + y.n) / (count(lx!) + count(ly!));
+      if (mean >= TARGET_CLUSTER_SIZE || (mean >= MIN_CLUSTER_SIZE && base * 2 ** first >= blur)) break;
+    }
+  const px = sorted(x, a, mx.perm);
+  const py = sorted(y, b, my.perm);
+  const hx: Hierarchy = { perm: mx.perm, levels: [px] };
+  const hy: Hierarchy = { perm: my.perm, levels: [py] };
+  const widths: number[] = [];
+  let fx: Int32Array | undefined;
+  let fy: Int32Array | undefined;
+  for (let shift = first; shift <= 31; shift++) {
+    const [lx, ly] = labelsAt(shift);
+    hx.levels.push(clusterLevel(px.cloud, px.weights, lx!, fx));
+    hy.levels.push(clusterLevel(py.cloud, py.weights, ly!, fy));
+    widths.push(base * 2 ** shift);
+    fx = lx;
+    fy = ly;
+    if (Math.max(count(lx!), count(ly!)) <= TOP_CLUSTERS) break;
+  }
+  return { hx, hy, widths };
+}
+
+/** Removes cluster level j (≥ 1) from a hierarchy: the next coarser level's children are composed. */
+export function dropLevel(h: Hierarchy, j: number): void {
+  const up = h.levels[j + 1];
+  const mid = h.levels[j]!.children!;
+  if (up) {
+    const ch = up.children!;
+    const out = new Int32Array(ch.length);
+    for (let k = 0; k < ch.length / 2; k++) {
+      const s = ch[2 * k]!;
+      const e = ch[2 * k + 1]!;
+      out[2 * k] = e > s ? mid[2 * s]! : 0;
+      out[2 * k + 1] = e > s ? mid[2 * (e - 1) + 1]! : 0;
+    }
+    up.children = out;
+  }
+  h.levels.splice(j, 1);
+}
