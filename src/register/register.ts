@@ -57,6 +57,12 @@ const SEARCH_BLURS = [0.15, 0.07, 0.035];
 const DEFAULT_BLUR = 0.02;
 const DEFAULT_REACH = 0.05;
 const DEFAULT_SMOOTHING = 0.2;
+/**
+ * Largest over-relaxation of the fit. The match–fit fixed point converges linearly, slowly when a
+ * partial source slides along the surface (ICP-like); over-relaxing while successive steps shrink
+ * by less than half each time (Aitken-style) cuts the iterations several-fold.
+ */
+const MAX_RELAXATION = 8;
 
 interface Clouds {
   x: FloatArray;
@@ -116,17 +122,19 @@ function weightedCentroid(data: ArrayLike<number>, w: Float64Array, d: number): 
   return c.map((v) => v / W);
 }
 
-/** Largest side of the bounding box. */
+/**
+ * Largest side of the bounding box of the central 90% of the points on every axis (5th to 95th
+ * percentile), divided by 0.9: the scale of the blur and reach defaults, which far outliers must not inflate.
+ */
 function sizeOf(data: ArrayLike<number>, n: number, d: number): number {
   let size = 0;
+  const v = new Float64Array(n);
+  const lo = Math.floor(0.05 * (n - 1));
+  const hi = Math.ceil(0.95 * (n - 1));
   for (let k = 0; k < d; k++) {
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, data[i * d + k]!);
-      hi = Math.max(hi, data[i * d + k]!);
-    }
-    size = Math.max(size, hi - lo);
+    for (let i = 0; i < n; i++) v[i] = data[i * d + k]!;
+    v.sort();
+    size = Math.max(size, (v[hi]! - v[lo]!) / 0.9);
   }
   return size;
 }
@@ -197,15 +205,23 @@ function refineLinear(
     const blur = levels[l]!;
     const last = l === levels.length - 1;
     const tol = (last ? 0.01 : 0.1) * blur;
-    for (let it = 0; it < (last ? 5 * perLevel : perLevel) && budget.left > 0; it++) {
+    let acc = 1;
+    let prevChange = 0;
+    for (let it = 0; it < (last ? 9 * perLevel : perLevel) && budget.left > 0; it++) {
       budget.left--;
       const z = typed(applyTransform(T, c.x, c.n, ctx.d), ctx.dtype);
       const m = robotMatch(z, c.y, c.a, c.b, ctx.d, matchOptions(ctx, blur));
       loss = m.loss;
       record(ctx, loss, keep);
       const w = m.confidence.map((v, i) => v * c.a[i]!);
-      const next = fitModel(ctx, c.x, m.target, w, c.n);
+      // Over-relaxation: fit towards z + α (target − z); α grows while the steps shrink slowly.
+      const alpha = acc;
+      const goal = m.target.map((t, k) => z[k]! + alpha * (t - z[k]!));
+      const next = fitModel(ctx, c.x, goal, w, c.n);
       const change = transformChange(T, next, c.x, c.n, ctx.d);
+      const ratio = prevChange > 0 ? change / alpha / prevChange : 0;
+      acc = ratio > 0.5 && ratio < 1.2 ? Math.min(MAX_RELAXATION, acc * 1.5) : 1;
+      prevChange = change / alpha;
       T = next;
       if (change < tol) break;
     }
