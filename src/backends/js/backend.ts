@@ -1,23 +1,15 @@
 import type { KernelSpec } from '../../kernel/spec.js';
-import { estimateSeconds, pairOps, type ThroughputModel } from '../common/cost.js';
-import { rangedPairs } from '../common/ranges.js';
-import { validateRunArgs } from '../common/runargs.js';
-import type { Backend, CompiledKernel, RunArgs } from '../types.js';
-import { chunkBounds } from './chunks.js';
+import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
+import type { Backend, CompiledKernel } from '../types.js';
 import { generateJs } from './codegen.js';
-import { driveRows } from './driver.js';
 import { type Factory, WorkerPool, workerThreads } from './pool.js';
+import { pooledKernel } from './pooledKernel.js';
 import { preludeLib } from './prelude.js';
 import { jsThreads } from './threads.js';
 
 /** Runs below this much work (pairs x cost / 8) stay on the calling thread. */
 let inlineWork = 1e6;
 
-/** Runs rows [i0, i1) of a kernel on the calling thread, dense or block-sparse. */
-export function runRows(make: Factory, args: RunArgs, i0: number, i1: number): void {
-  const kernel = make(args.inputs, args.out, args.outIdx);
-  driveRows(kernel, args.nJ, args.ranges, i0, i1);
-}
 
 const cache = new Map<string, { make: Factory; source: string }>();
 
@@ -93,35 +85,15 @@ export const jsBackend: Backend = {
   estimateSeconds: (spec, pairs) => estimateSeconds(JS_MODEL, spec, pairs, jsThreads()),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileFactory(spec);
-    const cost = pairOps(spec);
-    return {
+    return pooledKernel({
       backend: 'js',
-      run(args) {
-        validateRunArgs(spec, args);
-        const { nI, nJ } = args;
-        if (nI === 0) return;
-        const threads = jsThreads();
-        const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
-        const p = threads > 1 && nI > 1 && work >= inlineWork ? poolFor(threads) : undefined;
-        if (!p) {
-          runRows(make, args, 0, nI);
-          return;
-        }
-        // Many more chunks than threads: threads take them one by one, so uneven rows balance.
-        const nChunks = Math.min(nI, threads * 16);
-        p.run({
-          key: spec.key,
-          source,
-          make,
-          inputs: args.inputs,
-          out: args.out,
-          outIdx: args.outIdx,
-          nI,
-          nJ,
-          ranges: args.ranges,
-          bounds: chunkBounds(nI, nJ, args.ranges, nChunks),
-        });
-      },
-    };
+      spec,
+      make,
+      source,
+      key: spec.key,
+      threads: jsThreads,
+      poolFor,
+      inlineWork: () => inlineWork,
+    });
   },
 };

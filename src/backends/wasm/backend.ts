@@ -1,11 +1,8 @@
 import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import { estimateSeconds, pairOps, type ThroughputModel } from '../common/cost.js';
-import { rangedPairs } from '../common/ranges.js';
-import { validateRunArgs } from '../common/runargs.js';
-import { runRows } from '../js/backend.js';
-import { chunkBounds } from '../js/chunks.js';
+import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
 import { type Factory, WorkerPool, workerThreads } from '../js/pool.js';
+import { pooledKernel } from '../js/pooledKernel.js';
 import { preludeLib } from '../js/prelude.js';
 import { jsThreads } from '../js/threads.js';
 import type { Backend, BackendStatus, CompiledKernel } from '../types.js';
@@ -137,33 +134,15 @@ export const wasmBackend: Backend = {
   estimateSeconds: (spec, pairs) => estimateSeconds(WASM_MODEL, spec, pairs, wasmThreads()),
   compile(spec: KernelSpec): CompiledKernel {
     const { make, source } = compileWasm(spec);
-    const cost = pairOps(spec);
-    return {
+    return pooledKernel({
       backend: 'wasm',
-      run(args) {
-        validateRunArgs(spec, args);
-        const { nI, nJ } = args;
-        if (nI === 0) return;
-        const threads = wasmThreads();
-        const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
-        const p = threads > 1 && nI > 1 && work >= inlineWork ? poolFor(threads) : undefined;
-        if (!p) {
-          runRows(make, args, 0, nI);
-          return;
-        }
-        p.run({
-          key: `wasm:${spec.key}`,
-          source,
-          make,
-          inputs: args.inputs,
-          out: args.out,
-          outIdx: args.outIdx,
-          nI,
-          nJ,
-          ranges: args.ranges,
-          bounds: chunkBounds(nI, nJ, args.ranges, Math.min(nI, threads * 16)),
-        });
-      },
-    };
+      spec,
+      make,
+      source,
+      key: `wasm:${spec.key}`,
+      threads: wasmThreads,
+      poolFor,
+      inlineWork: () => inlineWork,
+    });
   },
 };

@@ -1,0 +1,65 @@
+import type { KernelSpec } from '../../kernel/spec.js';
+import { pairOps } from '../common/cost.js';
+import { rangedPairs } from '../common/ranges.js';
+import { validateRunArgs } from '../common/runargs.js';
+import type { CompiledKernel, RunArgs } from '../types.js';
+import { chunkBounds } from './chunks.js';
+import { driveRows } from './driver.js';
+import type { Factory, WorkerPool } from './pool.js';
+
+/** Runs rows [i0, i1) of a kernel on the calling thread, dense or block-sparse. */
+export function runRows(make: Factory, args: RunArgs, i0: number, i1: number): void {
+  const kernel = make(args.inputs, args.out, args.outIdx);
+  driveRows(kernel, args.nJ, args.ranges, i0, i1);
+}
+
+/** What a row-kernel backend (js, wasm) supplies to run its kernels on the calling thread or a pool. */
+export interface PooledKernelParts {
+  backend: string;
+  spec: KernelSpec;
+  /** The kernel factory on this thread, and its source for the workers. */
+  make: Factory;
+  source: string;
+  /** Key of the factory in the workers' caches. */
+  key: string;
+  threads: () => number;
+  poolFor: (threads: number) => WorkerPool | undefined;
+  /** Runs below this much work (pairs × cost / 8) stay on the calling thread. */
+  inlineWork: () => number;
+}
+
+/**
+ * A kernel that validates its run arguments, then runs its rows on the calling thread (small
+ * work) or as many more chunks than threads on the pool, so that uneven rows balance.
+ */
+export function pooledKernel(k: PooledKernelParts): CompiledKernel {
+  const { spec, make, source } = k;
+  const cost = pairOps(spec);
+  return {
+    backend: k.backend,
+    run(args) {
+      validateRunArgs(spec, args);
+      const { nI, nJ } = args;
+      if (nI === 0) return;
+      const threads = k.threads();
+      const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
+      const p = threads > 1 && nI > 1 && work >= k.inlineWork() ? k.poolFor(threads) : undefined;
+      if (!p) {
+        runRows(make, args, 0, nI);
+        return;
+      }
+      p.run({
+        key: k.key,
+        source,
+        make,
+        inputs: args.inputs,
+        out: args.out,
+        outIdx: args.outIdx,
+        nI,
+        nJ,
+        ranges: args.ranges,
+        bounds: chunkBounds(nI, nJ, args.ranges, Math.min(nI, threads * 16)),
+      });
+    },
+  };
+}
