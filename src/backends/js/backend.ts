@@ -10,7 +10,6 @@ import { jsThreads } from './threads.js';
 /** Runs below this much work (pairs x cost / 8) stay on the calling thread. */
 let inlineWork = 1e6;
 
-
 const cache = new Map<string, { make: Factory; source: string }>();
 
 /**
