@@ -2,8 +2,8 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
 import type { Backend, CompiledKernel } from '../types.js';
 import { generateJs } from './codegen.js';
-import { type Factory, WorkerPool, workerThreads } from './pool.js';
-import { pooledKernel } from './pooledKernel.js';
+import type { Factory } from './pool.js';
+import { PoolSlot, pooledKernel } from './pooledKernel.js';
 import { preludeLib } from './prelude.js';
 import { jsThreads } from './threads.js';
 
@@ -27,37 +27,21 @@ export function compileFactory(spec: KernelSpec): { make: Factory; source: strin
   return hit;
 }
 
-let pool: WorkerPool | undefined;
-let callerWorks = true;
-
-/** The worker pool for `threads` computing threads (the caller plus threads - 1 workers). */
-function poolFor(threads: number): WorkerPool | undefined {
-  const wt = workerThreads();
-  if (!wt || threads <= 1) return undefined;
-  if (pool && (pool.broken !== undefined || pool.size !== threads - 1)) {
-    pool.shutdown();
-    pool = undefined;
-  }
-  pool ??= new WorkerPool(threads - 1, wt);
-  pool.callerWorks = callerWorks;
-  return pool;
-}
+const pools = new PoolSlot();
 
 /** Stops the JS backend's worker threads (they restart on the next threaded run). */
 export function shutdownJsWorkers(): void {
-  pool?.shutdown();
-  pool = undefined;
+  pools.shutdown();
 }
 
 /** Statistics of the current worker pool (runs, chunks taken by workers), if one is running. */
 export function jsPoolInfo(): { workers: number; runs: number; workerChunks: number } | undefined {
-  return pool && { workers: pool.size, runs: pool.runs, workerChunks: pool.workerChunks };
+  return pools.info();
 }
 
 /** Testing knob: whether the calling thread takes rows too (default true). */
 export function setJsCallerWorks(on: boolean): void {
-  callerWorks = on;
-  if (pool) pool.callerWorks = on;
+  pools.callerWorks = on;
 }
 
 /**
@@ -91,7 +75,7 @@ export const jsBackend: Backend = {
       source,
       key: spec.key,
       threads: jsThreads,
-      poolFor,
+      poolFor: (t) => pools.get(t),
       inlineWork: () => inlineWork,
     });
   },

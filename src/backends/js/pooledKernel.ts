@@ -5,7 +5,7 @@ import { validateRunArgs } from '../common/runargs.js';
 import type { CompiledKernel, RunArgs } from '../types.js';
 import { chunkBounds } from './chunks.js';
 import { driveRows } from './driver.js';
-import type { Factory, WorkerPool } from './pool.js';
+import { type Factory, WorkerPool, workerThreads } from './pool.js';
 
 /** Runs rows [i0, i1) of a kernel on the calling thread, dense or block-sparse. */
 export function runRows(make: Factory, args: RunArgs, i0: number, i1: number): void {
@@ -62,4 +62,33 @@ export function pooledKernel(k: PooledKernelParts): CompiledKernel {
       });
     },
   };
+}
+
+/** One backend's worker pool, made on first need and remade when the thread count changes or it broke. */
+export class PoolSlot {
+  private pool: WorkerPool | undefined;
+  /** Whether the calling thread takes rows too (a testing knob). */
+  callerWorks = true;
+
+  /** The pool for `threads` computing threads (the caller plus threads - 1 workers), if threads help. */
+  get(threads: number): WorkerPool | undefined {
+    const wt = workerThreads();
+    if (!wt || threads <= 1) return undefined;
+    if (this.pool && (this.pool.broken !== undefined || this.pool.size !== threads - 1)) this.shutdown();
+    this.pool ??= new WorkerPool(threads - 1, wt);
+    this.pool.callerWorks = this.callerWorks;
+    return this.pool;
+  }
+
+  /** Stops the workers (they restart on the next threaded run). */
+  shutdown(): void {
+    this.pool?.shutdown();
+    this.pool = undefined;
+  }
+
+  /** Statistics of the running pool (runs, chunks taken by workers), if one is running. */
+  info(): { workers: number; runs: number; workerChunks: number } | undefined {
+    const p = this.pool;
+    return p && { workers: p.size, runs: p.runs, workerChunks: p.workerChunks };
+  }
 }

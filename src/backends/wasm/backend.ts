@@ -1,8 +1,8 @@
 import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
-import { type Factory, WorkerPool, workerThreads } from '../js/pool.js';
-import { pooledKernel } from '../js/pooledKernel.js';
+import type { Factory } from '../js/pool.js';
+import { PoolSlot, pooledKernel } from '../js/pooledKernel.js';
 import { preludeLib } from '../js/prelude.js';
 import { jsThreads } from '../js/threads.js';
 import type { Backend, BackendStatus, CompiledKernel } from '../types.js';
@@ -72,28 +72,16 @@ export function setWasmInlineThreshold(w: number): number {
   return prev;
 }
 
-let pool: WorkerPool | undefined;
-
-function poolFor(threads: number): WorkerPool | undefined {
-  const wt = workerThreads();
-  if (!wt || threads <= 1) return undefined;
-  if (pool && (pool.broken !== undefined || pool.size !== threads - 1)) {
-    pool.shutdown();
-    pool = undefined;
-  }
-  pool ??= new WorkerPool(threads - 1, wt);
-  return pool;
-}
+const pools = new PoolSlot();
 
 /** Stops the wasm backend's worker threads (they restart on the next threaded run). */
 export function shutdownWasmWorkers(): void {
-  pool?.shutdown();
-  pool = undefined;
+  pools.shutdown();
 }
 
 /** Statistics of the wasm worker pool, if one is running. */
 export function wasmPoolInfo(): { workers: number; runs: number; workerChunks: number } | undefined {
-  return pool && { workers: pool.size, runs: pool.runs, workerChunks: pool.workerChunks };
+  return pools.info();
 }
 
 function probe(): BackendStatus {
@@ -141,7 +129,7 @@ export const wasmBackend: Backend = {
       source,
       key: `wasm:${spec.key}`,
       threads: wasmThreads,
-      poolFor,
+      poolFor: (t) => pools.get(t),
       inlineWork: () => inlineWork,
     });
   },
