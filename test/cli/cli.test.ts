@@ -8,6 +8,7 @@ import { gaussianMixture, kmeans } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
 import { exactOT, samplesLoss, solveOT } from '../../src/ot/index.js';
 import { gaussian, mulberry32 } from '../../src/random.js';
+import { register } from '../../src/register/index.js';
 import { buildCli, ROOT, runBin } from './bin.js';
 
 let bin = '';
@@ -410,6 +411,92 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
     [['gmm', 'none.csv', '-k', '2'], /none\.csv.*no such file/],
     [['kmeans', 'blobs2.npy'], /-k/],
   ])('%j exits 2 with one line', (args, message) => expectOneLineError(run(...args), 2, message));
+});
+
+describe('register end to end', () => {
+  /** 150 random 3-D points and the same points rotated by 40° about (1, 2, 2)/3, then moved. */
+  const deg = 40;
+  function rotatedPair(): { x: NDArray<Float64Array>; y: NDArray<Float64Array> } {
+    const x = cloud(150, 3, 21);
+    const [ux, uy, uz] = [1 / 3, 2 / 3, 2 / 3];
+    const t = (deg * Math.PI) / 180;
+    const [c, s, C] = [Math.cos(t), Math.sin(t), 1 - Math.cos(t)];
+    const R = [
+      [c + ux * ux * C, ux * uy * C - uz * s, ux * uz * C + uy * s],
+      [uy * ux * C + uz * s, c + uy * uy * C, uy * uz * C - ux * s],
+      [uz * ux * C - uy * s, uz * uy * C + ux * s, c + uz * uz * C],
+    ];
+    const shift = [0.5, -1, 2];
+    const y = new Float64Array(450);
+    for (let i = 0; i < 150; i++)
+      for (let a = 0; a < 3; a++) {
+        let v = shift[a]!;
+        for (let b = 0; b < 3; b++) v += R[a]![b]! * x.data[i * 3 + b]!;
+        y[i * 3 + a] = v;
+      }
+    return { x, y: { data: y, shape: [150, 3] } };
+  }
+
+  it('rigid: --json transform, -o aligned and --transform equal the library; --plot has title and legend', () => {
+    const { x, y } = rotatedPair();
+    writePoints(path.join(tmp, 'reg-src.npy'), x);
+    writePoints(path.join(tmp, 'reg-tgt.npy'), y);
+    const args = ['reg-src.npy', 'reg-tgt.npy', '--model', 'rigid', '--compute', 'js'];
+    const out = run(
+      'register',
+      ...args,
+      '-o',
+      'reg-al.npy',
+      '--transform',
+      'reg-m.npy',
+      '--plot',
+      'reg.svg',
+      '--json',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const j = JSON.parse(out.stdout);
+    const ref = register(x, y, { model: 'rigid', compute: 'js' });
+    expect(j).toMatchObject({ command: 'register', model: 'rigid', n: 150, m: 150, d: 3 });
+    expect(j.loss).toBeCloseTo(ref.loss, 9);
+    expect(j.history).toHaveLength(ref.history.length);
+    const tr = ref.transform!;
+    const close = (a: number[], b: ArrayLike<number>) => a.forEach((v, k) => expect(v).toBeCloseTo(b[k]!, 9));
+    close(j.transform.rotation.flat(), tr.rotation.data);
+    close(j.transform.matrix.flat(), tr.matrix.data);
+    close(j.transform.translation, tr.translation.data);
+    expect(j.transform.scale).toBe(1);
+    const conf = Array.from(ref.confidence.data);
+    expect(j.confidence.mean).toBeCloseTo(conf.reduce((s, c) => s + c, 0) / 150, 9);
+    expect(j.confidence.lowCount).toBe(conf.filter((c) => c < 0.5).length);
+    close(Array.from(readPoints(path.join(tmp, 'reg-al.npy')).data), ref.aligned.data);
+    const m = readPoints(path.join(tmp, 'reg-m.npy'));
+    expect(m.shape).toEqual([4, 3]);
+    close(Array.from(m.data), tr.matrix.data);
+    // The known motion is recovered: the aligned source lies on the target.
+    const err = Math.max(...Array.from(ref.aligned.data, (v, k) => Math.abs(v - y.data[k]!)));
+    expect(err).toBeLessThan(1e-3);
+    const svg = readFileSync(path.join(tmp, 'reg.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain(`register (rigid): loss = ${fmt(ref.loss)}`);
+    expect(svg).toContain('confidence &lt; 0.5');
+    expect(svg).toContain('OT loss per matching');
+    // Text output: the rotation angle of R.
+    const text = run('register', ...args, '--quiet');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/rotation angle 40\.0\d\d°/);
+    expect(text.stdout).toMatch(/mean confidence/);
+  });
+
+  it('a dimension mismatch exits 2 with one line', () => {
+    writePoints(path.join(tmp, 'reg2.csv'), cloud(5, 2, 22));
+    writePoints(path.join(tmp, 'reg3.csv'), cloud(5, 3, 23));
+    expectOneLineError(
+      run('register', 'reg2.csv', 'reg3.csv'),
+      2,
+      /dimension mismatch: reg2\.csv holds 2-D points, reg3\.csv holds 3-D/,
+    );
+  });
 });
 
 describe('errors: exit 2 and one line naming the file or option', () => {

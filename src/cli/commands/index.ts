@@ -9,11 +9,13 @@ import { registerInfo } from './info.js';
 import { registerKmeans } from './kmeans.js';
 import { registerKnn } from './knn.js';
 import { registerOt } from './ot.js';
+import { registerRegister } from './register.js';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   registerInfo,
   registerKnn,
   registerOt,
+  registerRegister,
   registerKmeans,
   registerGmm,
   registerBench,
