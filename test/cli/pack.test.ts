@@ -3,7 +3,7 @@
  * installed into a fresh project, then the bin run and every subpath imported and type-checked.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,11 @@ import { ROOT } from './bin.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lt-pack-'));
 const proj = path.join(tmp, 'proj');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const SUBPATHS = ['lazytensor', 'lazytensor/ot', 'lazytensor/learn', 'lazytensor/io'];
+/** Every subpath package.json exports ('.' is the root). */
+const SUBPATHS = Object.keys(
+  (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> })
+    .exports,
+).map((k) => (k === '.' ? 'lazytensor' : `lazytensor/${k.slice(2)}`));
 
 beforeAll(() => {
   execFileSync(npm, ['pack', '--silent', '--pack-destination', tmp], {
@@ -76,12 +80,14 @@ describe('npm pack → npm install → use', () => {
         "import { samplesLoss } from 'lazytensor/ot';",
         "import { knn } from 'lazytensor/learn';",
         "import { type PointFormat, readPoints, writePoints } from 'lazytensor/io';",
+        "import { register } from 'lazytensor/register';",
         "const f: PointFormat = 'npy';",
         "const x = readPoints('a.npy');",
         "writePoints('b.csv', x);",
         'const n: number = knn(x, x, 1).indices.shape[0]!;',
         'const v: number | Float64Array = samplesLoss(x, x).value;',
-        'console.log(f, n, v, backends().length, Vi(x));',
+        'const a: number = register(x, x).loss;',
+        'console.log(f, n, v, a, backends().length, Vi(x));',
         '// @ts-expect-error: readPoints takes a path',
         'readPoints(42);',
       ].join('\n'),
