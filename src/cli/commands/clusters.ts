@@ -4,7 +4,7 @@
  * marked, an optional convergence curve).
  */
 import type { FloatArray, NDArray } from '../../ndarray.js';
-import { takeRows } from '../context.js';
+import { type Context, takeRows } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type CloudLayer, lineChart, projections } from '../plot/charts.js';
 import { PALETTE, type Panel } from '../plot/svg.js';
@@ -88,4 +88,25 @@ export function clusterPanel(
 /** The convergence curve: one value per iteration. */
 export function curvePanel(title: string, name: string, values: number[], yLabel: string): Panel {
   return lineChart(title, [{ name, values }], { x: 'iteration', y: yLabel });
+}
+
+/**
+ * A fit's value after 1, 2, … iterations (the same seeded run stopped earlier, which is
+ * deterministic), when `draw` allows it: [] otherwise. The last value is the final fit's own.
+ */
+export function rerunCurve(
+  ctx: Context,
+  draw: boolean,
+  iterations: number,
+  final: number,
+  valueAfter: (iterations: number) => number,
+): number[] {
+  const values: number[] = [];
+  if (!draw) return values;
+  ctx.progress.start('convergence curve', iterations);
+  for (let t = 1; t <= iterations; t++) {
+    values.push(t === iterations ? final : valueAfter(t));
+    ctx.progress.tick();
+  }
+  return values;
 }

@@ -14,6 +14,7 @@ import {
   curveDecision,
   curvePanel,
   labelsArray,
+  rerunCurve,
 } from './clusters.js';
 
 interface GmmOptions {
@@ -91,14 +92,13 @@ function run(file: string, opts: GmmOptions): void {
   ctx.progress.tick();
   // Mean log-likelihood after 1, 2, … EM iterations: the same seeded run stopped earlier.
   const curve = curveDecision(Boolean(opts.plot), opts.nInit, n, K, r.iterations);
-  const values: number[] = [];
-  if (curve.draw) {
-    ctx.progress.start('convergence curve', r.iterations);
-    for (let t = 1; t <= r.iterations; t++) {
-      values.push(t === r.iterations ? r.logLikelihood : fitMixture(t).logLikelihood);
-      ctx.progress.tick();
-    }
-  }
+  const values = rerunCurve(
+    ctx,
+    curve.draw,
+    r.iterations,
+    r.logLikelihood,
+    (t) => fitMixture(t).logLikelihood,
+  );
   ctx.progress.stop();
   const sizes = clusterSizes(labels, K);
   if (opts.output) ctx.write(opts.output, labelsArray(labels));

@@ -14,6 +14,7 @@ import {
   curveDecision,
   curvePanel,
   labelsArray,
+  rerunCurve,
 } from './clusters.js';
 
 interface KmeansOptions {
@@ -73,14 +74,7 @@ function run(file: string, opts: KmeansOptions): void {
   ctx.progress.tick();
   // Inertia after 1, 2, … iterations: the same seeded run stopped earlier (deterministic).
   const curve = curveDecision(Boolean(opts.plot), opts.nInit, n, K, r.iterations);
-  const inertias: number[] = [];
-  if (curve.draw) {
-    ctx.progress.start('convergence curve', r.iterations);
-    for (let t = 1; t <= r.iterations; t++) {
-      inertias.push(t === r.iterations ? r.inertia : cluster(t).inertia);
-      ctx.progress.tick();
-    }
-  }
+  const inertias = rerunCurve(ctx, curve.draw, r.iterations, r.inertia, (t) => cluster(t).inertia);
   ctx.progress.stop();
   const labels = r.labels.data;
   const sizes = clusterSizes(labels, K);
