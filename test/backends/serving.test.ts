@@ -5,6 +5,9 @@
  * with a fake deferred kernel and a fallback backend of known cost (no clock read), then on the
  * native backend with a fresh cache and a D = 784 formula.
  */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backends/js/index.js';
 import {
@@ -191,7 +194,20 @@ describe('the first-call policy of kernels still compiling', () => {
 });
 
 describe('the first call of a native kernel on a fresh cache', () => {
-  afterAll(() => setNativeOptions({ cacheDir: undefined, sync: undefined, threads: undefined }));
+  afterAll(() =>
+    setNativeOptions({ cacheDir: undefined, sync: undefined, threads: undefined, cxx: undefined }),
+  );
+
+  /**
+   * g++ behind a wrapper that takes 2 s longer per build (not for --version), so that the build is
+   * still running when the second call comes, however fast the machine.
+   */
+  function slowCompiler(): string {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lt-slowcxx-')), 'slow-g++');
+    writeFileSync(file, '#!/bin/sh\ncase "$1" in --version) exec g++ "$@";; esac\nsleep 2\nexec g++ "$@"\n');
+    chmodSync(file, 0o755);
+    return file;
+  }
 
   function knnSpec(D: number): KernelSpec {
     return buildSpec({
@@ -204,7 +220,7 @@ describe('the first call of a native kernel on a fresh cache', () => {
   }
 
   it('waits for the compiler on a large D = 784 call and serves a small one on the fallback', () => {
-    setNativeOptions({ cacheDir: freshCacheDir(), sync: undefined, threads: 2 });
+    setNativeOptions({ cacheDir: freshCacheDir(), sync: undefined, threads: 2, cxx: slowCompiler() });
     resetNativeMemory();
     const D = 784;
     const r = mulberry32(5);
