@@ -86,7 +86,8 @@ export interface SlotLoader {
 
 /**
  * Emits a formula like `emitFormula`, except that its large vector reductions become loops over
- * the components. Returns one expression per component of `root`.
+ * the components. Returns one expression per component of `root`. `pre` maps the uid of a site
+ * whose value the backend computed otherwise (the native GEMM path) to that value's expression.
  */
 export function emitWithChunks(
   buf: CodeBuffer,
@@ -96,6 +97,7 @@ export function emitWithChunks(
   minDim = CHUNK_MIN_DIM,
   unroll = CHUNK_UNROLL,
   syntax: LoopSyntax = C_LOOP,
+  pre?: ReadonlyMap<number, string>,
 ): string[] {
   const sites = findChunkSites(root, minDim);
   if (sites.length === 0) return emitFormula(buf, root, loader.load);
@@ -108,6 +110,11 @@ export function emitWithChunks(
   const loadAny = (s: number, k: number) => (s >= nSlots ? placeholders[s - nSlots]! : loader.load(s, k));
   const done = new Map<number, Node>();
   for (const site of sites) {
+    const known = pre?.get(site.node.uid);
+    if (known !== undefined) {
+      done.set(site.node.uid, ph(known));
+      continue;
+    }
     // Dimension-1 leaves: variables, earlier loops, or scalar subformulas computed here first.
     const leafPh = new Map<number, Node>();
     for (const leaf of scalarLeaves(site.vector)) {

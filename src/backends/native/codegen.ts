@@ -5,6 +5,7 @@ import type { CodeBuffer } from '../common/codebuffer.js';
 import { CHUNK_MIN_DIM, dynamicSlots } from '../common/loops.js';
 import { declareState } from '../common/state.js';
 import { cppDialect } from './dialect.js';
+import { emitGemmTile, GEMM_MIN_TILE, GEMM_ROWS, gemmSites } from './gemm.js';
 import { PRELUDE } from './prelude.js';
 import { bufferedComponents, emitTile } from './strategy.js';
 import { NativeBuffer } from './sumtree.js';
@@ -32,6 +33,12 @@ import { NativeBuffer } from './sumtree.js';
 const TILE_BYTES = 64 * 1024;
 /** Bytes of j-data one tile covers: a third of a typical 48 KiB L1, so rows re-read it from L1. */
 const J_TILE_BYTES = 16 * 1024;
+/**
+ * The same for GEMM kernels: the micro-kernel reads a tile component by component, each a
+ * contiguous run of TILE values, so the tile may stream from L2; a wider tile spreads the loads
+ * and stores of the row states over more columns.
+ */
+const GEMM_J_TILE_BYTES = 64 * 1024;
 /** Bytes the per-chunk row states may use. */
 const STATE_BYTES = 32 * 1024;
 
@@ -52,11 +59,13 @@ function floorPow2(n: number): number {
 export function blocking(spec: KernelSpec): { tile: number; rows: number } {
   const size = spec.dtype === 'float32' ? 4 : 8;
   const jBytes = spec.slots.reduce((n, s) => n + (s.cat === 'j' ? s.dim * size : 0), 0);
-  const nv = bufferedComponents(spec);
+  const gemm = gemmSites(spec).length;
+  const nv = bufferedComponents(spec) + GEMM_ROWS * gemm;
   // Keep a tile's j-data within L1/L2 and its value buffers within TILE_BYTES.
-  let tile = Math.min(1024, floorPow2(J_TILE_BYTES / Math.max(jBytes, 1)));
+  let tile = Math.min(1024, floorPow2((gemm > 0 ? GEMM_J_TILE_BYTES : J_TILE_BYTES) / Math.max(jBytes, 1)));
   if (nv > 0) tile = Math.min(tile, floorPow2(TILE_BYTES / (nv * size)));
-  tile = Math.max(16, tile);
+  // A GEMM tile needs whole micro-kernel column groups.
+  tile = Math.max(gemm > 0 ? GEMM_MIN_TILE : 16, tile);
   const st = reductionDef(spec.reduction.kind).stateSize(spec.reduction);
   const stateBytes = st.f * 8 + st.i * 4;
   // Up to 64 rows share each tile while it is in L1: the j-data streams from memory once per chunk.
@@ -112,6 +121,8 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
     store(buf, acc);
   });
   const cols = jColumns(spec);
+  const gemm = gemmSites(spec);
+  gemm.forEach((_, n) => buf.stmt(`alignas(64) T G${n}[${GEMM_ROWS} * TILE];`));
   buf.block('for (int64_t r = it.r0; r < it.r1; r++)', () => {
     buf.stmt('const int jA = it.cr[2 * r] > 0 ? it.cr[2 * r] : 0;');
     buf.stmt('const int jB = it.cr[2 * r + 1] < nJ ? it.cr[2 * r + 1] : (int)nJ;');
@@ -121,34 +132,48 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
       buf.stmt('const int t1 = jB - o < TILE ? jB - o : TILE;');
       buf.stmt('const T* __restrict yb = Ys + (size_t)(o / TILE) * (JD * TILE);');
       buf.stmt('(void)yb;');
-      buf.block('for (int64_t i = it.i0; i < it.i1; i++)', () => {
-        buf.stmt('const int64_t q = i - it.i0;');
-        spec.slots.forEach((slot, s) => {
-          if (slot.cat !== 'i' || viaPointer(spec, dyn, s)) return;
-          for (let k = 0; k < slot.dim; k++) buf.stmt(`const T x${s}_${k} = X${s}[i * ${slot.dim} + ${k}];`);
+      if (gemm.length > 0) {
+        buf.stmt(`for (int64_t i4 = it.i0; i4 < it.i1; i4 += ${GEMM_ROWS}) {`);
+        emitGemmTile(buf, spec, gemm, {
+          jColumn: (s) => cols.get(s)!,
+          param: (s, k) => (viaPointer(spec, dyn, s) ? `Pp${s}[${k}]` : `p${s}_${k}`),
         });
-        const at = (s: number, k: string, t: string): string => {
-          const slot = spec.slots[s]!;
-          if (slot.cat === 'p') return `Pp${s}[${k}]`;
-          if (slot.cat === 'i') return `X${s}[i * ${slot.dim} + ${k}]`;
-          return `yb[${cols.get(s)! * tile} + (${k}) * ${tile} + ${t}]`;
-        };
-        const acc = load(buf, stateF, stateI);
-        emitTile({
-          buf,
-          spec,
-          acc,
-          loadAt: at,
-          load: (s, k, t) => {
+        buf.stmt(`const int64_t iE = i4 + ${GEMM_ROWS} < it.i1 ? i4 + ${GEMM_ROWS} : it.i1;`);
+      }
+      buf.block(
+        gemm.length > 0 ? 'for (int64_t i = i4; i < iE; i++)' : 'for (int64_t i = it.i0; i < it.i1; i++)',
+        () => {
+          buf.stmt('const int64_t q = i - it.i0;');
+          spec.slots.forEach((slot, s) => {
+            if (slot.cat !== 'i' || viaPointer(spec, dyn, s)) return;
+            for (let k = 0; k < slot.dim; k++)
+              buf.stmt(`const T x${s}_${k} = X${s}[i * ${slot.dim} + ${k}];`);
+          });
+          const at = (s: number, k: string, t: string): string => {
             const slot = spec.slots[s]!;
-            if (viaPointer(spec, dyn, s) && slot.cat !== 'j') return at(s, String(k), t);
-            if (slot.cat === 'p') return `p${s}_${k}`;
-            if (slot.cat === 'i') return `x${s}_${k}`;
-            return `yb[${(cols.get(s)! + k) * tile} + ${t}]`;
-          },
-        });
-        store(buf, acc);
-      });
+            if (slot.cat === 'p') return `Pp${s}[${k}]`;
+            if (slot.cat === 'i') return `X${s}[i * ${slot.dim} + ${k}]`;
+            return `yb[${cols.get(s)! * tile} + (${k}) * ${tile} + ${t}]`;
+          };
+          const acc = load(buf, stateF, stateI);
+          emitTile({
+            buf,
+            spec,
+            acc,
+            pre: (t) => new Map(gemm.map((g, n) => [g.node.uid, `G${n}[(i - i4) * TILE + ${t}]`])),
+            loadAt: at,
+            load: (s, k, t) => {
+              const slot = spec.slots[s]!;
+              if (viaPointer(spec, dyn, s) && slot.cat !== 'j') return at(s, String(k), t);
+              if (slot.cat === 'p') return `p${s}_${k}`;
+              if (slot.cat === 'i') return `x${s}_${k}`;
+              return `yb[${(cols.get(s)! + k) * tile} + ${t}]`;
+            },
+          });
+          store(buf, acc);
+        },
+      );
+      if (gemm.length > 0) buf.stmt('}');
       buf.stmt('jt = o + t1;');
     });
   });
@@ -194,6 +219,10 @@ function emitSoa(buf: CodeBuffer, spec: KernelSpec): void {
   buf.block('if (nJ > 0)', () => {
     buf.stmt('soa = (T*)lt::alloc(sizeof(T) * (size_t)(nBlk * JD * TILE));');
     buf.stmt('if (!soa) return -1;');
+    // Zero the columns of the last block past nJ: whole-vector reads of the tile stay defined.
+    buf.stmt(
+      'if (nJ % TILE) __builtin_memset(soa + (nBlk - 1) * JD * TILE, 0, sizeof(T) * (size_t)(JD * TILE));',
+    );
     buf.stmt('T* __restrict dst0 = soa;');
     buf.stmt('lt::parallel_for(nBlk, nBlk * JD * TILE > 262144 ? threads : 1, [&](int64_t b) {');
     buf.stmt('T* __restrict dst = dst0 + b * JD * TILE;');

@@ -15,6 +15,16 @@ export const PRELUDE = `#include <stdint.h>
 
 #define LT_EXPORT extern "C" __attribute__((visibility("default")))
 
+// GEMM micro-kernels: bytes of their generic vector type (the target's widest registers) and
+// vectors of columns per tile (4 with 32 registers, else 2: the accumulators stay in registers).
+#if defined(__AVX512F__)
+#define LT_VBYTES 64
+#define LT_GEMM_VECS 4
+#else
+#define LT_VBYTES 32
+#define LT_GEMM_VECS 2
+#endif
+
 namespace lt {
 
 template <class To, class From> static inline To bits(From x) {

@@ -52,6 +52,8 @@ export interface TileCtx {
   load: (s: number, k: number, t: string) => string;
   /** The same at a run-time component index `k` (a C++ int expression; slots of `dynamicSlots`). */
   loadAt: (s: number, k: string, t: string) => string;
+  /** Vector reductions already computed (the GEMM path): node uid -> its value at offset `t`. */
+  pre?: (t: string) => ReadonlyMap<number, string>;
 }
 
 /**
@@ -80,6 +82,7 @@ function value(ctx: TileCtx, t: string): string[] {
     CHUNK_MIN_DIM,
     CHUNK_UNROLL,
     NATIVE_LOOP,
+    ctx.pre?.(t),
   );
 }
 

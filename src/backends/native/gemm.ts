@@ -1,0 +1,236 @@
+import type { Dialect } from '../../formula/dialect.js';
+import { isVar, mapDag, type Node, varCat, varIndex } from '../../formula/node.js';
+import { op } from '../../formula/opRegistry.js';
+import { Var } from '../../formula/ops/leaves.js';
+import type { KernelSpec } from '../../kernel/spec.js';
+import { CodeBuffer } from '../common/codebuffer.js';
+import { emitFormula } from '../common/formula.js';
+import { type ChunkSite, findChunkSites } from '../common/loops.js';
+
+/**
+ * The GEMM-like path of the native backend: vector reductions that pair an i-variable with a
+ * j-variable over a large feature dimension D (SqDist, scalar products, weighted distances: any
+ * op with the `summand` trait whose elementwise vector is plain arithmetic of variables) are
+ * computed for GEMM_ROWS rows × GEMM_VECS SIMD vectors of columns at a time, the partial sums held
+ * in registers while the feature dimension streams through: per component k, one broadcast per
+ * row and one vector load per column group feed GEMM_ROWS × GEMM_VECS independent accumulators
+ * (a BLIS-style register micro-kernel, written with the compiler's generic vector types, so it
+ * is portable C++ that the target's widest SIMD registers run). The results land in a small
+ * buffer per site (`G<n>[row * TILE + t]`); the rest of the formula (exp, comparisons, the
+ * reduction) then runs per row as before, reading the site's value from that buffer.
+ *
+ * Chosen from traits and the emitted code, never by op name: a site qualifies when its summand is
+ * an elementwise tree whose leaves are variables (at least one i- and one j-variable) and whose
+ * scalar code uses operators only (no math call, comparison or selection: the probe emission
+ * below fails otherwise). The sums are accumulated directly, (x - y)^2 per component, not through
+ * |x|^2 + |y|^2 - 2 x.y: no cancellation, K-NN orders stay exact in float32.
+ */
+
+/** Rows of one micro-kernel tile. */
+export const GEMM_ROWS = 4;
+/**
+ * SIMD vectors of columns of one micro-kernel tile: the generated code has GEMM_VECS, of which
+ * the prelude's LT_GEMM_VECS are compiled (4 where the target has 32 vector registers, AVX-512;
+ * else 2, so that the GEMM_ROWS × LT_GEMM_VECS accumulators stay in 16 registers).
+ */
+export const GEMM_VECS = 4;
+/** Vectors compiled on every target. */
+const GEMM_VECS_ALWAYS = 2;
+/** Smallest j-tile of a GEMM kernel: GEMM_VECS vectors of the widest (64-byte) SIMD type in float32. */
+export const GEMM_MIN_TILE = 64;
+/** At most this many sites take the GEMM path in one kernel (each has a GEMM_ROWS × TILE buffer). */
+const MAX_GEMM_SITES = 4;
+
+/** A vector reduction computed by the micro-kernel. */
+export interface GemmSite extends ChunkSite {
+  /** The summand rebuilt with dimension-1 variables: the IR of one component. */
+  scalar: Node;
+}
+
+class Unsupported extends Error {}
+
+/** A dialect for the probe: operators only (anything else throws). */
+function probeDialect(d: Dialect): Dialect {
+  const no = (): never => {
+    throw new Unsupported();
+  };
+  return {
+    ...d,
+    call: no,
+    bool: no,
+    select: no,
+    declAcc: no,
+    declInt: no,
+    declVal: (n, e) => `const auto ${n} = ${e};`,
+  };
+}
+
+/** Emission buffer of the micro-kernel: locals declared `auto` (scalar or vector), own name prefix. */
+class VectorBuffer extends CodeBuffer {
+  constructor(
+    d: Dialect,
+    private readonly prefix: string,
+  ) {
+    super(probeDialect(d));
+  }
+  override fresh(prefix = 't'): string {
+    return super.fresh(`${this.prefix}${prefix}`);
+  }
+}
+
+function rebuild(name: string, args: Node[], params: readonly number[]): Node {
+  return op(name, args, params);
+}
+
+/** Whether every leaf of `v` is a variable and both an i- and a j-variable occur. */
+function pairsIJ(v: Node): boolean {
+  let i = false;
+  let j = false;
+  const stack = [v];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n.uid)) continue;
+    seen.add(n.uid);
+    if (isVar(n)) {
+      if (varCat(n) === 'i') i = true;
+      if (varCat(n) === 'j') j = true;
+      continue;
+    }
+    if (n.dim === 1 || n.args.length === 0) return false; // a computed scalar or a constant leaf
+    stack.push(...n.args);
+  }
+  return i && j;
+}
+
+/** The vector reductions of a spec that take the GEMM path (empty: the kernel has none). */
+export function gemmSites(spec: KernelSpec): GemmSite[] {
+  const out: GemmSite[] = [];
+  for (const site of findChunkSites(spec.formula)) {
+    if (out.length >= MAX_GEMM_SITES || !pairsIJ(site.vector)) continue;
+    const scalar = mapDag(
+      site.vector,
+      (n) => (isVar(n) ? Var(varIndex(n), 1, varCat(n)) : undefined),
+      rebuild,
+    );
+    try {
+      emitFormula(new VectorBuffer({ ...probeDialectBase, dtype: spec.dtype }, 'p'), scalar, () => 'z');
+    } catch (e) {
+      if (e instanceof Unsupported) continue;
+      throw e;
+    }
+    out.push({ ...site, scalar });
+  }
+  return out;
+}
+
+/** A stand-in dialect for the probe: only its operators matter. */
+const probeDialectBase: Dialect = {
+  dtype: 'float32',
+  lit: (v) => (Number.isFinite(v) ? String(v) : 'inf'),
+  call: () => '',
+  declVal: (n, e) => `${n} = ${e}`,
+  declAcc: (n, e) => `${n} = ${e}`,
+  declInt: (n, e) => `${n} = ${e}`,
+  bool: (c) => c,
+  select: (c, a, b) => `${c} ? ${a} : ${b}`,
+};
+
+/** How the micro-kernel reads the variables of a site. */
+export interface GemmLoader {
+  /** First SoA component of a j-slot in the tile buffer. */
+  jColumn(slot: number): number;
+  /** Expression of component `k` (a C++ int expression) of parameter slot `s`. */
+  param(slot: number, k: string): string;
+}
+
+/**
+ * Emits the micro-kernel: for the rows i4 + r (r < GEMM_ROWS, clamped to the work item's last
+ * row) and the columns [g0, t1) of the current j-tile, rounded out to whole column groups (the
+ * tile buffer has TILE columns, zero beyond nJ), `G<n>[r * TILE + t] = sum_k summand(i4 + r, o + t)[k]`
+ * for each site n. Expects in scope: `T`, `TILE`, `yb`, `X<s>` (i-slots), `it`, `i4`, `t0`, `t1`.
+ */
+export function emitGemmTile(
+  buf: CodeBuffer,
+  spec: KernelSpec,
+  sites: readonly GemmSite[],
+  loader: GemmLoader,
+): void {
+  const R = GEMM_ROWS;
+  const C = GEMM_VECS;
+  buf.stmt('typedef T VT __attribute__((vector_size(LT_VBYTES)));');
+  buf.stmt('const int NW = (int)(sizeof(VT) / sizeof(T));');
+  buf.stmt('const int CW = LT_GEMM_VECS * NW;');
+  sites.forEach((site, n) => {
+    const iSlots = new Set<number>();
+    collectVars(site.scalar, 'i', iSlots);
+    const rowPtr = (s: number, r: number) => `xr${n}_${s}_${r}`;
+    for (let r = 0; r < R; r++)
+      for (const s of iSlots) {
+        const dim = spec.slots[s]!.dim;
+        buf.stmt(
+          `const T* __restrict ${rowPtr(s, r)} = X${s} + (i4 + ${r} < it.i1 ? i4 + ${r} : it.i1 - 1) * ${dim};`,
+        );
+      }
+    buf.block('for (int c = t0 / CW * CW; c < t1; c += CW)', () => {
+      const acc = (r: number, v: number) => `g${n}_${r}_${v}`;
+      // Statements of the vectors v >= GEMM_VECS_ALWAYS compile only where LT_GEMM_VECS has them.
+      const forVecs = (f: (v: number) => void) => {
+        for (let v = 0; v < C; v++) {
+          if (v === GEMM_VECS_ALWAYS) buf.stmt(`#if LT_GEMM_VECS > ${GEMM_VECS_ALWAYS}`);
+          f(v);
+        }
+        if (C > GEMM_VECS_ALWAYS) buf.stmt('#endif');
+      };
+      for (let r = 0; r < R; r++) forVecs((v) => buf.stmt(`VT ${acc(r, v)} = {};`));
+      buf.block(`for (int k = 0; k < ${site.dim}; k++)`, () => {
+        const jLoads = new Map<string, string>();
+        const iLoads = new Map<string, string>();
+        const comp = (s: number) => (spec.slots[s]!.dim === 1 ? '0' : 'k');
+        const load = (s: number, r: number, v: number): string => {
+          const cat = spec.slots[s]!.cat;
+          if (cat === 'p') return loader.param(s, comp(s));
+          if (cat === 'i') {
+            const key = `${s}_${r}`;
+            if (!iLoads.has(key)) {
+              const name = `xv${n}_${key}`;
+              buf.stmt(`const T ${name} = ${rowPtr(s, r)}[${comp(s)}];`);
+              iLoads.set(key, name);
+            }
+            return iLoads.get(key)!;
+          }
+          const key = `${s}_${v}`;
+          if (!jLoads.has(key)) {
+            const name = `yv${n}_${key}`;
+            const at = `yb + (${loader.jColumn(s)} + ${comp(s)}) * TILE + c + ${v} * NW`;
+            buf.stmt(`VT ${name};`);
+            buf.stmt(`__builtin_memcpy(&${name}, ${at}, sizeof(VT));`);
+            jLoads.set(key, name);
+          }
+          return jLoads.get(key)!;
+        };
+        for (let r = 0; r < R; r++)
+          forVecs((v) => {
+            const vb = new VectorBuffer(buf.d, `m${n}_${r}_${v}_`);
+            const [e] = emitFormula(vb, site.scalar, (s) => load(s, r, v));
+            for (const line of vb.toString().split('\n')) if (line.trim()) buf.stmt(line.trim());
+            buf.stmt(`${acc(r, v)} += ${e};`);
+          });
+      });
+      for (let r = 0; r < R; r++)
+        forVecs((v) =>
+          buf.stmt(`__builtin_memcpy(G${n} + ${r} * TILE + c + ${v} * NW, &${acc(r, v)}, sizeof(VT));`),
+        );
+    });
+  });
+}
+
+function collectVars(root: Node, cat: 'i' | 'j' | 'p', out: Set<number>): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (isVar(n)) {
+      if (varCat(n) === cat) out.add(varIndex(n));
+    } else stack.push(...n.args);
+  }
+}
