@@ -219,10 +219,11 @@ function emitSoa(buf: CodeBuffer, spec: KernelSpec): void {
   buf.block('if (nJ > 0)', () => {
     buf.stmt('soa = (T*)lt::alloc(sizeof(T) * (size_t)(nBlk * JD * TILE));');
     buf.stmt('if (!soa) return -1;');
-    // Zero the columns of the last block past nJ: whole-vector reads of the tile stay defined.
-    buf.stmt(
-      'if (nJ % TILE) __builtin_memset(soa + (nBlk - 1) * JD * TILE, 0, sizeof(T) * (size_t)(JD * TILE));',
-    );
+    // GEMM micro-kernels read whole column groups: the columns of the last block past nJ are zeros.
+    if (gemmSites(spec).length > 0)
+      buf.stmt(
+        'if (nJ % TILE) __builtin_memset(soa + (nBlk - 1) * JD * TILE, 0, sizeof(T) * (size_t)(JD * TILE));',
+      );
     buf.stmt('T* __restrict dst0 = soa;');
     buf.stmt('lt::parallel_for(nBlk, nBlk * JD * TILE > 262144 ? threads : 1, [&](int64_t b) {');
     buf.stmt('T* __restrict dst = dst0 + b * JD * TILE;');

@@ -20,8 +20,11 @@ export const PRELUDE = `#include <stdint.h>
 #if defined(__AVX512F__)
 #define LT_VBYTES 64
 #define LT_GEMM_VECS 4
-#else
+#elif defined(__AVX__) || defined(__aarch64__)
 #define LT_VBYTES 32
+#define LT_GEMM_VECS 2
+#else
+#define LT_VBYTES 16
 #define LT_GEMM_VECS 2
 #endif
 
