@@ -3,7 +3,8 @@
  * BLAS-based K-NN baseline (faiss IndexFlatL2 from Debian's python3-faiss, when installed):
  *
  *   Gaussian kernel sum 3-D (float32, float64), log-sum-exp 3-D (the Sinkhorn kernel, float32),
- *   K-NN K=10 with D=3 and D=50 (float32), all N = M = 1e5 by default;
+ *   K-NN K=10 with D=3 and D=50 (float32), a Gaussian sum at D=50 (float32, the GEMM path of
+ *   src/backends/native/gemm.ts, as K-NN at D=50), all N = M = 1e5 by default;
  *   compile time of a new formula (fresh cache) and the cache-hit time (verify + dlopen + bind);
  *   then bench/highdim.ts: 10-NN at D = 50 .. 1000 and MNIST (first call, compile, steady, dense
  *   baselines) and the powf-vs-rsqrt gravity sum.
@@ -123,12 +124,14 @@ function cases(): Case[] {
   const sinkhorn = op('Subtract', [b, op('Mult', [g, op('SqDist', [x3, y3])])]);
   const x50 = Var(0, 50, 'i');
   const y50 = Var(1, 50, 'j');
+  const gauss50 = op('Mult', [op('Exp', [op('Minus', [op('Mult', [g, op('SqDist', [x50, y50])])])]), b]);
   return [
     makeCase('gauss 3-D f32', '>= 4', gauss, 'Sum', 'float32', 3),
     makeCase('gauss 3-D f64', '>= 1.5', gauss, 'Sum', 'float64', 3),
     makeCase('log-sum-exp 3-D f32', '>= 3', sinkhorn, 'LogSumExp', 'float32', 3),
     makeCase('K-NN K=10 D=3 f32', '>= 3', op('SqDist', [x3, y3]), 'ArgKMin', 'float32', 3, 10),
-    makeCase('K-NN K=10 D=50 f32', '>= 0.5', op('SqDist', [x50, y50]), 'ArgKMin', 'float32', 50, 10),
+    makeCase('K-NN K=10 D=50 f32', '>= 1.5', op('SqDist', [x50, y50]), 'ArgKMin', 'float32', 50, 10),
+    makeCase('gauss 50-D f32', '-', gauss50, 'Sum', 'float32', 50),
   ];
 }
 
