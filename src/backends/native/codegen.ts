@@ -26,7 +26,9 @@ import { NativeBuffer } from './sumtree.js';
  * occupies TILE consecutive values. One base pointer plus compile-time offsets reach every
  * component, so even 50-dimensional data vectorise without running out of registers. Rows are
  * split into chunks run in parallel; each chunk walks the blocks and, per row, runs the
- * vectorised tile body of its strategy.
+ * vectorised tile body of its strategy. Vector reductions over a large dimension that pair an i-
+ * and a j-variable (squared distances, scalar products) are computed first, for GEMM_ROWS rows at
+ * a time, by the register-tiled micro-kernel of gemm.ts; the strategy then reads their values.
  */
 
 /** Bytes the tile buffers of one row may use (they live on the stack of the calling thread). */
