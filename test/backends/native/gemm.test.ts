@@ -72,6 +72,12 @@ const SHAPES: Shape[] = [
     kind: 'LogSumExp',
     ref: (xi, yj, _b, _w, sv) => -sv * sqdist(xi, yj),
   },
+  {
+    name: 'weighted sqdist, per-column scalar weight (Gaussian sum)',
+    formula: (D) => op('Exp', [op('Minus', [op('Mult', [s, op('WeightedSqDist', [b, x(D), y(D)])])])]),
+    kind: 'Sum',
+    ref: (xi, yj, bj, _w, sv) => Math.exp(-sv * bj * sqdist(xi, yj)),
+  },
 ];
 
 function specOf(sh: Shape, D: number, dtype: DType): KernelSpec {
