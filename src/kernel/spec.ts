@@ -5,6 +5,8 @@ import {
   isVar,
   mapDag,
   type Node,
+  nodeMemo,
+  nodeMemoGet,
   topoOrder,
   varCat,
   varIndex,
@@ -229,4 +231,94 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
   };
   byStatic.set(staticKey, spec);
   return { spec, slotVars };
+}
+
+/**
+ * Specs by the structure of their request: the formula (and weight) with each variable written as
+ * its slot, category and dimension instead of its identity, plus every static option. Requests
+ * that differ only by variable numbering (a user loop that builds fresh Vi/Vj every call) find
+ * their spec, and through it their compiled kernel, without renumbering or re-validating the
+ * formula. Bounded: past MAX_STRUCTURES the oldest entry is dropped (it is rebuilt when needed).
+ */
+const byStructure = new Map<string, KernelSpec>();
+const MAX_STRUCTURES = 1024;
+
+/**
+ * The structural key of a request and its slot variables (first appearance of each distinct
+ * (category, index) in topological order, as buildSpec numbers them). Every fact buildSpec reads
+ * is in the key: each node's op, integer params, dimension and arguments (by position), each
+ * variable's slot, category and dimension, which roots are the formula and the weight, and the
+ * kind, K, axis, dtype and accumulator.
+ */
+function structure(req: SpecRequest): { key: string; slotVars: Node[] } {
+  const roots = req.weight === undefined ? [req.formula] : [req.formula, req.weight];
+  const pos = new Map<Node, number>();
+  const slotOf = new Map<string, number>();
+  const slotVars: Node[] = [];
+  const stackN: Node[] = [];
+  const stackK: number[] = [];
+  let key = `${req.kind}|${req.k ?? ''}|${req.axis}|${req.dtype}|${req.accumulator ?? ''}|`;
+  let count = 0;
+  for (const r of roots) {
+    if (pos.has(r)) continue;
+    stackN.push(r);
+    stackK.push(0);
+    while (stackN.length > 0) {
+      const top = stackN.length - 1;
+      const n = stackN[top]!;
+      const k = stackK[top]!;
+      if (k < n.args.length) {
+        stackK[top] = k + 1;
+        const c = n.args[k]!;
+        if (!pos.has(c)) {
+          stackN.push(c);
+          stackK.push(0);
+        }
+        continue;
+      }
+      stackN.pop();
+      stackK.pop();
+      if (pos.has(n)) continue;
+      pos.set(n, count++);
+      if (isVar(n)) {
+        const id = `${n.params[1]}:${n.params[0]}`;
+        let slot = slotOf.get(id);
+        if (slot === undefined) {
+          slot = slotVars.length;
+          slotOf.set(id, slot);
+          slotVars.push(n);
+        }
+        key += `V${slot}.${n.params[1]}.${n.dim} `;
+        continue;
+      }
+      key += `${n.op}.${n.dim}(${n.params.join(',')};`;
+      for (const a of n.args) key += `${pos.get(a)},`;
+      key += ') ';
+    }
+  }
+  key += '->';
+  for (const r of roots) key += ` ${pos.get(r)}`;
+  return { key, slotVars };
+}
+
+/**
+ * The spec of a request (buildSpec's result), cached: by the formula node itself for a request
+ * repeated on the same formula, and by structure for a request of the same shape on fresh
+ * variables. A request that buildSpec rejects is never cached, so it throws every time.
+ */
+export function specFor(req: SpecRequest): BuiltSpec {
+  const idKey = `spec:${req.weight?.uid ?? ''}|${req.kind}|${req.k ?? ''}|${req.axis}|${req.dtype}|${req.accumulator ?? ''}`;
+  const same = nodeMemoGet(req.formula, idKey) as BuiltSpec | undefined;
+  if (same) return same;
+  const { key, slotVars } = structure(req);
+  let built: BuiltSpec;
+  const known = byStructure.get(key);
+  if (known) built = { spec: known, slotVars };
+  else {
+    built = buildSpec(req);
+    if (byStructure.size >= MAX_STRUCTURES) byStructure.delete(byStructure.keys().next().value!);
+    byStructure.set(key, built.spec);
+  }
+  nodeMemo(req.formula).set(idKey, built);
+  return built;
 }

@@ -5,13 +5,7 @@ import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
 import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
-import {
-  type BuiltSpec,
-  buildSpec,
-  type KernelSpec,
-  type ReductionRequest,
-  type SpecRequest,
-} from '../kernel/spec.js';
+import { type KernelSpec, type ReductionRequest, specFor } from '../kernel/spec.js';
 import { allocFloat, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import { type AccumulatorKind, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
@@ -52,26 +46,6 @@ export interface ReduceResult {
 
 /** Compiled kernels per spec (specs are cached per request, so this is an object lookup) and backend. */
 const kernels = new WeakMap<KernelSpec, Map<string, CompiledKernel>>();
-
-/**
- * Specs by request identity: IR nodes are hash-consed, so (formula, weight) objects plus the
- * static options identify a request; repeated calls (solver loops) skip re-deriving the spec.
- */
-const specs = new WeakMap<Node, Map<string, BuiltSpec>>();
-function cachedSpec(req: SpecRequest): BuiltSpec {
-  const key = `${req.weight?.uid ?? ''}|${req.kind}|${req.k ?? ''}|${req.axis}|${req.dtype}|${req.accumulator ?? ''}`;
-  let byKey = specs.get(req.formula);
-  if (!byKey) {
-    byKey = new Map();
-    specs.set(req.formula, byKey);
-  }
-  let built = byKey.get(key);
-  if (!built) {
-    built = buildSpec(req);
-    byKey.set(key, built);
-  }
-  return built;
-}
 
 function describe(v: Node): string {
   const c = varCat(v);
@@ -212,7 +186,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
     ranges = blockDiagonalRanges(B, nRows, nCols);
   }
 
-  const { spec, slotVars } = cachedSpec({
+  const { spec, slotVars } = specFor({
     formula,
     weight,
     kind: req.kind,
