@@ -57,17 +57,20 @@ function describe(v: Node): string {
  * then every other bound one (x - x is Zero, but the result still has one row per x_i).
  */
 export function requestVars(req: ReductionRequest, bound: Iterable<Node>): Node[] {
-  return [
-    ...new Set([...variablesOf(req.formula), ...(req.weight ? variablesOf(req.weight) : []), ...bound]),
-  ];
+  const vars = new Set<Node>(variablesOf(req.formula));
+  if (req.weight) for (const v of variablesOf(req.weight)) vars.add(v);
+  for (const v of bound) vars.add(v);
+  return [...vars];
 }
+
+const NO_BATCH: readonly number[] = Object.freeze([]);
 
 /** Rows of the i and j sides and batch shapes of a reduction's variables. */
 export interface ReductionSizes {
   nI: number;
   nJ: number;
   /** Batch shape of each variable, in order. */
-  batchShapes: number[][];
+  batchShapes: (readonly number[])[];
   /** Their broadcast: the batch shape of the output. */
   bshape: number[];
 }
@@ -82,7 +85,7 @@ export function reductionSizes(
   shapeOf: (v: Node) => readonly number[],
 ): ReductionSizes {
   const sizes: Record<'i' | 'j', number | undefined> = { i: undefined, j: undefined };
-  const batchShapes: number[][] = [];
+  const batchShapes: (readonly number[])[] = [];
   for (const v of vars) {
     const shape = shapeOf(v);
     const cat = varCat(v);
@@ -102,9 +105,11 @@ export function reductionSizes(
       );
       sizes[cat] = n;
     }
-    batchShapes.push(shape.slice(0, shape.length - rank));
+    batchShapes.push(shape.length === rank ? NO_BATCH : shape.slice(0, shape.length - rank));
   }
-  const bshape = broadcastShapes(batchShapes, () => 'between the variables of one reduction');
+  const bshape = batchShapes.every((b) => b.length === 0)
+    ? []
+    : broadcastShapes(batchShapes, () => 'between the variables of one reduction');
   return { nI: sizes.i ?? 1, nJ: sizes.j ?? 1, batchShapes, bshape };
 }
 
@@ -130,7 +135,8 @@ export function reduce(req: ReduceRequest): ReduceResult {
   let formula = req.formula;
   let weight = req.weight;
   // Device buffers name the backend whose memory holds them: that backend runs the reduction.
-  const owners = [...new Set(arrays.filter(isDeviceBuffer).map((a) => a.backend))];
+  const owners: string[] = [];
+  for (const a of arrays) if (isDeviceBuffer(a) && !owners.includes(a.backend)) owners.push(a.backend);
   const onDevice = owners.length > 0;
   if (onDevice) {
     check(
