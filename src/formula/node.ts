@@ -82,8 +82,13 @@ class IrNode implements Node {
   #derived: Node | Map<string, Node> | undefined = undefined;
   /** Fresh variables: the variants of this index, by `${catCode},${dim}` (shared by all of them). */
   #family: Map<string, Node> | undefined = undefined;
-  /** Facts derived from this node, cached for as long as it lives (see `nodeMemo`). */
-  #memo: Map<string, unknown> | undefined = undefined;
+  /** Its distinct variables (see `variablesOf`), once asked for. */
+  #vars: readonly Node[] | undefined = undefined;
+  /** One value cached by a layer above (see `nodeCache`). */
+  #cache: unknown = undefined;
+  /** Walk marks (see `newWalk`): the walk that last reached this node, and its position there. */
+  #walk = 0;
+  #walkPos = 0;
 
   constructor(op: string, args: readonly Node[], params: readonly number[], dim: number) {
     this.uid = nextUid++;
@@ -113,9 +118,26 @@ class IrNode implements Node {
     anchor.#derived = m;
   }
 
-  static memo(n: IrNode, create: boolean): Map<string, unknown> | undefined {
-    if (n.#memo === undefined && create) n.#memo = new Map();
-    return n.#memo;
+  static vars(n: IrNode): readonly Node[] {
+    n.#vars ??= topoOrder(n).filter(isVar);
+    return n.#vars;
+  }
+
+  static cache(n: IrNode): unknown {
+    return n.#cache;
+  }
+
+  static setCache(n: IrNode, v: unknown): void {
+    n.#cache = v;
+  }
+
+  static walkPos(n: IrNode, walk: number): number {
+    return n.#walk === walk ? n.#walkPos : -1;
+  }
+
+  static setWalkPos(n: IrNode, walk: number, pos: number): void {
+    n.#walk = walk;
+    n.#walkPos = pos;
   }
 
   static family(v: IrNode): Map<string, Node> | undefined {
@@ -192,17 +214,38 @@ export function freshVarVariant(v: Node, catCode: number, dim: number): Node | u
 }
 
 /**
- * A cache of facts derived from `n` (a kernel spec per request, its variables), held by the node
- * itself: it lives exactly as long as the node, without a weak-table entry per node. Keys are
- * namespaced by their users ('spec:...', 'vars').
+ * One value that a layer above caches on `n` (the kernel layer: the last spec asked of this
+ * formula), held by the node itself: it lives exactly as long as the node, without a weak-table
+ * entry per node. One owner only (src/kernel/spec.ts).
  */
-export function nodeMemo(n: Node): Map<string, unknown> {
-  return IrNode.memo(n as IrNode, true)!;
+export function nodeCache(n: Node): unknown {
+  return IrNode.cache(n as IrNode);
 }
 
-/** The cached fact `key` of `n`, if any (see `nodeMemo`). */
-export function nodeMemoGet(n: Node, key: string): unknown {
-  return IrNode.memo(n as IrNode, false)?.get(key);
+/** Sets the value `nodeCache(n)` returns. */
+export function setNodeCache(n: Node, v: unknown): void {
+  IrNode.setCache(n as IrNode, v);
+}
+
+let lastWalk = 0;
+
+/**
+ * A new walk id for `walkPos`/`setWalkPos`: a walk over a DAG that numbers its nodes without a
+ * Map (the mark lives on the node). Walks must not nest (they are synchronous and call nothing).
+ */
+export function newWalk(): number {
+  // Never wraps (2^53 walks would take centuries), so a stale mark can never look current.
+  return ++lastWalk;
+}
+
+/** The position `setWalkPos` gave `n` in walk `walk`, or -1 when that walk has not reached it. */
+export function walkPos(n: Node, walk: number): number {
+  return IrNode.walkPos(n as IrNode, walk);
+}
+
+/** Marks `n` as reached by walk `walk`, at position `pos`. */
+export function setWalkPos(n: Node, walk: number, pos: number): void {
+  IrNode.setWalkPos(n as IrNode, walk, pos);
 }
 
 /** Number of live entries of the leaf table (diagnostics and leak tests). */
@@ -258,13 +301,7 @@ export function topoOrder(root: Node | readonly Node[]): Node[] {
 /** Distinct variables of a formula, in order of first appearance (memoised: the IR is immutable). */
 export function variablesOf(root: Node | readonly Node[]): Node[] {
   if (Array.isArray(root)) return topoOrder(root).filter(isVar);
-  const n = root as Node;
-  let v = nodeMemoGet(n, 'vars') as readonly Node[] | undefined;
-  if (!v) {
-    v = topoOrder(n).filter(isVar);
-    nodeMemo(n).set('vars', v);
-  }
-  return [...v];
+  return [...IrNode.vars(root as IrNode)];
 }
 
 /**
