@@ -272,24 +272,32 @@ export function intValue(n: Node): number | undefined {
 
 /** Nodes of the DAG in topological order (children before parents), each once. */
 export function topoOrder(root: Node | readonly Node[]): Node[] {
-  const seen = new Set<number>();
+  // Marks on the nodes instead of a set, two parallel stacks instead of a pair per node.
+  const walk = newWalk();
   const out: Node[] = [];
-  const stack: [Node, number][] = [];
+  const nodes: Node[] = [];
+  const next: number[] = [];
   const roots = Array.isArray(root) ? (root as readonly Node[]) : [root as Node];
   for (const r of roots) {
-    if (seen.has(r.uid)) continue;
-    stack.push([r, 0]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const [n, k] = top;
+    if (walkPos(r, walk) >= 0) continue;
+    nodes.push(r);
+    next.push(0);
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const n = nodes[top]!;
+      const k = next[top]!;
       if (k < n.args.length) {
-        top[1]++;
+        next[top] = k + 1;
         const c = n.args[k]!;
-        if (!seen.has(c.uid)) stack.push([c, 0]);
+        if (walkPos(c, walk) < 0) {
+          nodes.push(c);
+          next.push(0);
+        }
       } else {
-        stack.pop();
-        if (!seen.has(n.uid)) {
-          seen.add(n.uid);
+        nodes.pop();
+        next.pop();
+        if (walkPos(n, walk) < 0) {
+          setWalkPos(n, walk, out.length);
           out.push(n);
         }
       }
