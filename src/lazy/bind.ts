@@ -20,7 +20,9 @@ export interface Bound {
 }
 
 function bound(node: Node, data: InputArray): Bound {
-  return { node, vars: new Map([[node, data]]) };
+  const vars = new Map<Node, InputArray>();
+  vars.set(node, data);
+  return { node, vars };
 }
 
 /** Binds rows x ([N, D], [B..., N, D]; [N] means D = 1) to a fresh i- or j-variable. */

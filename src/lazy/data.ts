@@ -14,7 +14,16 @@ const flexible = new WeakSet<object>();
 
 /** An NDArray of float data holding a parameter given as a JS number or number[]. Its dtype adapts. */
 export function paramArray(v: number | number[]): NDArray<FloatArray> {
-  const vals = typeof v === 'number' ? [v] : v;
+  if (typeof v === 'number') {
+    // The hot case (a JS number in an expression): no intermediate array, no weak-set entry.
+    if (!Number.isFinite(v)) {
+      throw new LazyTensorError(`Pm(): entry 0 must be a finite number, got ${String(v)}`);
+    }
+    const data = new Float64Array(1);
+    data[0] = v;
+    return new ParamArray(data, [1]);
+  }
+  const vals = v;
   check(
     Array.isArray(vals) && vals.length > 0,
     () => `Pm(): expected a number or a non-empty number[], got ${String(v)}`,
@@ -23,9 +32,15 @@ export function paramArray(v: number | number[]): NDArray<FloatArray> {
     check(typeof x === 'number', () => `Pm(): entry ${k} must be a number, got ${String(x)}`),
   );
   checkFiniteParam(vals, 'Pm()');
-  const a = { data: Float64Array.from(vals), shape: [vals.length] };
-  flexible.add(a);
-  return a;
+  return new ParamArray(Float64Array.from(vals), [vals.length]);
+}
+
+/** The arrays paramArray makes: flexible by their class (no weak-set entry per parameter). */
+class ParamArray implements NDArray<FloatArray> {
+  constructor(
+    public data: Float64Array,
+    public shape: number[],
+  ) {}
 }
 
 /**
@@ -49,7 +64,7 @@ export function checkFiniteParam(
 
 /** True for arrays made by paramArray (dtype follows the rest of the data). */
 export function isFlexible(a: InputArray): boolean {
-  return flexible.has(a);
+  return a instanceof ParamArray || flexible.has(a);
 }
 
 /** Converts user input to a float NDArray with at least `minRank` dims, checking values are numbers. */

@@ -1,5 +1,6 @@
 import { check, LazyTensorError } from '../errors.js';
 import type { Node } from '../formula/node.js';
+import { type ReductionRequest, userOutputShape } from '../kernel/spec.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { REDUCTION_KINDS, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { ComplexOps } from './complexOps.js';
@@ -7,7 +8,7 @@ import type { InputArray } from './data.js';
 import { userShapeOf } from './graph.js';
 import { type EvalOptions, LazyExpr, reductionExpr } from './lazyExpr.js';
 import { dense, matvec, type SolveOptions, solve } from './linalg.js';
-import type { ReduceOptions } from './reduce.js';
+import { type ReduceOptions, reduce } from './reduce.js';
 import { evaluateBoth, evaluateIndices } from './run.js';
 
 /** An operand: another LazyTensor or a JavaScript number (a runtime parameter). */
@@ -51,19 +52,19 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
   sum(axis: Axis, opts?: ReduceOptions): NDArray<T>;
   sum(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Sum');
-    return this.reduction('Sum', axis, opts).eval();
+    return this.evalReduction('Sum', axis, opts);
   }
   min(axis: -1): this;
   min(axis: Axis, opts?: ReduceOptions): NDArray<T>;
   min(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Min');
-    return this.reduction('Min', axis, opts).eval();
+    return this.evalReduction('Min', axis, opts);
   }
   max(axis: -1): this;
   max(axis: Axis, opts?: ReduceOptions): NDArray<T>;
   max(axis: -1 | Axis, opts?: ReduceOptions): this | NDArray<T> {
     if (axis === -1) return this.apply('Max');
-    return this.reduction('Max', axis, opts).eval();
+    return this.evalReduction('Max', axis, opts);
   }
 
   /** (K * Vj(v)).sum('j') for a scalar K; v is [M] or [M, E]. */
@@ -89,6 +90,25 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
     axis: Axis,
     opts: ReduceOptions & { weight?: LazyTensor; k?: number } = {},
   ): LazyExpr<T> {
+    const r = this.request(kind, axis, opts);
+    const expr = reductionExpr(this.formula, r.vars, r.kind, axis, r.opts, {
+      weight: r.weight,
+      k: r.k,
+      take: r.take,
+    });
+    return new LazyExpr<T>(expr, userShapeOf(expr));
+  }
+
+  /** The reduction `reduction(kind, axis, opts)` asks for: kind resolved, weight merged in. */
+  private request(
+    kind: string,
+    axis: Axis,
+    opts: ReduceOptions & { weight?: LazyTensor; k?: number },
+  ): ReductionRequest & {
+    vars: ReadonlyMap<Node, InputArray>;
+    opts: ReduceOptions;
+    take: 'values' | 'indices';
+  } {
     checkAxis(axis, `reduction('${kind}')`);
     const red = resolveKind(kind);
     const { weight, k, ...ro } = opts;
@@ -102,17 +122,33 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
     const kindW: ReductionKind = w ? (reductionDef(red).withWeight ?? red) : red;
     // Index-only reductions stand for their indices (eval gives int32 data; their gradient is zero).
     const take = reductionDef(kindW).outputs === 'indices' ? 'indices' : 'values';
-    const expr = reductionExpr(this.formula, vars, kindW, axis, ro, { weight: w, k, take });
-    return new LazyExpr<T>(expr, userShapeOf(expr));
+    return { formula: this.formula, weight: w, kind: kindW, k, axis, vars, opts: ro, take };
+  }
+
+  /**
+   * `reduction(kind, axis, opts).eval()` as one `reduce()` call, without the lazy graph (nothing
+   * to differentiate): the per-call path of `sum('j')` in a user loop. Same checks, same result.
+   */
+  private evalReduction(
+    kind: string,
+    axis: Axis,
+    opts: ReduceOptions & { weight?: LazyTensor; k?: number } = {},
+  ): NDArray<T> {
+    const r = this.request(kind, axis, opts);
+    if (r.take === 'indices') return this.reduction(kind, axis, opts).eval();
+    const { formula, weight, k } = r;
+    const res = reduce({ formula, weight, kind: r.kind, k, axis, data: r.vars, opts: r.opts });
+    const values = res.values!;
+    return { data: values.data as T, shape: userOutputShape(r, values.shape) };
   }
 
   /** log Σ exp(F) over `axis` (F scalar); with `weight` G: log Σ exp(F)·G, per component of G. */
   logsumexp(axis: Axis, opts: ReduceOptions & { weight?: LazyTensor } = {}): NDArray<T> {
-    return this.reduction('LogSumExp', axis, opts).eval();
+    return this.evalReduction('LogSumExp', axis, opts);
   }
   /** Σ softmax(F)·G over `axis` (F scalar). */
   sumSoftmaxWeight(weight: LazyTensor, axis: Axis, opts: ReduceOptions = {}): NDArray<T> {
-    return this.reduction('SumSoftMaxWeight', axis, { ...opts, weight }).eval();
+    return this.evalReduction('SumSoftMaxWeight', axis, { ...opts, weight });
   }
   argmin(axis: Axis, opts?: ReduceOptions): NDArray<Int32Array> {
     return this.indices('ArgMin', axis, opts);
@@ -128,7 +164,7 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
   }
   /** K smallest values, sorted ascending: [N, K] for scalar F, [N, K, dimF] otherwise. */
   kmin(K: number, axis: Axis, opts: ReduceOptions = {}): NDArray<T> {
-    return this.reduction('KMin', axis, { ...opts, k: K }).eval();
+    return this.evalReduction('KMin', axis, { ...opts, k: K });
   }
   /** Indices of the K smallest values (F scalar), [N, K]. */
   argKmin(K: number, axis: Axis, opts?: ReduceOptions): NDArray<Int32Array> {

@@ -5,13 +5,7 @@ import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
 import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
-import {
-  type BuiltSpec,
-  buildSpec,
-  type KernelSpec,
-  type ReductionRequest,
-  type SpecRequest,
-} from '../kernel/spec.js';
+import { type KernelSpec, type ReductionRequest, specFor } from '../kernel/spec.js';
 import { allocFloat, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import { type AccumulatorKind, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
@@ -53,26 +47,6 @@ export interface ReduceResult {
 /** Compiled kernels per spec (specs are cached per request, so this is an object lookup) and backend. */
 const kernels = new WeakMap<KernelSpec, Map<string, CompiledKernel>>();
 
-/**
- * Specs by request identity: IR nodes are hash-consed, so (formula, weight) objects plus the
- * static options identify a request; repeated calls (solver loops) skip re-deriving the spec.
- */
-const specs = new WeakMap<Node, Map<string, BuiltSpec>>();
-function cachedSpec(req: SpecRequest): BuiltSpec {
-  const key = `${req.weight?.uid ?? ''}|${req.kind}|${req.k ?? ''}|${req.axis}|${req.dtype}|${req.accumulator ?? ''}`;
-  let byKey = specs.get(req.formula);
-  if (!byKey) {
-    byKey = new Map();
-    specs.set(req.formula, byKey);
-  }
-  let built = byKey.get(key);
-  if (!built) {
-    built = buildSpec(req);
-    byKey.set(key, built);
-  }
-  return built;
-}
-
 function describe(v: Node): string {
   const c = varCat(v);
   return `${c === 'i' ? 'Vi' : c === 'j' ? 'Vj' : 'Pm'} variable #${varIndex(v)} (dimension ${v.dim})`;
@@ -83,17 +57,20 @@ function describe(v: Node): string {
  * then every other bound one (x - x is Zero, but the result still has one row per x_i).
  */
 export function requestVars(req: ReductionRequest, bound: Iterable<Node>): Node[] {
-  return [
-    ...new Set([...variablesOf(req.formula), ...(req.weight ? variablesOf(req.weight) : []), ...bound]),
-  ];
+  const vars = new Set<Node>(variablesOf(req.formula));
+  if (req.weight) for (const v of variablesOf(req.weight)) vars.add(v);
+  for (const v of bound) vars.add(v);
+  return [...vars];
 }
+
+const NO_BATCH: readonly number[] = Object.freeze([]);
 
 /** Rows of the i and j sides and batch shapes of a reduction's variables. */
 export interface ReductionSizes {
   nI: number;
   nJ: number;
   /** Batch shape of each variable, in order. */
-  batchShapes: number[][];
+  batchShapes: (readonly number[])[];
   /** Their broadcast: the batch shape of the output. */
   bshape: number[];
 }
@@ -108,7 +85,7 @@ export function reductionSizes(
   shapeOf: (v: Node) => readonly number[],
 ): ReductionSizes {
   const sizes: Record<'i' | 'j', number | undefined> = { i: undefined, j: undefined };
-  const batchShapes: number[][] = [];
+  const batchShapes: (readonly number[])[] = [];
   for (const v of vars) {
     const shape = shapeOf(v);
     const cat = varCat(v);
@@ -128,9 +105,11 @@ export function reductionSizes(
       );
       sizes[cat] = n;
     }
-    batchShapes.push(shape.slice(0, shape.length - rank));
+    batchShapes.push(shape.length === rank ? NO_BATCH : shape.slice(0, shape.length - rank));
   }
-  const bshape = broadcastShapes(batchShapes, () => 'between the variables of one reduction');
+  const bshape = batchShapes.every((b) => b.length === 0)
+    ? []
+    : broadcastShapes(batchShapes, () => 'between the variables of one reduction');
   return { nI: sizes.i ?? 1, nJ: sizes.j ?? 1, batchShapes, bshape };
 }
 
@@ -156,7 +135,8 @@ export function reduce(req: ReduceRequest): ReduceResult {
   let formula = req.formula;
   let weight = req.weight;
   // Device buffers name the backend whose memory holds them: that backend runs the reduction.
-  const owners = [...new Set(arrays.filter(isDeviceBuffer).map((a) => a.backend))];
+  const owners: string[] = [];
+  for (const a of arrays) if (isDeviceBuffer(a) && !owners.includes(a.backend)) owners.push(a.backend);
   const onDevice = owners.length > 0;
   if (onDevice) {
     check(
@@ -212,7 +192,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
     ranges = blockDiagonalRanges(B, nRows, nCols);
   }
 
-  const { spec, slotVars } = cachedSpec({
+  const { spec, slotVars } = specFor({
     formula,
     weight,
     kind: req.kind,

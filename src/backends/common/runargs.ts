@@ -93,43 +93,51 @@ function checkBuffer(
 export function validateRunArgs(spec: KernelSpec, args: RunArgsLike, policy: RunArgsPolicy = {}): void {
   const { nI, nJ, inputs } = args;
   const device = policy.device === true;
-  for (const [n, v] of [
-    ['nI', nI],
-    ['nJ', nJ],
-  ] as const) {
-    check(
-      Number.isInteger(v) && v >= 0 && v < 2 ** 31,
-      () => `${n} must be an integer >= 0 (and < 2^31), got ${v}`,
-    );
-  }
+  checkCount('nI', nI);
+  checkCount('nJ', nJ);
   const ns = spec.slots.length;
   check(
     Array.isArray(inputs) && inputs.length === ns,
     () =>
       `expected ${ns} input arrays, got ${inputs?.length}: the kernel takes ${ns} input array(s), got ${inputs?.length} (one per variable slot)`,
   );
-  spec.slots.forEach((slot, s) => {
+  for (let s = 0; s < ns; s++) {
+    const slot = spec.slots[s]!;
     const rows = slot.cat === 'i' ? nI : slot.cat === 'j' ? nJ : 1;
     const need = rows * slot.dim;
-    checkBuffer(`input ${s}`, inputs[s], need, spec.dtype, device, () => {
-      const got = (view(inputs[s], device) as BufferView).length;
+    const a = inputs[s];
+    // Host arrays of the right type and length (the hot case): no message closure made.
+    if (ArrayBuffer.isView(a) && hostDType(a) === spec.dtype && (a as Float64Array).length === need) continue;
+    checkBuffer(`input ${s}`, a, need, spec.dtype, device, () => {
+      const got = (view(a, device) as BufferView).length;
       return `input ${s} (${slot.cat}-variable of dimension ${slot.dim}) needs ${need} values, got ${got}: it must hold ${rows} x ${slot.dim} = ${need} values, got ${got}`;
     });
-  });
-  const outputs: [string, unknown, number, BufferDType][] = [
-    ['out', args.out, nI * spec.outDim, spec.dtype],
-    ['outIdx', args.outIdx, nI * spec.outIdxDim, 'int32'],
-  ];
-  const dims = [spec.outDim, spec.outIdxDim];
-  outputs.forEach(([what, a, n, dtype], k) => {
-    if (dims[k]! === 0 || (a === undefined && policy.optionalOutputs)) return;
-    if (ArrayBuffer.isView(a) && hostDType(a) === dtype && (a as Int32Array).length === n) return;
-    const v = view(a, device);
-    check(
-      typeof v !== 'string' && v.dtype === dtype && v.length === n,
-      () =>
-        `${what} must hold ${n} values: ${what} must be ${kindOf(dtype, device)} of ${n} values, got ${typeof v === 'string' ? v : `a ${v.dtype} buffer of ${v.length} values`}`,
-    );
-  });
+  }
+  checkOutput('out', args.out, nI * spec.outDim, spec.dtype, spec.outDim, device, policy);
+  checkOutput('outIdx', args.outIdx, nI * spec.outIdxDim, 'int32', spec.outIdxDim, device, policy);
   if (args.ranges) validateRanges(args.ranges, nI, nJ);
+}
+
+function checkCount(n: string, v: number): void {
+  if (Number.isInteger(v) && v >= 0 && v < 2 ** 31) return;
+  check(false, () => `${n} must be an integer >= 0 (and < 2^31), got ${v}`);
+}
+
+function checkOutput(
+  what: string,
+  a: unknown,
+  n: number,
+  dtype: BufferDType,
+  dim: number,
+  device: boolean,
+  policy: RunArgsPolicy,
+): void {
+  if (dim === 0 || (a === undefined && policy.optionalOutputs)) return;
+  if (ArrayBuffer.isView(a) && hostDType(a) === dtype && (a as Int32Array).length === n) return;
+  const v = view(a, device);
+  check(
+    typeof v !== 'string' && v.dtype === dtype && v.length === n,
+    () =>
+      `${what} must hold ${n} values: ${what} must be ${kindOf(dtype, device)} of ${n} values, got ${typeof v === 'string' ? v : `a ${v.dtype} buffer of ${v.length} values`}`,
+  );
 }

@@ -41,9 +41,10 @@ export function pooledKernel(k: PooledKernelParts): CompiledKernel {
       validateRunArgs(spec, args);
       const { nI, nJ } = args;
       if (nI === 0) return;
-      const threads = k.threads();
       const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
-      const p = threads > 1 && nI > 1 && work >= k.inlineWork() ? k.poolFor(threads) : undefined;
+      // The thread count (an environment read) is asked only of runs large enough for a pool.
+      const threads = nI > 1 && work >= k.inlineWork() ? k.threads() : 1;
+      const p = threads > 1 ? k.poolFor(threads) : undefined;
       if (!p) {
         runRows(make, args, 0, nI);
         return;

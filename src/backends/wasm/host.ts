@@ -31,6 +31,22 @@ const B = F.BYTES_PER_ELEMENT;
 let inst;
 const BLOCK_PAIRS = 1 << 20;
 const al = (n) => (n + 15) & ~15;
+// Views of the whole memory, remade only when it grows (a run makes no typed array of its own).
+let heap = null;
+let heapF = null;
+let heapI = null;
+const views = (memory) => {
+  if (memory.buffer !== heap) {
+    heap = memory.buffer;
+    heapF = new F(heap);
+    heapI = new Int32Array(heap);
+  }
+};
+/** dst[t0..t1) = src[at + t0 .. at + t1): a loop for a few values, a block copy for many. */
+const copyOut = (dst, src, at, t0, t1) => {
+  if (t1 - t0 > 64) dst.set(src.subarray(at + t0, at + t1), t0);
+  else for (let t = t0; t < t1; t++) dst[t] = src[at + t];
+};
 return function make(inputs, out, outIdx) {
   inst ??= new WebAssembly.Instance(MOD, IMPORTS);
   const memory = inst.exports.memory;
@@ -38,14 +54,15 @@ return function make(inputs, out, outIdx) {
   const S = LAY.slots.length;
   const nI = out ? out.length / Math.max(1, LAY.outDim) : outIdx ? outIdx.length / Math.max(1, LAY.outIdxDim) : 0;
   let nJ = 0;
-  LAY.slots.forEach(([cat, dim], s) => { if (cat === 'j') nJ = inputs[s].length / dim; });
+  for (let s = 0; s < S; s++) if (LAY.slots[s][0] === 'j') nJ = inputs[s].length / LAY.slots[s][1];
   const stride = (nJ + 3) & ~3;
-  const bases = [];
+  const bases = new Array(S);
   let top = al(4 * LAY.header);
-  LAY.slots.forEach(([cat, dim], s) => {
-    bases.push(top);
+  for (let s = 0; s < S; s++) {
+    const [cat, dim] = LAY.slots[s];
+    bases[s] = top;
     top = al(top + B * (cat === 'j' ? stride * dim : inputs[s].length));
-  });
+  }
   const outBase = top;
   top = al(top + B * nI * LAY.outDim);
   const idxBase = top;
@@ -61,47 +78,46 @@ return function make(inputs, out, outIdx) {
         throw new RangeError('wasm backend: a run needs ' + bytes + ' bytes of WebAssembly memory, more than this runtime grants');
       }
     }
+    views(memory);
   };
   ensure(crBase + 64);
   crCap = (memory.buffer.byteLength - crBase) >> 2;
-  const hdr = new Int32Array(memory.buffer, 0, LAY.header);
-  bases.forEach((b, s) => { hdr[s] = b; });
-  hdr[S] = outBase;
-  hdr[S + 1] = idxBase;
-  hdr[S + 2] = stride;
-  LAY.slots.forEach(([cat, dim], s) => {
+  for (let s = 0; s < S; s++) heapI[s] = bases[s];
+  heapI[S] = outBase;
+  heapI[S + 1] = idxBase;
+  heapI[S + 2] = stride;
+  for (let s = 0; s < S; s++) {
+    const [cat, dim] = LAY.slots[s];
     const src = inputs[s];
+    const o0 = bases[s] / B;
     if (cat !== 'j' || dim === 1) {
-      new F(memory.buffer, bases[s], src.length).set(src);
-      return;
+      heapF.set(src, o0);
+      continue;
     }
-    const dst = new F(memory.buffer, bases[s], stride * dim);
     for (let k = 0; k < dim; k++) {
-      const o = k * stride;
-      for (let j = 0, q = k; j < nJ; j++, q += dim) dst[o + j] = src[q];
+      const o = o0 + k * stride;
+      for (let j = 0, q = k; j < nJ; j++, q += dim) heapF[o + j] = src[q];
     }
-  });
-  let outView = LAY.outDim > 0 ? new F(memory.buffer, outBase, nI * LAY.outDim) : null;
-  let idxView = LAY.outIdxDim > 0 ? new Int32Array(memory.buffer, idxBase, nI * LAY.outIdxDim) : null;
-  let crView = new Int32Array(memory.buffer, crBase, crCap);
+  }
+  const outAt = outBase / B;
+  const idxAt = idxBase >> 2;
+  const crAt = crBase >> 2;
   const span = (i0, i1, cr, r0, r1) => {
     const n = 2 * (r1 - r0);
     if (n > crCap) {
       ensure(crBase + 4 * n);
       crCap = (memory.buffer.byteLength - crBase) >> 2;
-      crView = new Int32Array(memory.buffer, crBase, crCap);
-      if (outView) outView = new F(memory.buffer, outBase, nI * LAY.outDim);
-      if (idxView) idxView = new Int32Array(memory.buffer, idxBase, nI * LAY.outIdxDim);
     }
-    for (let k = 0; k < n; k++) crView[k] = cr[2 * r0 + k];
+    for (let k = 0; k < n; k++) heapI[crAt + k] = cr[2 * r0 + k];
     // Calls of bounded work: V8 first runs a module in its baseline tier and switches a function
     // to optimized code between calls (never inside one), so long spans are cut into blocks.
     let cols = 0;
-    for (let k = 0; k < n; k += 2) cols += crView[k + 1] - crView[k];
+    for (let k = 0; k < n; k += 2) cols += heapI[crAt + k + 1] - heapI[crAt + k];
     const step = Math.max(1, Math.floor(BLOCK_PAIRS / Math.max(1, cols)));
     for (let s = i0; s < i1; s += step) run(s, Math.min(i1, s + step), crBase, 0, r1 - r0);
-    if (outView) out.set(outView.subarray(i0 * LAY.outDim, i1 * LAY.outDim), i0 * LAY.outDim);
-    if (idxView) outIdx.set(idxView.subarray(i0 * LAY.outIdxDim, i1 * LAY.outIdxDim), i0 * LAY.outIdxDim);
+    // The kernel never grows its memory, so the views are still those of this run.
+    if (LAY.outDim > 0) copyOut(out, heapF, outAt, i0 * LAY.outDim, i1 * LAY.outDim);
+    if (LAY.outIdxDim > 0) copyOut(outIdx, heapI, idxAt, i0 * LAY.outIdxDim, i1 * LAY.outIdxDim);
   };
   return { span };
 };
