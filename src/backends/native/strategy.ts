@@ -331,24 +331,48 @@ export function emitRowTile(ctx: RowTileCtx): void {
   buf.stmt('const int64_t nq = it.i1 - it.i0;');
   buf.stmt('#pragma omp simd');
   buf.block('for (int64_t q = 0; q < nq; q++)', () => red.init(buf, r, arrays(tile)));
+  const value = () =>
+    emitWithChunks(
+      buf,
+      spec.formula,
+      spec.slots.length,
+      { load: (s, k) => ctx.load(s, k, 't'), loadAt: () => 'internal: no component loops here' },
+      CHUNK_MIN_DIM,
+      CHUNK_UNROLL,
+      NATIVE_LOOP,
+    );
+  // The hot loop keeps only strict improvements (`v < best`: the first index of the best value,
+  // NaN never winning). Without the accumulate's clause for the identity (an index of -1 takes a
+  // value equal to the worst, +inf for Min), it is one comparison per pair.
+  const better = red.best!;
   buf.block('for (int t = t0; t < t1; t++)', () => {
     buf.stmt('#pragma omp simd');
     buf.block('for (int64_t q = 0; q < nq; q++)', () => {
       ctx.rowLocals();
       declare(tile, arrays(tile));
-      const v = emitWithChunks(
-        buf,
-        spec.formula,
-        spec.slots.length,
-        { load: (s, k) => ctx.load(s, k, 't'), loadAt: () => 'internal: no component loops here' },
-        CHUNK_MIN_DIM,
-        CHUNK_UNROLL,
-        NATIVE_LOOP,
-      );
-      red.accumulate(buf, r, tile, v, '(o + t)');
+      const v = value();
+      for (let c = 0; c < r.dimF; c++) {
+        const x = buf.let(v[c]!);
+        const set = tile.i.length > 0 ? ` ${tile.i[c]} = (o + t);` : '';
+        buf.stmt(`if (${x} ${better} ${tile.f[c]}) { ${tile.f[c]} = ${x};${set} }`);
+      }
       assign(arrays(tile), tile);
     });
   });
+  // Rows whose tile found nothing strictly better than the worst value (every value NaN or the
+  // worst itself, for some component) redo the tile with the full accumulate: the same state as
+  // the scalar monoid, e.g. the first +inf for Min.
+  if (tile.i.length > 0) {
+    buf.block('for (int64_t q = 0; q < nq; q++)', () => {
+      buf.block(`if (${tile.i.map((n) => `S_${n}[q] < 0`).join(' || ')})`, () => {
+        ctx.rowLocals();
+        declare(tile, arrays(tile));
+        red.init(buf, r, tile);
+        buf.block('for (int t = t0; t < t1; t++)', () => red.accumulate(buf, r, tile, value(), '(o + t)'));
+        assign(arrays(tile), tile);
+      });
+    });
+  }
   buf.stmt('#pragma omp simd');
   buf.block('for (int64_t q = 0; q < nq; q++)', () => {
     declare(rows, arrays(rows));
