@@ -56,9 +56,9 @@ function reference(x: Float64Array, y: Float64Array, better: '<' | '>') {
 
 describe('native Min/Max/ArgMin/ArgMax: ties, NaN and infinities', () => {
   // [NI, NJ, shifted]: few rows and wide tiles (per-row path); many rows (chunks of 64 rows and a
-  // short last chunk) and few columns (row-vectorised path); both paths in one row (a tile of 1024
-  // columns, then a narrow last tile of 60, whose columns are nearer so that the minimum is often
-  // there while the maximum is in the first: the two paths' states are merged both ways).
+  // short last chunk) and few columns (row-vectorised path); both paths in one row (float32: a
+  // per-row tile of 1024 columns, then a row-vectorised tile of 60, whose columns are nearer so
+  // that the minimum is often there while the maximum is in the first: states merged both ways).
   const sizes = [
     [40, 2500, 0],
     [2000, 100, 0],
