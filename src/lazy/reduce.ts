@@ -6,7 +6,7 @@ import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } fro
 import { op } from '../formula/opRegistry.js';
 import { VarLike } from '../formula/ops/leaves.js';
 import { type KernelSpec, type ReductionRequest, specFor } from '../kernel/spec.js';
-import { allocFloat, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
+import { allocFloat, type DType, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import { type AccumulatorKind, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
 import { asDtype, commonDtype, type InputArray } from './data.js';
@@ -32,6 +32,12 @@ export interface ReduceRequest extends ReductionRequest {
   opts?: ReduceOptions;
   /** 'device': keep the result in a device backend's memory (cuda); default 'host'. */
   output?: 'host' | 'device';
+  /**
+   * Host arrays the results are written into (fresh ones when absent), so that iterative callers
+   * (Lloyd iterations, solvers) reuse their buffers: values [rows·outDim] in the data dtype,
+   * indices [rows·outIdxDim]. The result's NDArrays then wrap them.
+   */
+  into?: { values?: FloatArray; indices?: Int32Array };
 }
 
 /** Result of a reduction: values [..., n, outDim] and/or indices [..., n, outIdxDim]. */
@@ -226,6 +232,10 @@ export function reduce(req: ReduceRequest): ReduceResult {
   const rowsTotal = B * nRows;
   const inputs = slotVars.map((v) => inputOf.get(v)!);
   if (req.output === 'device') {
+    check(
+      req.into === undefined,
+      "reduce: into (host result arrays) cannot be combined with output 'device'",
+    );
     const { empty } = backend;
     check(
       kernel.runDevice !== undefined && empty !== undefined,
@@ -241,8 +251,12 @@ export function reduce(req: ReduceRequest): ReduceResult {
     });
     return { backend: kernel.backend, device: { values: r.out, indices: r.outIdx } };
   }
-  const out = spec.outDim > 0 ? allocFloat(dtype, rowsTotal * spec.outDim) : undefined;
-  const outIdx = spec.outIdxDim > 0 ? new Int32Array(rowsTotal * spec.outIdxDim) : undefined;
+  const out =
+    spec.outDim > 0 ? outputBuffer(req.into?.values, dtype, rowsTotal * spec.outDim, 'values') : undefined;
+  const outIdx =
+    spec.outIdxDim > 0
+      ? outputBuffer(req.into?.indices, 'int32', rowsTotal * spec.outIdxDim, 'indices')
+      : undefined;
   // Host typed arrays, or device buffers that their backend's kernel reads in place.
   kernel.run({ inputs: inputs as FloatArray[], nI: rowsTotal, nJ: B * nCols, out, outIdx, ranges });
   const res: ReduceResult = { backend: kernel.backend };
@@ -260,6 +274,24 @@ export function reduce(req: ReduceRequest): ReduceResult {
     res.indices = { data: outIdx, shape: [...bshape, nRows, spec.outIdxDim] };
   }
   return res;
+}
+
+/** The given output buffer after checking its type and length, or a fresh one. */
+function outputBuffer<D extends DType | 'int32'>(
+  given: FloatArray | Int32Array | undefined,
+  dtype: D,
+  n: number,
+  what: string,
+): D extends 'int32' ? Int32Array : FloatArray {
+  type R = D extends 'int32' ? Int32Array : FloatArray;
+  if (given === undefined) return (dtype === 'int32' ? new Int32Array(n) : allocFloat(dtype, n)) as R;
+  const Want = dtype === 'int32' ? Int32Array : dtype === 'float32' ? Float32Array : Float64Array;
+  check(
+    given instanceof Want && given.length === n,
+    () =>
+      `reduce: into.${what} must be a ${Want.name} of ${n} values, got ${ArrayBuffer.isView(given) ? `a ${given.constructor.name} of ${given.length}` : typeof given}`,
+  );
+  return given as R;
 }
 
 /** Rejects a reduction over an empty index set (M = 0 over j, N = 0 over i) when its result is undefined. */

@@ -1,12 +1,14 @@
 /**
  * K-means (Lloyd) on the engine's reductions. Each iteration is one Min_ArgMin reduction (every
- * point's nearest centroid and squared distance) plus an O(N·D) pass for the weighted means.
+ * point's nearest centroid and squared distance) plus an O(N·D) pass for the weighted means. The
+ * reduction is bound once per run (the data and one centroid array, rewritten in place) and writes
+ * into the run's own label and distance arrays, so an iteration allocates nothing of size N.
  * k-means++ seeding is greedy D² sampling (as scikit-learn): the candidates' potentials are one
  * Sum reduction over the points.
  */
 import { check } from '../errors.js';
-import { type LazyTensor, type ReduceOptions, Vi, Vj } from '../lazy/index.js';
-import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
+import { type LazyTensor, type ReduceOptions, reduce, Vi, Vj } from '../lazy/index.js';
+import { allocFloat, type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import { mulberry32 } from '../random.js';
 import {
   checkCount,
@@ -53,7 +55,8 @@ export interface KMeansResult {
 interface Problem {
   p: Points;
   K: number;
-  w: Float64Array;
+  /** Sample weights; undefined when all are 1 (no N-sized array of ones). */
+  w: Float64Array | undefined;
   X: LazyTensor;
   eng: ReduceOptions;
 }
@@ -71,7 +74,7 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
   const tol = checkNonNegative(o.tol ?? 1e-4, 'kmeans: tol');
   const nInit = checkCount(o.nInit ?? 1, 'kmeans: nInit', 1, 1e6);
   const seed = checkCount(o.seed ?? 0, 'kmeans: seed', 0, 2 ** 32 - 1);
-  const w = sampleWeights(o.weights, p.n, 'kmeans: weights');
+  const w = o.weights === undefined ? undefined : sampleWeights(o.weights, p.n, 'kmeans: weights');
   const pr: Problem = { p, K, w, X: Vi(p.array), eng: engine(o) };
   const tolAbs = tol * meanVariance(p);
   const init = o.init ?? 'kmeans++';
@@ -91,21 +94,41 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
   return best!;
 }
 
-/** Nearest centroid of every point and its squared distance: one Min_ArgMin reduction. */
-function assign(pr: Problem, c: Float64Array): { d2: FloatArray; labels: Int32Array } {
-  const C = Vj(matrix(c, pr.K, pr.p.d, pr.p.dtype));
-  const { values, indices } = pr.X.sqdist(C).minArgmin('j', pr.eng);
-  return { d2: values.data, labels: indices.data };
+/**
+ * The assignment step of one Lloyd run: the Min_ArgMin reduction of ‖x_i − c_j‖² over j, bound
+ * once to the data and to a centroid array that each call overwrites, writing into the run's own
+ * arrays (the labels returned by a run are these: each run has its own).
+ */
+interface Assignment {
+  /** Nearest centroid of every point and its squared distance, for centroids c [K·D]. */
+  (c: Float64Array): void;
+  d2: FloatArray;
+  labels: Int32Array;
+}
+
+function assignment(pr: Problem): Assignment {
+  const { n, d, dtype } = pr.p;
+  const cData = allocFloat(dtype, pr.K * d);
+  const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
+  const into = { values: allocFloat(dtype, n), indices: new Int32Array(n) };
+  const run = (c: Float64Array) => {
+    cData.set(c);
+    reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
+  };
+  return Object.assign(run, { d2: into.values, labels: into.indices });
 }
 
 function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): KMeansResult {
   const { K, p, w } = pr;
+  const assign = assignment(pr);
+  const { d2, labels } = assign;
+  const scratch = { sums: new Float64Array(K * p.d), mass: new Float64Array(K) };
   let c = init;
   let iterations = 0;
   let converged = false;
   while (iterations < maxIter) {
-    const { d2, labels } = assign(pr, c);
-    const next = weightedMeans(pr, labels, d2, c);
+    assign(c);
+    const next = weightedMeans(pr, labels, d2, c, scratch);
     let shift = 0;
     for (let k = 0; k < c.length; k++) shift += (next[k]! - c[k]!) ** 2;
     c = next;
@@ -116,9 +139,10 @@ function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number)
     }
   }
   // Labels and inertia of the returned centroids (as the data dtype rounds them).
-  const { d2, labels } = assign(pr, c);
+  assign(c);
   let inertia = 0;
-  for (let i = 0; i < p.n; i++) inertia += w[i]! * d2[i]!;
+  if (w) for (let i = 0; i < p.n; i++) inertia += w[i]! * d2[i]!;
+  else for (let i = 0; i < p.n; i++) inertia += d2[i]!;
   return {
     labels: { data: labels, shape: [p.n] },
     centroids: matrix(c, K, p.d, p.dtype),
@@ -131,29 +155,35 @@ function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number)
 /**
  * The weighted mean of each cluster (float64). A cluster left without weight takes the point
  * farthest from its centroid (largest d², then lowest index), which leaves its old cluster.
+ * `scratch` holds the run's sums [K·D] and masses [K], overwritten.
  */
-function weightedMeans(pr: Problem, labels: Int32Array, d2: FloatArray, prev: Float64Array): Float64Array {
+function weightedMeans(
+  pr: Problem,
+  labels: Int32Array,
+  d2: FloatArray,
+  prev: Float64Array,
+  scratch: { sums: Float64Array; mass: Float64Array },
+): Float64Array {
   const { K, w } = pr;
-  const { n, d, data } = pr.p;
-  const sums = new Float64Array(K * d);
-  const mass = new Float64Array(K);
-  for (let i = 0; i < n; i++) {
-    const l = labels[i]!;
-    const wi = w[i]!;
-    mass[l]! += wi;
-    for (let c = 0; c < d; c++) sums[l * d + c]! += wi * data[i * d + c]!;
-  }
-  const taken = new Uint8Array(n);
+  const { n, d } = pr.p;
+  const { sums, mass } = scratch;
+  sums.fill(0);
+  mass.fill(0);
+  clusterSums(pr.p.data, labels, w, n, d, sums, mass);
+  const weightOf = (i: number) => (w ? w[i]! : 1);
+  const { data } = pr.p;
+  let taken: Uint8Array | undefined;
   for (let k = 0; k < K; k++) {
     if (mass[k]! > 0) continue;
+    taken ??= new Uint8Array(n);
     let far = -1;
     for (let i = 0; i < n; i++) {
-      if (w[i]! > 0 && !taken[i] && (far < 0 || d2[i]! > d2[far]!)) far = i;
+      if (weightOf(i) > 0 && !taken[i] && (far < 0 || d2[i]! > d2[far]!)) far = i;
     }
     if (far < 0) continue;
     taken[far] = 1;
     const old = labels[far]!;
-    const wi = w[far]!;
+    const wi = weightOf(far);
     mass[old]! -= wi;
     mass[k] = wi;
     for (let c = 0; c < d; c++) {
@@ -167,6 +197,35 @@ function weightedMeans(pr: Problem, labels: Int32Array, d2: FloatArray, prev: Fl
     if (mass[k]! > 0) for (let c = 0; c < d; c++) out[k * d + c] = sums[k * d + c]! / mass[k]!;
   }
   return out;
+}
+
+/** Adds every point (times its weight, 1 when w is undefined) to its cluster's sums and mass. */
+function clusterSums(
+  data: FloatArray,
+  labels: Int32Array,
+  w: Float64Array | undefined,
+  n: number,
+  d: number,
+  sums: Float64Array,
+  mass: Float64Array,
+): void {
+  if (d === 3 && !w) {
+    // The common case (3-D points, no weights) without the inner loop.
+    for (let i = 0; i < n; i++) {
+      const l = labels[i]!;
+      mass[l]! += 1;
+      sums[3 * l]! += data[3 * i];
+      sums[3 * l + 1]! += data[3 * i + 1];
+      sums[3 * l + 2]! += data[3 * i + 2];
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    const wi = w ? w[i]! : 1;
+    mass[l]! += wi;
+    for (let c = 0; c < d; c++) sums[l * d + c]! += wi * data[i * d + c]!;
+  }
 }
 
 /** Mean over the features of the per-feature (population) variance, as scikit-learn's tolerance. */
@@ -197,8 +256,9 @@ function givenCentroids(init: unknown, K: number, d: number): Float64Array {
   return Float64Array.from(c.data);
 }
 
-/** Indices of the points with a positive weight. */
-function positive(w: Float64Array): Int32Array {
+/** Indices of the points with a positive weight (all n when unweighted). */
+function positive(w: Float64Array | undefined, n: number): Int32Array {
+  if (!w) return Int32Array.from({ length: n }, (_, i) => i);
   const idx: number[] = [];
   for (let i = 0; i < w.length; i++) if (w[i]! > 0) idx.push(i);
   return Int32Array.from(idx);
@@ -213,7 +273,7 @@ function rowsOf(p: Points, idx: ArrayLike<number>): Float64Array {
 
 /** K distinct points of positive weight, uniformly at random. */
 function randomInit(pr: Problem, rng: () => number): Float64Array {
-  const pool = positive(pr.w);
+  const pool = positive(pr.w, pr.p.n);
   check(
     pool.length >= pr.K,
     () => `kmeans: init 'random' needs K = ${pr.K} points of positive weight, got ${pool.length}`,
@@ -246,8 +306,9 @@ function draw(mass: ArrayLike<number>, total: number, rng: () => number): number
  * ‖x_i − y‖²), computed for all candidates by one Sum reduction over the points.
  */
 function kmeansPlusPlus(pr: Problem, rng: () => number): Float64Array {
-  const { K, p, w, X, eng } = pr;
+  const { K, p, X, eng } = pr;
   const { n, d, dtype } = p;
+  const w = pr.w ?? new Float64Array(n).fill(1);
   const trials = 2 + Math.floor(Math.log(K));
   const c = new Float64Array(K * d);
   let totalW = 0;

@@ -158,6 +158,35 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     }
   });
 
+  it('each fit and each restart keeps its own labels: fits in a row and the best of restarts are consistent', () => {
+    const n = 500;
+    const d = 3;
+    const xs = uniform(rng(31), n * d);
+    const x = arr(xs, d);
+    /** Labels are the nearest returned centroids (lowest index on ties) and inertia their sum. */
+    const consistent = (res: ReturnType<typeof kmeans>) => {
+      const c = Float64Array.from(res.centroids.data);
+      let inertia = 0;
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let k = 1; k < 6; k++) if (sqDist(xs, i, c, k, d) < sqDist(xs, i, c, best, d)) best = k;
+        expect(res.labels.data[i]).toBe(best);
+        inertia += sqDist(xs, i, c, best, d);
+      }
+      expect(res.inertia).toBeCloseTo(inertia, 10);
+    };
+    const a = kmeans(x, 6, { seed: 2, maxIter: 4, backend });
+    const labelsA = Array.from(a.labels.data);
+    const b = kmeans(x, 6, { seed: 5, maxIter: 4, backend });
+    // The second fit (other centroids) left the first one's result alone.
+    expect(Array.from(a.labels.data)).toEqual(labelsA);
+    expect(Array.from(b.labels.data)).not.toEqual(labelsA);
+    consistent(a);
+    consistent(b);
+    // Restarts: the best one's labels are not overwritten by the restarts after it.
+    for (let seed = 0; seed < 4; seed++) consistent(kmeans(x, 6, { seed, nInit: 5, maxIter: 3, backend }));
+  });
+
   it('k-means++ puts a centroid on every distinct point when K = N, and seeds far groups apart', () => {
     const x = arr(uniform(rng(4), 12 * 3), 3);
     const all = kmeans(x, 12, { maxIter: 1, backend });

@@ -7,7 +7,14 @@ import { declareState } from '../common/state.js';
 import { cppDialect } from './dialect.js';
 import { emitGemmTile, GEMM_MIN_TILE, GEMM_ROWS, gemmSites } from './gemm.js';
 import { PRELUDE } from './prelude.js';
-import { bufferedComponents, emitTile } from './strategy.js';
+import {
+  bufferedComponents,
+  emitRowTile,
+  emitTile,
+  ROW_SIMD_MAX_COLS,
+  ROW_SIMD_MIN_ROWS,
+  rowVectorised,
+} from './strategy.js';
 import { NativeBuffer } from './sumtree.js';
 
 /**
@@ -116,11 +123,19 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   const stateI = Array.from({ length: names.i }, (_, k) => `ai${k}`);
   for (const n of stateF) buf.stmt(`A S_${n}[RB];`);
   for (const n of stateI) buf.stmt(`int32_t S_${n}[RB];`);
+  // The row-vectorised path of narrow tiles reads the chunk's i-variables from arrays.
+  const byRows = rowVectorised(spec);
+  const iComponents = spec.slots.flatMap((slot, s) =>
+    slot.cat === 'i' ? Array.from({ length: slot.dim }, (_, k) => ({ s, k, dim: slot.dim })) : [],
+  );
+  if (byRows) for (const { s, k } of iComponents) buf.stmt(`alignas(64) T XS${s}_${k}[RB];`);
   buf.block('for (int64_t i = it.i0; i < it.i1; i++)', () => {
     buf.stmt('const int64_t q = i - it.i0;');
     const acc = declareState(buf, spec, 'a');
     red.init(buf, spec.reduction, acc);
     store(buf, acc);
+    if (byRows)
+      for (const { s, k, dim } of iComponents) buf.stmt(`XS${s}_${k}[q] = X${s}[i * ${dim} + ${k}];`);
   });
   const cols = jColumns(spec);
   const gemm = gemmSites(spec);
@@ -134,48 +149,69 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
       buf.stmt('const int t1 = jB - o < TILE ? jB - o : TILE;');
       buf.stmt('const T* __restrict yb = Ys + (size_t)(o / TILE) * (JD * TILE);');
       buf.stmt('(void)yb;');
-      if (gemm.length > 0) {
-        buf.stmt(`for (int64_t i4 = it.i0; i4 < it.i1; i4 += ${GEMM_ROWS}) {`);
-        emitGemmTile(buf, spec, gemm, {
-          jColumn: (s) => cols.get(s)!,
-          param: (s, k) => (viaPointer(spec, dyn, s) ? `Pp${s}[${k}]` : `p${s}_${k}`),
-        });
-        buf.stmt(`const int64_t iE = i4 + ${GEMM_ROWS} < it.i1 ? i4 + ${GEMM_ROWS} : it.i1;`);
-      }
-      buf.block(
-        gemm.length > 0 ? 'for (int64_t i = i4; i < iE; i++)' : 'for (int64_t i = it.i0; i < it.i1; i++)',
-        () => {
-          buf.stmt('const int64_t q = i - it.i0;');
-          spec.slots.forEach((slot, s) => {
-            if (slot.cat !== 'i' || viaPointer(spec, dyn, s)) return;
-            for (let k = 0; k < slot.dim; k++)
-              buf.stmt(`const T x${s}_${k} = X${s}[i * ${slot.dim} + ${k}];`);
+      const perRow = () => {
+        if (gemm.length > 0) {
+          buf.stmt(`for (int64_t i4 = it.i0; i4 < it.i1; i4 += ${GEMM_ROWS}) {`);
+          emitGemmTile(buf, spec, gemm, {
+            jColumn: (s) => cols.get(s)!,
+            param: (s, k) => (viaPointer(spec, dyn, s) ? `Pp${s}[${k}]` : `p${s}_${k}`),
           });
-          const at = (s: number, k: string, t: string): string => {
-            const slot = spec.slots[s]!;
-            if (slot.cat === 'p') return `Pp${s}[${k}]`;
-            if (slot.cat === 'i') return `X${s}[i * ${slot.dim} + ${k}]`;
-            return `yb[${cols.get(s)! * tile} + (${k}) * ${tile} + ${t}]`;
-          };
-          const acc = load(buf, stateF, stateI);
-          emitTile({
+          buf.stmt(`const int64_t iE = i4 + ${GEMM_ROWS} < it.i1 ? i4 + ${GEMM_ROWS} : it.i1;`);
+        }
+        buf.block(
+          gemm.length > 0 ? 'for (int64_t i = i4; i < iE; i++)' : 'for (int64_t i = it.i0; i < it.i1; i++)',
+          () => {
+            buf.stmt('const int64_t q = i - it.i0;');
+            spec.slots.forEach((slot, s) => {
+              if (slot.cat !== 'i' || viaPointer(spec, dyn, s)) return;
+              for (let k = 0; k < slot.dim; k++)
+                buf.stmt(`const T x${s}_${k} = X${s}[i * ${slot.dim} + ${k}];`);
+            });
+            const at = (s: number, k: string, t: string): string => {
+              const slot = spec.slots[s]!;
+              if (slot.cat === 'p') return `Pp${s}[${k}]`;
+              if (slot.cat === 'i') return `X${s}[i * ${slot.dim} + ${k}]`;
+              return `yb[${cols.get(s)! * tile} + (${k}) * ${tile} + ${t}]`;
+            };
+            const acc = load(buf, stateF, stateI);
+            emitTile({
+              buf,
+              spec,
+              acc,
+              pre: (t) => new Map(gemm.map((g, n) => [g.node.uid, `G${n}[(i - i4) * TILE + ${t}]`])),
+              loadAt: at,
+              load: (s, k, t) => {
+                const slot = spec.slots[s]!;
+                if (viaPointer(spec, dyn, s) && slot.cat !== 'j') return at(s, String(k), t);
+                if (slot.cat === 'p') return `p${s}_${k}`;
+                if (slot.cat === 'i') return `x${s}_${k}`;
+                return `yb[${(cols.get(s)! + k) * tile} + ${t}]`;
+              },
+            });
+            store(buf, acc);
+          },
+        );
+        if (gemm.length > 0) buf.stmt('}');
+      };
+      if (byRows) {
+        buf.block(`if (t1 - t0 <= ${ROW_SIMD_MAX_COLS} && it.i1 - it.i0 >= ${ROW_SIMD_MIN_ROWS})`, () =>
+          emitRowTile({
             buf,
             spec,
-            acc,
-            pre: (t) => new Map(gemm.map((g, n) => [g.node.uid, `G${n}[(i - i4) * TILE + ${t}]`])),
-            loadAt: at,
+            rows: { f: stateF, i: stateI },
+            rowLocals: () => {
+              for (const { s, k } of iComponents) buf.stmt(`const T x${s}_${k} = XS${s}_${k}[q];`);
+            },
             load: (s, k, t) => {
               const slot = spec.slots[s]!;
-              if (viaPointer(spec, dyn, s) && slot.cat !== 'j') return at(s, String(k), t);
-              if (slot.cat === 'p') return `p${s}_${k}`;
+              if (slot.cat === 'p') return viaPointer(spec, dyn, s) ? `Pp${s}[${k}]` : `p${s}_${k}`;
               if (slot.cat === 'i') return `x${s}_${k}`;
               return `yb[${(cols.get(s)! + k) * tile} + ${t}]`;
             },
-          });
-          store(buf, acc);
-        },
-      );
-      if (gemm.length > 0) buf.stmt('}');
+          }),
+        );
+        buf.block('else', perRow);
+      } else perRow();
       buf.stmt('jt = o + t1;');
     });
   });
