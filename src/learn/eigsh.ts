@@ -6,10 +6,12 @@
  * matrix, Jacobi) are accepted when their true residuals ‖A y − θ y‖ reach tol·‖A‖.
  */
 import { check, LazyTensorError } from '../errors.js';
+import { toFloatArray } from '../lazy/data.js';
 import { LazyTensor, type ReduceOptions } from '../lazy/index.js';
 import { matvec, sides } from '../lazy/linalg.js';
 import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import { gaussian, mulberry32 } from '../random.js';
+import type { AccumulatorKind } from '../reduction/types.js';
 import { crossProduct, multiply, symmetricEigen } from './dense.js';
 import { checkInt } from './kernels.js';
 
@@ -34,6 +36,13 @@ export interface EigshOptions {
   blockSize?: number;
   /** Engine backend of a LazyTensor's matvec. */
   backend?: string;
+  /**
+   * Starting block [n, w] (or [n]), w ≤ blockSize, e.g. approximate eigenvectors (see
+   * `nystromEigen`): the rest of the first block is random. Default: a random block.
+   */
+  start?: NDArray | number[][];
+  /** Accumulator of a LazyTensor's matvec sums ('float64' makes float32 data accurate to ~1e-7). */
+  accumulator?: AccumulatorKind;
 }
 
 /** Eigenpairs: values largest first (or smallest first), vectors as orthonormal columns [n, k]. */
@@ -56,7 +65,10 @@ function operatorOf(
     const { nI, nJ } = sides(K);
     const f32 = [...K.vars.values()].some((a) => isNDArray(a) && a.data instanceof Float32Array);
     check(nI === nJ, () => `eigsh: K must be square, got ${nI}×${nJ}`);
-    const eng: ReduceOptions = opts.backend === undefined ? {} : { backend: opts.backend };
+    const eng: ReduceOptions = {
+      ...(opts.backend === undefined ? {} : { backend: opts.backend }),
+      ...(opts.accumulator === undefined ? {} : { accumulator: opts.accumulator }),
+    };
     const Ctor = f32 ? Float32Array : Float64Array;
     return {
       n: nI,
@@ -114,7 +126,7 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   const AQ: Float64Array[] = [];
   let m = 0;
   let T = new Float64Array(0);
-  let next = orthonormalBlock(Float64Array.from({ length: n * b }, g), n, b, Q, g);
+  let next = orthonormalBlock(startBlock(opts.start, n, b, g), n, b, Q, g);
   let worst = Number.POSITIVE_INFINITY;
   for (let it = 1; it <= maxIter; it++) {
     const w = next.w;
@@ -174,6 +186,22 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   throw new LazyTensorError(
     `eigsh: ${k} ${which} eigenpairs did not converge in ${maxIter} operator calls (basis of ${m} vectors): worst relative residual ${worst.toExponential(3)} > tol ${tol}; raise maxIter or tol`,
   );
+}
+
+/** The first block [n, b]: the columns of `start`, then random columns. */
+function startBlock(start: EigshOptions['start'], n: number, b: number, g: () => number): Float64Array {
+  const out = Float64Array.from({ length: n * b }, g);
+  if (start === undefined) return out;
+  const s = toFloatArray(start, 'eigsh(start)');
+  const w = s.shape.length === 1 ? 1 : s.shape[1]!;
+  check(
+    s.shape[0] === n && s.shape.length <= 2 && w <= b,
+    () => `eigsh: start must be [${n}] or [${n}, w] with w ≤ blockSize ${b}, got [${s.shape.join(', ')}]`,
+  );
+  const bad = s.data.findIndex((v) => !Number.isFinite(v));
+  check(bad < 0, () => `eigsh: start has a non-finite value (${s.data[bad]}) at index ${bad}`);
+  for (let i = 0; i < n; i++) for (let c = 0; c < w; c++) out[i * b + c] = s.data[i * w + c]!;
+  return out;
 }
 
 /** Σ_a Q_a S_a for blocks Q_a [n, w_a] and the matching row blocks of S [m, k]. */
