@@ -19,7 +19,7 @@
  *   npx tsx bench/learn-kernels.ts [--n 100000 | --sizes 20000,50000] [--only ridge,eigsh]
  *        [--compute native] [--dtype float32] [--accumulator float64] [--scale 0.3]
  *        [--alpha-per-n 1e-3 | --alpha 1e-3] [--ranks 200] [--tol 1e-6] [--plain-max-iter 100]
- *        [--eigs 10] [--block 10] [--eig-tol 1e-7] [--no-verify]
+ *        [--eigs 10] [--block 10] [--eig-tol 1e-6] [--eig-start-rank 200] [--no-verify]
  */
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -201,7 +201,13 @@ for (const N of sizes) {
     const start =
       startRank > 0 ? nystromEigenpairs(x, k, { scale, rank: startRank, ...eng }).vectors : undefined;
     const tStart = (performance.now() - t0) / 1000;
-    const r = eigsh(K, k, { ...eng, tol: Number(o.eigTol), blockSize, ...(start ? { start } : {}) });
+    const r = eigsh(K, k, {
+      ...eng,
+      tol: Number(o.eigTol),
+      relativeTo: 'value',
+      blockSize,
+      ...(start ? { start } : {}),
+    });
     const s = (performance.now() - t0) / 1000;
     let truth = '';
     if (o.verify) {

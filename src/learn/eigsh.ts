@@ -28,6 +28,11 @@ export interface EigshOptions {
   which?: 'largest' | 'smallest';
   /** Relative residual ‖A y − θ y‖ / ‖A‖ of every pair (default 1e-8; 1e-4 for float32 LazyTensor data). */
   tol?: number;
+  /**
+   * What tol is relative to: 'norm' (default), ‖A y − θ y‖ ≤ tol·‖A‖; or 'value', ‖A y − θ y‖ ≤
+   * tol·|θ| for each pair (the relative accuracy of every eigenpair, stricter for small θ).
+   */
+  relativeTo?: 'norm' | 'value';
   /** Operator calls at most (default: enough for a basis of min(n, max(100, 15k)) columns). */
   maxIter?: number;
   /** Seed of the random starting block (default 0). */
@@ -113,6 +118,11 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
     typeof tol === 'number' && tol > 0 && tol < 1,
     () => `eigsh: tol must be in (0, 1), got ${String(tol)}`,
   );
+  const relativeTo = opts.relativeTo ?? 'norm';
+  check(
+    relativeTo === 'norm' || relativeTo === 'value',
+    () => `eigsh: relativeTo must be 'norm' or 'value', got ${String(relativeTo)}`,
+  );
   const b = opts.blockSize ?? (K instanceof LazyTensor ? Math.min(k, 16) : 1);
   checkInt(b, 'eigsh: blockSize', 1, n);
   const cap = Math.min(n, Math.max(100, 15 * k));
@@ -176,7 +186,8 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
     for (let c = 0; c < k; c++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += (AY[i * k + c]! - theta[c]! * Y[i * k + c]!) ** 2;
-      worst = Math.max(worst, Math.sqrt(s) / (norm || 1));
+      const scale = relativeTo === 'value' ? Math.abs(theta[c]!) : norm;
+      worst = Math.max(worst, Math.sqrt(s) / (scale || 1));
     }
     if (worst <= tol || m === n)
       return { values: theta, vectors: { data: Y, shape: [n, k] }, iterations: it };

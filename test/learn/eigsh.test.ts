@@ -100,6 +100,26 @@ describe.each(backendsUnderTest())('eigsh on %s', (backend) => {
     const exact = eigsh(K, 6, { ...opts, start: cold.vectors });
     expect(exact.iterations).toBe(1);
   });
+
+  it("relativeTo 'value': every pair's residual is within tol·|θ| (stricter than tol·‖K‖)", () => {
+    const K = Vi(x)
+      .sqdist(Vj(x))
+      .mul(-1 / (2 * 0.3 ** 2))
+      .exp();
+    const k = 8;
+    const tol = 1e-5;
+    const r = eigsh(K, k, { backend, tol, relativeTo: 'value', blockSize: 1 });
+    for (let c = 0; c < k; c++) {
+      let res = 0;
+      for (let i = 0; i < N; i++) {
+        let s = 0;
+        for (let j = 0; j < N; j++) s += Kd[i * N + j]! * r.vectors.data[j * k + c]!;
+        res += (s - r.values[c]! * r.vectors.data[i * k + c]!) ** 2;
+      }
+      expect(Math.sqrt(res)).toBeLessThanOrEqual(1.5 * tol * Math.abs(ref[c]!));
+    }
+    expect(ref[k - 1]! / ref[0]!).toBeLessThan(0.1); // so 'norm' alone would allow 10× more
+  });
 });
 
 describe('eigsh on an operator { n, matvec }', () => {
@@ -176,6 +196,7 @@ describe('eigsh on an operator { n, matvec }', () => {
       /non-finite/,
     );
     bad(() => eigsh(K, 2, { which: 'middle' as never }), /which must be 'largest' or 'smallest'/);
+    bad(() => eigsh(K, 2, { relativeTo: 'max' as never }), /relativeTo must be 'norm' or 'value'/);
     bad(
       () => eigsh(K, 2, { blockSize: 2, start: { data: new Float64Array(N * 3), shape: [N, 3] } }),
       /start must be \[80\] or \[80, w\] with w ≤ blockSize 2, got \[80, 3\]/,
