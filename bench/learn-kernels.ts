@@ -13,11 +13,12 @@
  * TRUE relative residual ‖(αI + K) c − y‖/‖y‖ (eigsh: max ‖K v − λ v‖/|λ|), recomputed after the
  * timing by one float64 matvec of the exact kernel (--no-verify skips it).
  *
- * Data are float32 with float64 accumulation by default (--dtype, --accumulator): the kernel in
- * float32 is ~2.5× faster than in float64 and, with float64 sums, accurate to ~1e-7 relative.
+ * Data are float32 with float64 accumulation by default (--dtype, --accumulator; eigsh:
+ * --eig-accumulator, Kahan by default): the kernel in float32 is ~2.5× faster than in float64 and,
+ * with float64 or Kahan sums, accurate to ~1e-7 relative (float32 sums of 1e5 terms are not).
  *
  *   npx tsx bench/learn-kernels.ts [--n 100000 | --sizes 20000,50000] [--only ridge,eigsh]
- *        [--compute native] [--dtype float32] [--accumulator float64] [--scale 0.3]
+ *        [--compute native] [--dtype float32] [--accumulator float64] [--eig-accumulator kahan] [--scale 0.3]
  *        [--alpha-per-n 1e-3 | --alpha 1e-3] [--ranks 200] [--tol 1e-6] [--plain-max-iter 100]
  *        [--eigs 10] [--block 10] [--eig-tol 1e-6] [--eig-start-rank 200] [--no-verify]
  */
@@ -38,7 +39,12 @@ const program = new Command()
   .option('--d <n>', 'dimension', '3')
   .option('--compute <name>', 'engine backend', 'native')
   .option('--dtype <dtype>', 'float32 or float64', 'float32')
-  .option('--accumulator <kind>', 'sums: default, float64, kahan', 'float64')
+  .option('--accumulator <kind>', 'kernelRidge sums: default, float64, kahan', 'float64')
+  .option(
+    '--eig-accumulator <kind>',
+    'eigsh sums (kahan: float32 block matvecs ~1.5× cheaper than float64 sums)',
+    'kahan',
+  )
   .option('--scale <s>', 'Gaussian kernel scale', '0.3')
   .option('--alpha-per-n <l>', 'ridge α = l·N', '1e-3')
   .option('--alpha <a>', 'ridge α (overrides --alpha-per-n)')
@@ -59,6 +65,7 @@ const o = program.opts<{
   compute: string;
   dtype: 'float32' | 'float64';
   accumulator: AccumulatorKind;
+  eigAccumulator: AccumulatorKind;
   scale: string;
   alphaPerN: string;
   alpha?: string;
@@ -114,7 +121,7 @@ function row(...cells: (string | number)[]): void {
 
 const sizes = (o.sizes ?? o.n).split(',').map(Number);
 console.log(
-  `N uniform in [0,1]^${D}, gaussian scale ${scale}, ${o.dtype} data, ${o.accumulator} accumulation, ${backend}; load ${(
+  `N uniform in [0,1]^${D}, gaussian scale ${scale}, ${o.dtype} data, ${o.accumulator} accumulation (eigsh: ${o.eigAccumulator}), ${backend}; load ${(
     await import('node:os')
   )
     .loadavg()
@@ -198,11 +205,12 @@ for (const N of sizes) {
     const blockSize = Number(o.block);
     const t0 = performance.now();
     const startRank = Number(o.eigStartRank);
+    const eigEng = { backend, accumulator: o.eigAccumulator };
     const start =
-      startRank > 0 ? nystromEigenpairs(x, k, { scale, rank: startRank, ...eng }).vectors : undefined;
+      startRank > 0 ? nystromEigenpairs(x, k, { scale, rank: startRank, ...eigEng }).vectors : undefined;
     const tStart = (performance.now() - t0) / 1000;
     const r = eigsh(K, k, {
-      ...eng,
+      ...eigEng,
       tol: Number(o.eigTol),
       relativeTo: 'value',
       blockSize,
@@ -221,7 +229,7 @@ for (const N of sizes) {
       truth = `; true max ‖Kv − λv‖/|λ| = ${worst.toExponential(2)}`;
     }
     console.log(
-      `\neigsh N=${N}: ${k} largest eigenpairs in ${s.toFixed(1)} s, block ${blockSize}, ${r.iterations} operator calls (block matvecs), start ${startRank > 0 ? `Nyström rank ${startRank} (${tStart.toFixed(1)} s)` : 'random'}${truth}\n  λ = ${Array.from(r.values, (v) => v.toPrecision(6)).join(', ')}`,
+      `\neigsh N=${N} (${o.eigAccumulator} sums): ${k} largest eigenpairs in ${s.toFixed(1)} s, block ${blockSize}, ${r.iterations} operator calls (block matvecs), start ${startRank > 0 ? `Nyström rank ${startRank} (${tStart.toFixed(1)} s)` : 'random'}${truth}\n  λ = ${Array.from(r.values, (v) => v.toPrecision(6)).join(', ')}`,
     );
   }
 }
