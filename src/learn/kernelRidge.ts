@@ -2,7 +2,10 @@
  * Kernel ridge regression: (αI + K) c = y, K the symbolic kernel matrix of the training points.
  * 'cg' solves it by conjugate gradient (one engine reduction per iteration for all columns of y),
  * preconditioned by default with the randomized Nyström preconditioner of Frangella, Tropp and
- * Udell (2023); 'nystrom' solves the low-rank system (αI + F Fᵀ) c = y exactly instead.
+ * Udell (2023), kept implicit (nystromOperator.ts: two extra reductions of N·rank pairs per
+ * iteration, nothing of size N×rank stored); 'nystrom' solves the low-rank system
+ * (αI + F Fᵀ) c = y exactly instead (explicit factor F, for accuracy when K_mm is near-singular).
+ * float32 data are summed in float64 by default: float32 sums of N terms stall CG near 1e-5.
  */
 import { check } from '../errors.js';
 import { type CgControl, conjugateGradient } from '../lazy/cg.js';
