@@ -6,10 +6,12 @@
  * matrix, Jacobi) are accepted when their true residuals ‖A y − θ y‖ reach tol·‖A‖.
  */
 import { check, LazyTensorError } from '../errors.js';
+import { toFloatArray } from '../lazy/data.js';
 import { LazyTensor, type ReduceOptions } from '../lazy/index.js';
 import { matvec, sides } from '../lazy/linalg.js';
 import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import { gaussian, mulberry32 } from '../random.js';
+import type { AccumulatorKind } from '../reduction/types.js';
 import { crossProduct, multiply, symmetricEigen } from './dense.js';
 import { checkInt } from './kernels.js';
 
@@ -26,6 +28,11 @@ export interface EigshOptions {
   which?: 'largest' | 'smallest';
   /** Relative residual ‖A y − θ y‖ / ‖A‖ of every pair (default 1e-8; 1e-4 for float32 LazyTensor data). */
   tol?: number;
+  /**
+   * What tol is relative to: 'norm' (default), ‖A y − θ y‖ ≤ tol·‖A‖; or 'value', ‖A y − θ y‖ ≤
+   * tol·|θ| for each pair (the relative accuracy of every eigenpair, stricter for small θ).
+   */
+  relativeTo?: 'norm' | 'value';
   /** Operator calls at most (default: enough for a basis of min(n, max(100, 15k)) columns). */
   maxIter?: number;
   /** Seed of the random starting block (default 0). */
@@ -34,6 +41,13 @@ export interface EigshOptions {
   blockSize?: number;
   /** Engine backend of a LazyTensor's matvec. */
   backend?: string;
+  /**
+   * Starting block [n, w] (or [n]), w ≤ blockSize, e.g. approximate eigenvectors (see
+   * `nystromEigen`): the rest of the first block is random. Default: a random block.
+   */
+  start?: NDArray | number[][];
+  /** Accumulator of a LazyTensor's matvec sums ('float64' makes float32 data accurate to ~1e-7). */
+  accumulator?: AccumulatorKind;
 }
 
 /** Eigenpairs: values largest first (or smallest first), vectors as orthonormal columns [n, k]. */
@@ -56,7 +70,10 @@ function operatorOf(
     const { nI, nJ } = sides(K);
     const f32 = [...K.vars.values()].some((a) => isNDArray(a) && a.data instanceof Float32Array);
     check(nI === nJ, () => `eigsh: K must be square, got ${nI}×${nJ}`);
-    const eng: ReduceOptions = opts.backend === undefined ? {} : { backend: opts.backend };
+    const eng: ReduceOptions = {
+      ...(opts.backend === undefined ? {} : { backend: opts.backend }),
+      ...(opts.accumulator === undefined ? {} : { accumulator: opts.accumulator }),
+    };
     const Ctor = f32 ? Float32Array : Float64Array;
     return {
       n: nI,
@@ -101,6 +118,11 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
     typeof tol === 'number' && tol > 0 && tol < 1,
     () => `eigsh: tol must be in (0, 1), got ${String(tol)}`,
   );
+  const relativeTo = opts.relativeTo ?? 'norm';
+  check(
+    relativeTo === 'norm' || relativeTo === 'value',
+    () => `eigsh: relativeTo must be 'norm' or 'value', got ${String(relativeTo)}`,
+  );
   const b = opts.blockSize ?? (K instanceof LazyTensor ? Math.min(k, 16) : 1);
   checkInt(b, 'eigsh: blockSize', 1, n);
   const cap = Math.min(n, Math.max(100, 15 * k));
@@ -114,7 +136,7 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   const AQ: Float64Array[] = [];
   let m = 0;
   let T = new Float64Array(0);
-  let next = orthonormalBlock(Float64Array.from({ length: n * b }, g), n, b, Q, g);
+  let next = orthonormalBlock(startBlock(opts.start, n, b, g), n, b, Q, g);
   let worst = Number.POSITIVE_INFINITY;
   for (let it = 1; it <= maxIter; it++) {
     const w = next.w;
@@ -164,7 +186,8 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
     for (let c = 0; c < k; c++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += (AY[i * k + c]! - theta[c]! * Y[i * k + c]!) ** 2;
-      worst = Math.max(worst, Math.sqrt(s) / (norm || 1));
+      const scale = relativeTo === 'value' ? Math.abs(theta[c]!) : norm;
+      worst = Math.max(worst, Math.sqrt(s) / (scale || 1));
     }
     if (worst <= tol || m === n)
       return { values: theta, vectors: { data: Y, shape: [n, k] }, iterations: it };
@@ -174,6 +197,22 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   throw new LazyTensorError(
     `eigsh: ${k} ${which} eigenpairs did not converge in ${maxIter} operator calls (basis of ${m} vectors): worst relative residual ${worst.toExponential(3)} > tol ${tol}; raise maxIter or tol`,
   );
+}
+
+/** The first block [n, b]: the columns of `start`, then random columns. */
+function startBlock(start: EigshOptions['start'], n: number, b: number, g: () => number): Float64Array {
+  const out = Float64Array.from({ length: n * b }, g);
+  if (start === undefined) return out;
+  const s = toFloatArray(start, 'eigsh(start)');
+  const w = s.shape.length === 1 ? 1 : s.shape[1]!;
+  check(
+    s.shape[0] === n && s.shape.length <= 2 && w <= b,
+    () => `eigsh: start must be [${n}] or [${n}, w] with w ≤ blockSize ${b}, got [${s.shape.join(', ')}]`,
+  );
+  const bad = s.data.findIndex((v) => !Number.isFinite(v));
+  check(bad < 0, () => `eigsh: start has a non-finite value (${s.data[bad]}) at index ${bad}`);
+  for (let i = 0; i < n; i++) for (let c = 0; c < w; c++) out[i * b + c] = s.data[i * w + c]!;
+  return out;
 }
 
 /** Σ_a Q_a S_a for blocks Q_a [n, w_a] and the matching row blocks of S [m, k]. */

@@ -44,6 +44,7 @@ export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './k
 export type { KernelName } from './kernels.js';
 export { type KMeansOptions, type KMeansResult, kmeans } from './kmeans.js';
 export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
+export { type NystromEigenpairsOptions, nystromEigenpairs } from './nystromOperator.js';
 export {
   type SpectralClusteringOptions,
   type SpectralClusteringResult,

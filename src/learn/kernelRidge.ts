@@ -2,16 +2,21 @@
  * Kernel ridge regression: (αI + K) c = y, K the symbolic kernel matrix of the training points.
  * 'cg' solves it by conjugate gradient (one engine reduction per iteration for all columns of y),
  * preconditioned by default with the randomized Nyström preconditioner of Frangella, Tropp and
- * Udell (2023); 'nystrom' solves the low-rank system (αI + F Fᵀ) c = y exactly instead.
+ * Udell (2023), kept implicit (nystromOperator.ts: two extra reductions of N·rank pairs per
+ * iteration, nothing of size N×rank stored); 'nystrom' solves the low-rank system
+ * (αI + F Fᵀ) c = y exactly instead (explicit factor F, for accuracy when K_mm is near-singular).
+ * float32 data are summed in float64 by default: float32 sums of N terms stall CG near 1e-5.
  */
 import { check } from '../errors.js';
 import { type CgControl, conjugateGradient } from '../lazy/cg.js';
 import { toFloatArray } from '../lazy/data.js';
+import type { ReduceOptions } from '../lazy/index.js';
 import { checkControl, shiftedMatvec } from '../lazy/linalg.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import { crossProduct, multiply, symmetricEigen } from './dense.js';
+import type { AccumulatorKind } from '../reduction/types.js';
 import { checkInt, type KernelSpec, kernelMatrix, kernelOf, pointArray } from './kernels.js';
 import { drawLandmarks, kernelColumns, nystromFactor } from './nystrom.js';
+import { lowRankUpdate, nystromEigen, nystromFactorEigen } from './nystromOperator.js';
 
 /** Options of `kernelRidge`. */
 export interface KernelRidgeOptions extends KernelSpec, CgControl {
@@ -27,6 +32,11 @@ export interface KernelRidgeOptions extends KernelSpec, CgControl {
   seed?: number;
   /** Engine backend ('auto', 'js', 'native', ...). */
   backend?: string;
+  /**
+   * Accumulator of the engine's sums: 'float64' (the default for float32 data: a float32 sum of N
+   * terms would stall CG near 1e-5), 'kahan', or 'default' (the data dtype).
+   */
+  accumulator?: AccumulatorKind;
 }
 
 /** A fitted kernel ridge regression. */
@@ -39,38 +49,6 @@ export interface KernelRidgeModel {
   iterations: number;
   /** Worst relative residual ‖(αI + K) c − y‖ / ‖y‖ over the columns, of the exact system. */
   residual: number;
-}
-
-/** Eigen-decomposition F Fᵀ = U diag(λ) Uᵀ of a Nyström factor, keeping λ > 1e-12·λ_max. */
-function lowRankEigen(
-  F: Float64Array,
-  N: number,
-  r: number,
-): { U: Float64Array; lambda: Float64Array; q: number } {
-  const { values, vectors } = symmetricEigen(crossProduct(F, r, F, r, N), r);
-  let q = 0;
-  while (q < r && values[q]! > 1e-12 * values[0]!) q++;
-  // U = F V Λ^{-1/2}, columns of V limited to the q kept values.
-  const Vq = new Float64Array(r * q);
-  for (let a = 0; a < r; a++)
-    for (let b = 0; b < q; b++) Vq[a * q + b] = vectors[a * r + b]! / Math.sqrt(values[b]!);
-  return { U: multiply(F, r, Vq, q, N), lambda: values.slice(0, q), q };
-}
-
-/** v + U diag(d) Uᵀ v for row-major [N, E] v. */
-function lowRankUpdate(
-  U: Float64Array,
-  q: number,
-  d: Float64Array,
-  v: Float64Array,
-  N: number,
-  E: number,
-): Float64Array {
-  const t = crossProduct(U, q, v, E, N);
-  for (let a = 0; a < q; a++) for (let c = 0; c < E; c++) t[a * E + c]! *= d[a];
-  const out = multiply(U, q, t, E, N);
-  for (let k = 0; k < N * E; k++) out[k]! += v[k];
-  return out;
 }
 
 /** Fits (αI + K) c = y. */
@@ -115,45 +93,43 @@ export function kernelRidge(
   const rank = opts.rank === undefined ? Math.min(N, 100) : checkInt(opts.rank, 'kernelRidge: rank', 1, N);
   const seed = opts.seed ?? 0;
   check(Number.isInteger(seed), () => `kernelRidge: seed must be an integer, got ${String(seed)}`);
-  const eng = opts.backend === undefined ? {} : { backend: opts.backend };
   const Ctor = xa.data.constructor as { new (len: number): FloatArray };
+  const accumulator = opts.accumulator ?? (Ctor === Float32Array ? 'float64' : 'default');
+  check(
+    ['default', 'float64', 'kahan'].includes(accumulator),
+    () => `kernelRidge: accumulator must be 'default', 'float64' or 'kahan', got ${String(accumulator)}`,
+  );
+  const eng: ReduceOptions = {
+    accumulator,
+    ...(opts.backend === undefined ? {} : { backend: opts.backend }),
+  };
   const K = kernelMatrix(xa, xa, k);
   const apply = shiftedMatvec(K, alpha, N, E, Ctor, eng);
   const b = Float64Array.from(ya.data);
 
-  const lowRank = () => {
-    const landmarks = drawLandmarks(N, rank, seed);
-    const F = nystromFactor(
-      kernelColumns(xa, landmarks, k, opts.backend),
-      N,
-      landmarks,
-      Ctor === Float32Array,
-    );
-    return lowRankEigen(F, N, rank);
-  };
+  const landmarks = drawLandmarks(N, rank, seed);
   let c: Float64Array;
   let iterations = 0;
   let residual: number;
   if (method === 'nystrom') {
-    // (αI + U Λ Uᵀ)⁻¹ y = (y − U diag(λ/(λ+α)) Uᵀ y)/α.
-    const { U, lambda, q } = lowRank();
+    // (αI + U Λ Uᵀ)⁻¹ y = (y − U diag(λ/(λ+α)) Uᵀ y)/α, U from the explicit factor F [N, rank].
+    const F = nystromFactor(kernelColumns(xa, landmarks, k, eng), N, landmarks, Ctor === Float32Array);
+    const U = nystromFactorEigen(F, N, rank);
     c = lowRankUpdate(
       U,
-      q,
-      lambda.map((l) => -l / (l + alpha)),
+      U.lambda.map((l) => -l / (l + alpha)),
       b,
-      N,
       E,
     ).map((v) => v / alpha);
     residual = worstResidual(apply(c), b, E);
   } else {
     let precondition: ((r: Float64Array) => Float64Array) | undefined;
     if (precond === 'nystrom') {
-      // P⁻¹ = (λ_q + α) U (Λ + αI)⁻¹ Uᵀ + (I − U Uᵀ)  (Frangella, Tropp, Udell).
-      const { U, lambda, q } = lowRank();
-      const last = lambda[q - 1] ?? 0;
-      const d = lambda.map((l) => (last + alpha) / (l + alpha) - 1);
-      precondition = (r) => lowRankUpdate(U, q, d, r, N, E);
+      // P⁻¹ = (λ_q + α) U (Λ + αI)⁻¹ Uᵀ + (I − U Uᵀ)  (Frangella, Tropp, Udell), U implicit.
+      const U = nystromEigen(xa, landmarks, k, eng);
+      const last = U.lambda[U.q - 1] ?? 0;
+      const d = U.lambda.map((l) => (last + alpha) / (l + alpha) - 1);
+      precondition = (r) => lowRankUpdate(U, d, r, E);
     }
     const res = conjugateGradient({
       ...opts,

@@ -9,7 +9,7 @@
  * LazyTensor (which would copy the data N·rank times).
  */
 import { check } from '../errors.js';
-import { Vj } from '../lazy/index.js';
+import { type ReduceOptions, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { mulberry32 } from '../random.js';
 import { cholesky } from './dense.js';
@@ -34,7 +34,7 @@ export interface NystromResult {
 }
 
 /** Landmarks per engine call when computing K_nm. */
-const BLOCK = 32;
+export const BLOCK = 32;
 
 /** `rank` distinct indices of [0, n), uniformly, from a seed (partial Fisher–Yates). */
 export function drawLandmarks(n: number, rank: number, seed: number): Int32Array {
@@ -54,7 +54,7 @@ export function kernelColumns(
   x: NDArray<FloatArray>,
   landmarks: Int32Array,
   k: { kernel: KernelName; scale: number },
-  backend?: string,
+  eng: ReduceOptions = {},
 ): Float64Array {
   const [N, D] = x.shape as [number, number];
   const r = landmarks.length;
@@ -74,16 +74,37 @@ export function kernelColumns(
     }
     const block = kernelMatrix(x, { data: z, shape: [B, D] }, k)
       .mul(Vj({ data: eye, shape: [B, B] }))
-      .sum('j', backend === undefined ? {} : { backend }).data;
+      .sum('j', eng).data;
     for (let i = 0; i < N; i++) for (let b = 0; b < used; b++) out[i * r + start + b] = block[i * B + b]!;
   }
   return out;
 }
 
 /**
- * F = K_nm L⁻ᵀ with L the Cholesky factor of K_mm + εI; ε starts at a rounding-level fraction of
- * K_mm's diagonal and grows until the factorisation succeeds.
+ * L with L Lᵀ = K_mm + εI for the landmark kernel matrix K_mm [r, r] (symmetrised); ε starts at a
+ * rounding-level fraction of K_mm's diagonal and grows until the factorisation succeeds.
  */
+export function landmarkCholesky(Kmm: Float64Array, r: number, float32: boolean): Float64Array {
+  let diag = 0;
+  for (let a = 0; a < r; a++) diag = Math.max(diag, Kmm[a * r + a]!);
+  const S = Float64Array.from(Kmm);
+  for (let a = 0; a < r; a++) {
+    for (let b = 0; b < a; b++) {
+      const m = 0.5 * (S[a * r + b]! + S[b * r + a]!);
+      S[a * r + b] = m;
+      S[b * r + a] = m;
+    }
+  }
+  for (let eps = (float32 ? 1e-6 : 1e-12) * r * diag; ; eps *= 10) {
+    check(eps <= diag, 'nystrom: the landmark kernel matrix is not positive semi-definite');
+    const A = Float64Array.from(S);
+    for (let a = 0; a < r; a++) A[a * r + a]! += eps;
+    const L = cholesky(A, r);
+    if (L !== undefined) return L;
+  }
+}
+
+/** F = K_nm L⁻ᵀ with L the Cholesky factor of K_mm + εI (see landmarkCholesky). */
 export function nystromFactor(
   Knm: Float64Array,
   N: number,
@@ -92,25 +113,8 @@ export function nystromFactor(
 ): Float64Array {
   const r = landmarks.length;
   const Kmm = new Float64Array(r * r);
-  let diag = 0;
-  for (let a = 0; a < r; a++) {
-    for (let b = 0; b < r; b++) Kmm[a * r + b] = Knm[landmarks[a]! * r + b]!;
-    diag = Math.max(diag, Kmm[a * r + a]!);
-  }
-  for (let a = 0; a < r; a++) {
-    for (let b = 0; b < a; b++) {
-      const m = 0.5 * (Kmm[a * r + b]! + Kmm[b * r + a]!);
-      Kmm[a * r + b] = m;
-      Kmm[b * r + a] = m;
-    }
-  }
-  let L: Float64Array | undefined;
-  for (let eps = (float32 ? 1e-6 : 1e-12) * r * diag; L === undefined; eps *= 10) {
-    check(eps <= diag, 'nystrom: the landmark kernel matrix is not positive semi-definite');
-    const A = Float64Array.from(Kmm);
-    for (let a = 0; a < r; a++) A[a * r + a]! += eps;
-    L = cholesky(A, r);
-  }
+  for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) Kmm[a * r + b] = Knm[landmarks[a]! * r + b]!;
+  const L = landmarkCholesky(Kmm, r, float32);
   // Row i of F solves L f = k_i (forward substitution), in place.
   const F = Knm;
   for (let i = 0; i < N; i++) {
@@ -134,7 +138,7 @@ export function nystrom(x: NDArray | number[][], opts: NystromOptions): NystromR
   const seed = opts.seed ?? 0;
   check(Number.isInteger(seed), () => `nystrom: seed must be an integer, got ${String(seed)}`);
   const landmarks = drawLandmarks(N, rank, seed);
-  const Knm = kernelColumns(xa, landmarks, k, opts.backend);
+  const Knm = kernelColumns(xa, landmarks, k, opts.backend === undefined ? {} : { backend: opts.backend });
   const F = nystromFactor(Knm, N, landmarks, xa.data instanceof Float32Array);
   return { landmarks, factor: { data: F, shape: [N, rank] } };
 }

@@ -6,6 +6,7 @@ import {
   forwardSolve,
   multiply,
   symmetricEigen,
+  symmetricEigenQR,
 } from '../../src/learn/dense.js';
 import { normal, rng } from '../helpers/rng.js';
 
@@ -68,5 +69,49 @@ describe('dense helpers', () => {
     let tr = 0;
     for (let i = 0; i < n; i++) tr += A[i * n + i]!;
     expect(values.reduce((s, v) => s + v, 0)).toBeCloseTo(tr, 8);
+  });
+
+  it('symmetricEigenQR: A V = V Λ, Vᵀ V = I, values decreasing, also with repeated and zero eigenvalues', () => {
+    const cases: [string, Float64Array, number][] = [];
+    const n = 40;
+    const A = spd(n, 5);
+    for (let t = 0; t < n; t++) A[t * n + t]! -= 3 * n; // indefinite
+    cases.push(['indefinite', A, n]);
+    // Rank 3 (37 zero eigenvalues) with a double eigenvalue: u uᵀ + v vᵀ + 2 w wᵀ for orthonormal u, v, w.
+    const B = new Float64Array(n * n);
+    const basis = [0, 1, 2].map((k) =>
+      Float64Array.from({ length: n }, (_, i) =>
+        i % 3 === k ? 1 / Math.sqrt(Math.floor((n - 1 - k) / 3) + 1) : 0,
+      ),
+    );
+    [1, 1, 2].forEach((l, k) => {
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) B[i * n + j]! += l * basis[k]![i]! * basis[k]![j]!;
+    });
+    cases.push(['rank 3', B, n]);
+    cases.push(['1×1', Float64Array.of(-2.5), 1]);
+    cases.push(['2×2 diagonal', Float64Array.of(1, 0, 0, 3), 2]);
+    for (const [, M, m] of cases) {
+      const { values, vectors } = symmetricEigenQR(M, m);
+      for (let c = 1; c < m; c++) expect(values[c]!).toBeLessThanOrEqual(values[c - 1]!);
+      const VtV = crossProduct(vectors, m, vectors, m, m);
+      const MV = multiply(M, m, vectors, m, m);
+      let tr = 0;
+      for (let i = 0; i < m; i++) {
+        tr += M[i * m + i]!;
+        for (let c = 0; c < m; c++) {
+          expect(VtV[i * m + c]).toBeCloseTo(i === c ? 1 : 0, 10);
+          expect(MV[i * m + c]).toBeCloseTo(values[c]! * vectors[i * m + c]!, 8);
+        }
+      }
+      expect(values.reduce((s, v) => s + v, 0)).toBeCloseTo(tr, 8);
+    }
+    expect(Array.from(symmetricEigenQR(B, n).values.slice(0, 4))).toEqual([
+      expect.closeTo(2, 10),
+      expect.closeTo(1, 10),
+      expect.closeTo(1, 10),
+      expect.closeTo(0, 10),
+    ]);
+    expect(Array.from(symmetricEigenQR(Float64Array.of(1, 0, 0, 3), 2).values)).toEqual([3, 1]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { Vi, Vj } from '../../src/index.js';
-import { eigsh } from '../../src/learn/index.js';
+import { eigsh, nystromEigenpairs } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { rng, uniform } from '../helpers/rng.js';
@@ -83,6 +83,43 @@ describe.each(backendsUnderTest())('eigsh on %s', (backend) => {
     for (let c = 0; c < 6; c++) expect(values[c]!).toBeCloseTo(ref[c]!, 8);
     expectEigenpairs(Kd, values, vectors, 6, 1e-6);
   });
+
+  it('a start block of good approximations (Nyström eigenvectors) cuts the operator calls', () => {
+    const K = Vi(x)
+      .sqdist(Vj(x))
+      .mul(-1 / (2 * 0.3 ** 2))
+      .exp();
+    const opts = { backend, blockSize: 6, tol: 1e-10 };
+    const cold = eigsh(K, 6, opts);
+    const start = nystromEigenpairs(x, 6, { scale: 0.3, rank: 40, backend }).vectors;
+    const warm = eigsh(K, 6, { ...opts, start });
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+    for (let c = 0; c < 6; c++) expect(warm.values[c]!).toBeCloseTo(ref[c]!, 8);
+    expectEigenpairs(Kd, warm.values, warm.vectors, 6, 1e-7);
+    // The exact eigenvectors as the start: converged after the first call.
+    const exact = eigsh(K, 6, { ...opts, start: cold.vectors });
+    expect(exact.iterations).toBe(1);
+  });
+
+  it("relativeTo 'value': every pair's residual is within tol·|θ| (stricter than tol·‖K‖)", () => {
+    const K = Vi(x)
+      .sqdist(Vj(x))
+      .mul(-1 / (2 * 0.3 ** 2))
+      .exp();
+    const k = 8;
+    const tol = 1e-5;
+    const r = eigsh(K, k, { backend, tol, relativeTo: 'value', blockSize: 1 });
+    for (let c = 0; c < k; c++) {
+      let res = 0;
+      for (let i = 0; i < N; i++) {
+        let s = 0;
+        for (let j = 0; j < N; j++) s += Kd[i * N + j]! * r.vectors.data[j * k + c]!;
+        res += (s - r.values[c]! * r.vectors.data[i * k + c]!) ** 2;
+      }
+      expect(Math.sqrt(res)).toBeLessThanOrEqual(1.5 * tol * Math.abs(ref[c]!));
+    }
+    expect(ref[k - 1]! / ref[0]!).toBeLessThan(0.1); // so 'norm' alone would allow 10× more
+  });
 });
 
 describe('eigsh on an operator { n, matvec }', () => {
@@ -159,6 +196,15 @@ describe('eigsh on an operator { n, matvec }', () => {
       /non-finite/,
     );
     bad(() => eigsh(K, 2, { which: 'middle' as never }), /which must be 'largest' or 'smallest'/);
+    bad(() => eigsh(K, 2, { relativeTo: 'max' as never }), /relativeTo must be 'norm' or 'value'/);
+    bad(
+      () => eigsh(K, 2, { blockSize: 2, start: { data: new Float64Array(N * 3), shape: [N, 3] } }),
+      /start must be \[80\] or \[80, w\] with w ≤ blockSize 2, got \[80, 3\]/,
+    );
+    bad(
+      () => eigsh(K, 2, { start: { data: new Float64Array(N).fill(Number.NaN), shape: [N] } }),
+      /start has a non-finite value/,
+    );
     bad(() => eigsh(op(Kd), 3, { which: 'smallest', maxIter: 4 }), /did not converge in 4 operator calls/);
   });
 });
