@@ -27,13 +27,20 @@ function unpermute(v: ArrayLike<number>, perm: Int32Array, width: number, out: F
 }
 
 /**
- * Splits the ε-schedule between the levels (0 = points): cluster level j (cell width w_j) takes the
- * ε in ((c·w_j)^p, (c·w_{j+1})^p] (c = HANDOVER), the coarsest every ε above its width, the points the rest. Levels left
- * without a step are dropped (from both hierarchies); the points keep at least the final ε.
+ * A cluster level runs the ε down to its cell width^p included (GeomLoss' jump to the finer scale
+ * at the first ε below cluster_scale^p), so that the points run only the last steps (at the
+ * default scaling 0.5 with the default grids: the final ε, or the last two) on a kernel truncated
+ * at an ε close to blur^p. The slack under 1 absorbs rounding: at scaling 0.5 the schedule's σ and
+ * the default cell widths are both the diameter times powers of 2.
  */
-/** A level hands over to the finer one when ε ≤ (HANDOVER · cell width)^p. */
-const HANDOVER = 2;
+const HANDOVER = 1 - 1e-6;
 
+/**
+ * Splits the ε-schedule between the levels (0 = points): cluster level j (cell width w_j) takes the
+ * ε in ((c·w_j)^p, (c·w_{j+1})^p] (c = HANDOVER), the coarsest every ε above its width, the points
+ * the rest. Levels left without a step are dropped (from both hierarchies); the points keep at
+ * least the final ε.
+ */
 function splitSchedule(
   epsList: number[],
   widths: number[],
