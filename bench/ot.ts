@@ -5,7 +5,8 @@
  * and multiscale OT backends side by side in the same run, on the chosen engine backend (default:
  * native). Reports the time of value + gradients, pairs visited by the finest kernel (multiscale),
  * the relative difference of multiscale to online (where online runs: N ≤ --online-max), to exact
- * OT (network simplex, N ≤ --exact-max), and the exponent of time against N fitted over N ≥ 1e4.
+ * OT (network simplex, N ≤ --exact-max), the peak resident memory of the process so far (for the
+ * largest N: that of its solve), and the exponent of time against N fitted over N ≥ 1e4.
  * Then runs the images bench (bench/ot-images.ts) unless --no-images. Writes
  * bench/results/ot-<date>.json unless --no-json.
  *
@@ -101,6 +102,8 @@ interface Row {
   exact?: number;
   relErr?: number;
   relDiffOnline?: number;
+  /** Peak resident memory of the process so far (MB): for the largest N, that of its solve. */
+  peakRssMB: number;
 }
 
 /** Least-squares slope of log(seconds) against log(N). */
@@ -174,6 +177,7 @@ for (const shape of o.shapes.split(',')) {
             value,
             pairsVisited: levels.at(-1)?.pairsVisited ?? 1,
             levels: levels.length,
+            peakRssMB: process.resourceUsage().maxRSS / 1024,
           };
           if (backend === 'online') online = value;
           else if (online !== undefined) row.relDiffOnline = Math.abs(value - online) / Math.abs(online);
@@ -185,7 +189,7 @@ for (const shape of o.shapes.split(',')) {
           console.log(
             `${shape.padEnd(7)} ${backend.padEnd(10)} N=${String(N).padStart(7)} blur=${blur} scaling=${scaling} ` +
               `its=${String(res.iterations).padStart(3)} levels=${row.levels}  ${best.toFixed(3)} s  ` +
-              `pairs ${(row.pairsVisited * 100).toPrecision(3)}%  S=${value.toPrecision(7)}` +
+              `pairs ${(row.pairsVisited * 100).toPrecision(3)}%  peak RSS ${row.peakRssMB.toFixed(0)} MB  S=${value.toPrecision(7)}` +
               (row.relDiffOnline !== undefined ? `  vs online ${row.relDiffOnline.toExponential(2)}` : '') +
               (row.relErr !== undefined ? `  vs exact ${(row.relErr * 100).toFixed(2)}%` : ''),
           );

@@ -226,17 +226,33 @@ function stack(blocks: readonly BlockData[], t: number, dtype: DType): FloatArra
   return out;
 }
 
-/** One half of a Ranges (rows, slices, reduced intervals) under construction. */
-class HalfRanges {
-  rows: number[] = [];
-  slices: number[] = [];
-  intervals: number[] = [];
+/** The number of column intervals the row blocks use (validated slices are non-decreasing). */
+function lastSlice(slices: Int32Array): number {
+  return slices.length === 0 ? 0 : slices[slices.length - 1]!;
+}
 
-  /** A row block [r0, r1) that visits the intervals given (flattened pairs). */
-  add(r0: number, r1: number, intervals: ArrayLike<number>, shift: number): void {
-    this.rows.push(r0, r1);
-    for (let t = 0; t < intervals.length; t++) this.intervals.push(intervals[t]! + shift);
-    this.slices.push(this.intervals.length / 2);
+/** One half of a Ranges (rows, slices, reduced intervals), filled into preallocated typed arrays. */
+class HalfRanges {
+  readonly rows: Int32Array;
+  readonly slices: Int32Array;
+  readonly intervals: Int32Array;
+  private nb = 0;
+  private ni = 0;
+
+  constructor(blocks: number, intervals: number) {
+    this.rows = new Int32Array(2 * blocks);
+    this.slices = new Int32Array(blocks);
+    this.intervals = new Int32Array(2 * intervals);
+  }
+
+  /** A row block [r0, r1) that visits one column interval [c0, c1). */
+  add(r0: number, r1: number, c0: number, c1: number): void {
+    this.rows[2 * this.nb] = r0;
+    this.rows[2 * this.nb + 1] = r1;
+    this.intervals[2 * this.ni] = c0;
+    this.intervals[2 * this.ni + 1] = c1;
+    this.ni++;
+    this.slices[this.nb++] = this.ni;
   }
 
   /** A block's own ranges, its rows shifted by rowShift and its intervals by colShift. */
@@ -247,24 +263,38 @@ class HalfRanges {
     rowShift: number,
     colShift: number,
   ): void {
-    let prev = 0;
-    for (let b = 0; b < slices.length; b++) {
-      const end = slices[b]!;
-      this.add(
-        rows[2 * b]! + rowShift,
-        rows[2 * b + 1]! + rowShift,
-        intervals.subarray(2 * prev, 2 * end),
-        colShift,
-      );
-      prev = end;
-    }
+    const nb = this.nb;
+    const ni = this.ni;
+    for (let b = 0; b < rows.length; b++) this.rows[2 * nb + b] = rows[b]! + rowShift;
+    for (let b = 0; b < slices.length; b++) this.slices[nb + b] = slices[b]! + ni;
+    const used = 2 * lastSlice(slices);
+    for (let t = 0; t < used; t++) this.intervals[2 * ni + t] = intervals[t]! + colShift;
+    this.nb += slices.length;
+    this.ni += used / 2;
   }
 }
 
 /** KeOps ranges pairing each block's rows with its own columns, in both orientations. */
 function diagonalRanges(blocks: readonly BlockData[]): Ranges {
-  const overJ = new HalfRanges();
-  const overI = new HalfRanges();
+  let nbJ = 0;
+  let niJ = 0;
+  let nbI = 0;
+  let niI = 0;
+  for (const p of blocks) {
+    if (p.ranges) {
+      nbJ += p.ranges.slices_i.length;
+      niJ += lastSlice(p.ranges.slices_i);
+      nbI += p.ranges.slices_j.length;
+      niI += lastSlice(p.ranges.slices_j);
+    } else {
+      nbJ += p.B;
+      niJ += p.B;
+      nbI += p.B;
+      niI += p.B;
+    }
+  }
+  const overJ = new HalfRanges(nbJ, niJ);
+  const overI = new HalfRanges(nbI, niI);
   let r = 0;
   let c = 0;
   for (const p of blocks) {
@@ -276,19 +306,19 @@ function diagonalRanges(blocks: readonly BlockData[]): Ranges {
       continue;
     }
     for (let b = 0; b < p.B; b++) {
-      overJ.add(r, r + p.nI, [c, c + p.nJ], 0);
-      overI.add(c, c + p.nJ, [r, r + p.nI], 0);
+      overJ.add(r, r + p.nI, c, c + p.nJ);
+      overI.add(c, c + p.nJ, r, r + p.nI);
       r += p.nI;
       c += p.nJ;
     }
   }
   return {
-    ranges_i: Int32Array.from(overJ.rows),
-    slices_i: Int32Array.from(overJ.slices),
-    redranges_j: Int32Array.from(overJ.intervals),
-    ranges_j: Int32Array.from(overI.rows),
-    slices_j: Int32Array.from(overI.slices),
-    redranges_i: Int32Array.from(overI.intervals),
+    ranges_i: overJ.rows,
+    slices_i: overJ.slices,
+    redranges_j: overJ.intervals,
+    ranges_j: overI.rows,
+    slices_j: overI.slices,
+    redranges_i: overI.intervals,
   };
 }
 

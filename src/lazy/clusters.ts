@@ -85,7 +85,9 @@ export function clusterRangesCentroids(
   check(labels.length === n, () => `clusterRangesCentroids: expected ${n} labels, got ${labels.length}`);
   if (weights)
     check(weights.length === n, () => `clusterRangesCentroids: expected ${n} weights, got ${weights.length}`);
-  const C = n === 0 ? 0 : Math.max(...labels) + 1;
+  // A loop, not Math.max(...labels): spreading a million labels overflows the call stack.
+  let C = 0;
+  for (let i = 0; i < n; i++) if (labels[i]! >= C) C = labels[i]! + 1;
   const ranges = new Int32Array(2 * C).fill(-1);
   const cent = new Float64Array(C * d);
   const w = new Float64Array(C);

@@ -25,12 +25,15 @@ export function allPairs(K: number, L: number): Kept {
 export function transposeKept(s: Kept): Kept {
   const K = s.start.length - 1;
   const start = new Int32Array(s.nCols + 1);
-  for (const l of s.cols) start[l + 1]!++;
+  const sc = s.cols;
+  for (let t = 0; t < sc.length; t++) start[sc[t]! + 1]!++;
   for (let l = 0; l < s.nCols; l++) start[l + 1]! += start[l];
   const fill = start.slice(0, s.nCols);
-  const cols = new Int32Array(s.cols.length);
-  for (let k = 0; k < K; k++)
-    for (let t = s.start[k]!; t < s.start[k + 1]!; t++) cols[fill[s.cols[t]!]!++] = k;
+  const cols = new Int32Array(sc.length);
+  for (let k = 0; k < K; k++) {
+    const e = s.start[k + 1]!;
+    for (let t = s.start[k]!; t < e; t++) cols[fill[sc[t]!]!++] = k;
+  }
   return { start, cols, nCols: K };
 }
 
@@ -38,26 +41,35 @@ export function transposeKept(s: Kept): Kept {
 function half(rowR: Int32Array, colR: Int32Array, s: Kept) {
   const K = s.start.length - 1;
   const slices = new Int32Array(K);
-  const red: number[] = [];
+  // At most one interval per kept pair: fill, then trim.
+  const red = new Int32Array(2 * s.cols.length);
+  let n = 0;
   for (let k = 0; k < K; k++) {
     let open = -1;
     let close = -1;
-    for (let t = s.start[k]!; t < s.start[k + 1]!; t++) {
+    const e = s.start[k + 1]!;
+    for (let t = s.start[k]!; t < e; t++) {
       const l = s.cols[t]!;
       const a = colR[2 * l]!;
       const b = colR[2 * l + 1]!;
       if (b <= a) continue;
       if (open >= 0 && a === close) close = b;
       else {
-        if (open >= 0) red.push(open, close);
+        if (open >= 0) {
+          red[n++] = open;
+          red[n++] = close;
+        }
         open = a;
         close = b;
       }
     }
-    if (open >= 0) red.push(open, close);
-    slices[k] = red.length / 2;
+    if (open >= 0) {
+      red[n++] = open;
+      red[n++] = close;
+    }
+    slices[k] = n / 2;
   }
-  return { ranges: rowR, slices, red: Int32Array.from(red) };
+  return { ranges: rowR, slices, red: red.slice(0, n) };
 }
 
 /** Ranges of the pair (rows, cols) that keeps the blocks rowR[k] × colR[l] of the kept pairs. */
@@ -91,11 +103,29 @@ function parents(children: Int32Array, n: number): Int32Array {
   return p;
 }
 
+/** A growable Int32Array (the kept columns, appended in order). */
+class IntList {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(2 * this.data.length);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 /**
  * Kernel truncation on level `u` × `v`: among the children pairs of the coarser kept pairs
- * (`parent`, on the levels above; all pairs when undefined), keep (k, l) with
+ * (`up`, on the levels above; all pairs when undefined), keep (k, l) with
  * f_k + g_l > C(u_k, v_l) − t (C = |u − v|^p / p). Also returns the number of pairs of the next
- * finer level that the kept pairs cover.
+ * finer level that the kept pairs cover. One pass over the candidate pairs (the pairs this
+ * level's kernel visited), typed arrays only; the output grows with the pairs kept.
  */
 export function truncate(
   u: Level,
@@ -111,32 +141,49 @@ export function truncate(
   const L = v.cloud.n;
   const U = u.cloud.data;
   const V = v.cloud.data;
+  const cu = u.children!;
+  const cv = v.children!;
+  const squared = p === 2;
+  // Column candidates of row k: the column intervals of its parent's kept pairs (children ranges).
   const pu = up ? parents(up.u.children!, K) : undefined;
+  const upStart = up?.kept.start;
+  const upCols = up?.kept.cols;
+  const upCh = up?.v.children;
   const start = new Int32Array(K + 1);
-  const cols: number[] = [];
+  const cols = new IntList(up ? 2 * up.kept.cols.length : K * Math.min(L, 64));
+  // Per column: the finer points it covers (the finer pairs of a kept pair are a product).
+  const sizeV = new Float64Array(L);
+  for (let l = 0; l < L; l++) sizeV[l] = cv[2 * l + 1]! - cv[2 * l]!;
   let finerPairs = 0;
-  const test = (k: number, l: number) => {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += (U[k * d + c]! - V[l * d + c]!) ** 2;
-    const cost = p === 2 ? s / 2 : Math.sqrt(s);
-    if (f[k]! + g[l]! > cost - t) {
-      cols.push(l);
-      const cu = u.children!;
-      const cv = v.children!;
-      finerPairs += (cu[2 * k + 1]! - cu[2 * k]!) * (cv[2 * l + 1]! - cv[2 * l]!);
+  const scan = (k: number, l0: number, l1: number, fk: number, sizeU: number) => {
+    const row = k * d;
+    for (let l = l0; l < l1; l++) {
+      let s = 0;
+      const col = l * d;
+      for (let c = 0; c < d; c++) {
+        const z = U[row + c]! - V[col + c]!;
+        s += z * z;
+      }
+      const cost = squared ? s / 2 : Math.sqrt(s);
+      if (fk + g[l]! > cost - t) {
+        cols.push(l);
+        finerPairs += sizeU * sizeV[l]!;
+      }
     }
   };
   for (let k = 0; k < K; k++) {
-    if (!up) for (let l = 0; l < L; l++) test(k, l);
+    const fk = f[k]!;
+    const sizeU = cu[2 * k + 1]! - cu[2 * k]!;
+    if (!up) scan(k, 0, L, fk, sizeU);
     else {
       const P = pu![k]!;
-      const ch = up.v.children!;
-      for (let q = up.kept.start[P]!; q < up.kept.start[P + 1]!; q++) {
-        const Q = up.kept.cols[q]!;
-        for (let l = ch[2 * Q]!; l < ch[2 * Q + 1]!; l++) test(k, l);
+      const e = upStart![P + 1]!;
+      for (let q = upStart![P]!; q < e; q++) {
+        const Q = upCols![q]!;
+        scan(k, upCh![2 * Q]!, upCh![2 * Q + 1]!, fk, sizeU);
       }
     }
     start[k + 1] = cols.length;
   }
-  return { kept: { start, cols: Int32Array.from(cols), nCols: L }, finerPairs };
+  return { kept: { start, cols: cols.data.slice(0, cols.length), nCols: L }, finerPairs };
 }

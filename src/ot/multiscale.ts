@@ -27,13 +27,20 @@ function unpermute(v: ArrayLike<number>, perm: Int32Array, width: number, out: F
 }
 
 /**
- * Splits the ε-schedule between the levels (0 = points): cluster level j (cell width w_j) takes the
- * ε in ((c·w_j)^p, (c·w_{j+1})^p] (c = HANDOVER), the coarsest every ε above its width, the points the rest. Levels left
- * without a step are dropped (from both hierarchies); the points keep at least the final ε.
+ * A cluster level runs the ε down to its cell width^p included (GeomLoss' jump to the finer scale
+ * at the first ε below cluster_scale^p), so that the points run only the last steps (at the
+ * default scaling 0.5 with the default grids: the final ε, or the last two) on a kernel truncated
+ * at an ε close to blur^p. The slack under 1 absorbs rounding: at scaling 0.5 the schedule's σ and
+ * the default cell widths are both the diameter times powers of 2.
  */
-/** A level hands over to the finer one when ε ≤ (HANDOVER · cell width)^p. */
-const HANDOVER = 2;
+const HANDOVER = 1 - 1e-6;
 
+/**
+ * Splits the ε-schedule between the levels (0 = points): cluster level j (cell width w_j) takes the
+ * ε in ((c·w_j)^p, (c·w_{j+1})^p] (c = HANDOVER), the coarsest every ε above its width, the points
+ * the rest. Levels left without a step are dropped (from both hierarchies); the points keep at
+ * least the final ε.
+ */
 function splitSchedule(
   epsList: number[],
   widths: number[],
@@ -63,8 +70,10 @@ function splitSchedule(
   return { lists, hx, hy };
 }
 
+/** Kept pairs of one level: x–y (and its transpose), and the symmetric x–x, y–y (their own transposes). */
 interface LevelPairs {
   xy: Kept;
+  yx: Kept;
   xx?: Kept;
   yy?: Kept;
 }
@@ -124,15 +133,15 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
       // The kernel of this level: every pair at the top, else the children of the kept pairs.
       const ranges = (u: Hierarchy, v: Hierarchy, k: Kept | undefined, kt?: Kept) =>
         k && keptRanges(u.levels[j + 1]!.children!, v.levels[j + 1]!.children!, k, kt);
-      const rxy = ranges(hx, hy, kept?.xy);
+      const rxy = ranges(hx, hy, kept?.xy, kept?.yx);
       const rt = rxy && transposeRanges(rxy);
       const pairs: SinkhornPairs = {
         xy: q.makePair(X.cloud, Y.cloud, false, rxy),
         yx: q.makePair(Y.cloud, X.cloud, true, rt),
       };
       if (debias) {
-        pairs.xx = q.makePair(X.cloud, X.cloud, false, ranges(hx, hx, kept?.xx));
-        pairs.yy = q.makePair(Y.cloud, Y.cloud, false, ranges(hy, hy, kept?.yy));
+        pairs.xx = q.makePair(X.cloud, X.cloud, false, ranges(hx, hx, kept?.xx, kept?.xx));
+        pairs.yy = q.makePair(Y.cloud, Y.cloud, false, ranges(hy, hy, kept?.yy, kept?.yy));
       }
       const last = j === 0;
       const st = sinkhornLoop(pairs, {
@@ -167,7 +176,8 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
       const above = (u: Hierarchy, v: Hierarchy, k: Kept | undefined) =>
         k && { u: u.levels[j + 1]!, v: v.levels[j + 1]!, kept: k };
       const txy = truncate(X, Y, above(hx, hy, kept?.xy), st.fBA, st.gAB, p, t);
-      const next: LevelPairs = { xy: txy.kept };
+      // The symmetric problems keep symmetric sets (the test is symmetric bit for bit).
+      const next: LevelPairs = { xy: txy.kept, yx: transposeKept(txy.kept) };
       if (debias) {
         next.xx = truncate(X, X, above(hx, hx, kept?.xx), st.fAA!, st.fAA!, p, t).kept;
         next.yy = truncate(Y, Y, above(hy, hy, kept?.yy), st.gBB!, st.gBB!, p, t).kept;
@@ -182,16 +192,19 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
       const uy = unitRanges(Y.cloud.n);
       const sh = (logw: Float64Array, f: Float64Array) => logw.map((v, k) => v + f[k]! / eps);
       const jobs = [
-        { pair: q.makePair(fx, Y.cloud, false, keptRanges(cx, uy, next.xy)), h: sh(bLog, st.gAB) },
-        {
-          pair: q.makePair(fy, X.cloud, true, keptRanges(cy, ux, transposeKept(next.xy))),
-          h: sh(aLog, st.fBA),
-        },
+        { pair: q.makePair(fx, Y.cloud, false, keptRanges(cx, uy, next.xy, next.yx)), h: sh(bLog, st.gAB) },
+        { pair: q.makePair(fy, X.cloud, true, keptRanges(cy, ux, next.yx, next.xy)), h: sh(aLog, st.fBA) },
       ];
       if (debias)
         jobs.push(
-          { pair: q.makePair(fx, X.cloud, false, keptRanges(cx, ux, next.xx!)), h: sh(aLog, st.fAA!) },
-          { pair: q.makePair(fy, Y.cloud, false, keptRanges(cy, uy, next.yy!)), h: sh(bLog, st.gBB!) },
+          {
+            pair: q.makePair(fx, X.cloud, false, keptRanges(cx, ux, next.xx!, next.xx)),
+            h: sh(aLog, st.fAA!),
+          },
+          {
+            pair: q.makePair(fy, Y.cloud, false, keptRanges(cy, uy, next.yy!, next.yy)),
+            h: sh(bLog, st.gBB!),
+          },
         );
       const lam = dampening(eps, rho);
       const [fBA, gAB, fAA, gBB] = softmins(eps, jobs).map((v) => v.map((e) => e * lam));

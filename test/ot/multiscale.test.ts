@@ -75,6 +75,18 @@ describe("backend 'multiscale' (two levels, truncated kernel)", () => {
     expect(Math.abs(ms - ref)).toBeLessThan(0.1 * ref);
   });
 
+  it('default grids at scaling 0.5: the cluster levels run down to their cell width, the points only the last steps', () => {
+    const r = rng(31);
+    const n = 3000;
+    const x = nd(cloud(r, n, 3), [n, 3]);
+    const y = nd(cloud(r, n, 3, 0.2), [n, 3]);
+    const res = samplesLoss(x, y, { blur: 0.05, backend: 'multiscale', gradients: false });
+    const levels = res.convergence!.levels;
+    expect(levels.length).toBeGreaterThan(2);
+    // ε = blur² and the step before it: the points' kernel is truncated at ε ≈ (2 blur)², not wider.
+    expect(levels.at(-1)!.iterations).toBeLessThanOrEqual(2);
+  });
+
   it('tends to exact OT (network simplex) as blur → 0', () => {
     const r = rng(21);
     const n = 500;
