@@ -242,6 +242,6 @@ function fixedSupportWeights(
     const kd = lse(zz, logD);
     logD = logD.map((v, i) => 0.5 * (v + logQ[i]! - kd[i]!));
   }
-  const m = Math.max(...logQ);
+  const m = logQ.reduce((a, v) => Math.max(a, v), Number.NEGATIVE_INFINITY);
   return normalised(logQ.map((v) => Math.exp(v - m)));
 }

@@ -103,7 +103,7 @@ export function imagesBarycenter(
     const kd = single.logConv(eps, logD);
     logD = logD.map((v, i) => 0.5 * (v + logQ[i]! - kd[i]!));
   }
-  const m = Math.max(...logQ);
+  const m = logQ.reduce((a, v) => Math.max(a, v), Number.NEGATIVE_INFINITY);
   const q = logQ.map((v) => Math.exp(v - m));
   const s = q.reduce((t, v) => t + v, 0);
   const total = mass.reduce((t, v, k) => t + (w[k]! / wSum) * v, 0);

@@ -54,4 +54,14 @@ describe('imagesBarycenter', () => {
     );
     expect(() => imagesBarycenter([A, A], { weights: [1] })).toThrow(/expected 2 weights/);
   });
+
+  it('handles images of more pixels than a call can take as arguments (400 × 400)', () => {
+    const n = 400;
+    const A = { data: blob(n, 0.3, 0.35, 0.06), shape: [n, n] };
+    const q = imagesBarycenter([A, A], { blur: 4 / n, iterations: 1 }).data;
+    let total = 0;
+    for (const v of q) total += v;
+    expect(total).toBeCloseTo(1, 10);
+    expect(q.every(Number.isFinite)).toBe(true);
+  });
 });
