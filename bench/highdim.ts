@@ -9,8 +9,13 @@
  *   native throughput, a blocked dense baseline (|x|^2 + |y|^2 - 2 x.y with tiled dot products,
  *   single-threaded JavaScript) and faiss IndexFlatL2 when Debian's python3-faiss is present.
  *   MNIST itself runs when the `mnist` package is installed, else is skipped with the reason.
- * - The Gaussian/gravity sum b_j (|x - y|^2 + 0.01)^-1.5 written with Powf (run-time exponent)
- *   and with Rsqrt(.)^3, side by side.
+ * - The Gaussian/gravity sum b_j (|x - y|^2 + 0.01)^-1.5 written with Powf (a run-time exponent:
+ *   the general vectorised exp/log), with Powf of the literal -1.5 (what `powf(-1.5)` builds:
+ *   compiled in as PowHalf, sqrt and multiplications) and with Rsqrt(.)^3, side by side.
+ * - sin and cos kernels (float32, N = M = 2e4): b_j sin(<x_i, y_j>) and b_j cos(<x_i, y_j>), with
+ *   the scalar products in [0, 3] and scaled by 1000 (argument reduction over many periods).
+ *
+ * `--transcendental` runs only the pow and sin/cos rows.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +30,7 @@ import {
   resetNativeMemory,
   setNativeOptions,
 } from '../src/backends/native/index.js';
-import { op, Var } from '../src/formula/index.js';
+import { op, powfConstant, Var } from '../src/formula/index.js';
 import { varIndex } from '../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../src/kernel/spec.js';
 import { mulberry32 } from '../src/random.js';
@@ -211,6 +216,7 @@ export function powCase(o: HighDimOptions): Record<string, unknown> {
   const r2 = op('Add', [op('SqDist', [x, y]), Var(3, 1, 'p')]);
   const forms: [string, ReturnType<typeof op>][] = [
     ['powf(r2, p) with p = -1.5 at run time', op('Mult', [op('Powf', [r2, Var(4, 1, 'p')]), b])],
+    ['powf(r2, -1.5) compiled in', op('Mult', [op('Powf', [r2, powfConstant(-1.5)!]), b])],
     ['rsqrt(r2)^3', op('Mult', [op('Pow', [op('Rsqrt', [r2])], [3]), b])],
   ];
   const n = o.refs;
@@ -233,9 +239,48 @@ export function powCase(o: HighDimOptions): Record<string, unknown> {
     k.waitReady();
     const res = new Float32Array(n);
     k.run({ inputs, nI: n, nJ: n, out: res });
-    const s = Math.min(...[0, 1].map(() => secondsOf(() => k.run({ inputs, nI: n, nJ: n, out: res }))));
+    const s = Math.min(...[0, 1, 2].map(() => secondsOf(() => k.run({ inputs, nI: n, nJ: n, out: res }))));
     out[name] = (n * n) / s / 1e9;
     console.log(`gravity sum N = M = ${n}, ${name}: ${out[name]!.toFixed(3)} Gpairs/s`);
+  }
+  const rs = out['rsqrt(r2)^3']!;
+  console.log(
+    `rsqrt form / powf form: run-time exponent ${(rs / out[forms[0]![0]]!).toFixed(2)}x, compiled in ${(rs / out[forms[1]![0]]!).toFixed(2)}x (target <= 1.5x)`,
+  );
+  return out;
+}
+
+/** Gpairs/s of float32 Sum_j b_j f(<x_i, y_j>) for f = sin, cos (native, synchronous build). */
+export function trigCase(o: HighDimOptions): Record<string, number> {
+  const n = o.refs;
+  const x = Var(0, 3, 'i');
+  const y = Var(1, 3, 'j');
+  const b = Var(2, 1, 'j');
+  const X = randomData(n, 3, 4);
+  const Y = randomData(n, 3, 5);
+  const B = randomData(n, 1, 6);
+  setNativeOptions({ sync: true, threads: o.threads, cacheDir: undefined });
+  const out: Record<string, number> = {};
+  for (const fn of ['Sin', 'Cos']) {
+    for (const scale of [1, 1000]) {
+      const name = `${fn.toLowerCase()}(<x, y>${scale === 1 ? '' : ` * ${scale}`})`;
+      const arg = scale === 1 ? op('Scalprod', [x, y]) : op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])]);
+      const { spec, slotVars } = buildSpec({
+        formula: op('Mult', [op(fn, [arg]), b]),
+        kind: 'Sum',
+        axis: 'j',
+        dtype: 'float32',
+      });
+      const data: Record<number, Float32Array> = { 0: X, 1: Y, 2: B, 3: Float32Array.of(scale) };
+      const inputs = slotVars.map((v) => data[varIndex(v)]!);
+      const k = nativeBackend.compile(spec) as NativeKernel;
+      k.waitReady();
+      const res = new Float32Array(n);
+      k.run({ inputs, nI: n, nJ: n, out: res });
+      const s = Math.min(...[0, 1, 2].map(() => secondsOf(() => k.run({ inputs, nI: n, nJ: n, out: res }))));
+      out[name] = (n * n) / s / 1e9;
+      console.log(`float32 N = M = ${n}, ${name}: ${out[name]!.toFixed(3)} Gpairs/s`);
+    }
   }
   return out;
 }
@@ -255,8 +300,9 @@ export function runHighDim(o: HighDimOptions): Record<string, unknown> {
     );
   }
   const pow = powCase({ ...o, refs: Math.max(o.refs, 20_000) });
+  const trig = trigCase({ ...o, refs: Math.max(o.refs, 20_000) });
   setNativeOptions({ cacheDir: undefined, sync: true });
-  return { knn: rows, pow };
+  return { knn: rows, pow, trig };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
@@ -264,11 +310,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     const k = process.argv.indexOf(name);
     return k > 0 ? Number(process.argv[k + 1]) : dflt;
   };
-  runHighDim({
+  const o: HighDimOptions = {
     queries: arg('--queries', 2000),
     refs: arg('--refs', 8000),
     threads: arg('--threads', os.availableParallelism()),
     faiss: !process.argv.includes('--no-faiss'),
-  });
+  };
+  if (process.argv.includes('--transcendental')) {
+    powCase({ ...o, refs: Math.max(o.refs, 20_000) });
+    trigCase({ ...o, refs: Math.max(o.refs, 20_000) });
+  } else runHighDim(o);
   process.exit(0);
 }

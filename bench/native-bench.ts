@@ -7,7 +7,7 @@
  *   src/backends/native/gemm.ts, as K-NN at D=50), all N = M = 1e5 by default;
  *   compile time of a new formula (fresh cache) and the cache-hit time (verify + dlopen + bind);
  *   then bench/highdim.ts: 10-NN at D = 50 .. 1000 and MNIST (first call, compile, steady, dense
- *   baselines) and the powf-vs-rsqrt gravity sum.
+ *   baselines), the powf-vs-rsqrt gravity sum and sin/cos kernels.
  *
  *   npx tsx bench/native-bench.ts                 # full run
  *   npx tsx bench/native-bench.ts --quick         # N = M = 2e4
@@ -47,7 +47,7 @@ const program = new Command()
   .option('--no-js', 'skip the JS backend')
   .option('--no-faiss', 'skip the faiss baseline')
   .option('--no-json', 'do not write a results file')
-  .option('--no-highdim', 'skip the high-dimension K-NN and pow benchmarks (bench/highdim.ts)')
+  .option('--no-highdim', 'skip the high-dimension K-NN, pow and sin/cos benchmarks (bench/highdim.ts)')
   .option('--queries <n>', 'high-dimension K-NN: query rows', '2000')
   .option('--refs <n>', 'high-dimension K-NN: reference rows', '8000')
   .parse();

@@ -1,5 +1,6 @@
 import { check } from '../errors.js';
 import { op } from '../formula/opRegistry.js';
+import { powfConstant } from '../formula/ops/index.js';
 import { TensorCore, type TensorOperand } from './tensorCore.js';
 
 /** The real-valued symbolic operations of a tensor: arithmetic, elementary functions, vectors. */
@@ -25,9 +26,14 @@ export abstract class SymbolicOps extends TensorCore {
     check(Number.isInteger(n), () => `pow(n): n must be an integer (use powf for real exponents), got ${n}`);
     return this.apply('Pow', [], [n]);
   }
-  /** Real power x^t = exp(t log x). */
+  /**
+   * Real power x^t (C's pow). A number t that is an integer or half-integer with |t| <= 8 is
+   * compiled in (multiplications and one sqrt: powf(-1.5) runs as fast as rsqrt().pow(3)); other
+   * numbers are run-time parameters (one kernel for every value; a vectorised exp(t log x)).
+   */
   powf(t: TensorOperand): this {
-    return this.apply('Powf', [t]);
+    const c = typeof t === 'number' ? powfConstant(t) : undefined;
+    return c ? this.with(op('Powf', [this.formula, c])) : this.apply('Powf', [t]);
   }
   square(): this {
     return this.apply('Square');

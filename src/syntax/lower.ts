@@ -4,6 +4,7 @@ import type { Cat, Node } from '../formula/node.js';
 import { isVar } from '../formula/node.js';
 import { hasOp, op } from '../formula/opRegistry.js';
 import { IntCst, Var, Zero } from '../formula/ops/leaves.js';
+import { powfConstant } from '../formula/ops/math.js';
 import type { Ast } from './ast.js';
 import { syntaxError } from './errors.js';
 import { describeSignature, encodeParams, isKnownKeOpsName, keopsNames, signatureOf } from './signatures.js';
@@ -250,6 +251,17 @@ export class Lowerer {
     return node;
   }
 
+  /**
+   * Powf's exponent: a float literal that is a half-integer with |t| <= 8 is compiled in (Powf
+   * then becomes PowHalf: sqrt and multiplications) instead of staying a hidden parameter.
+   */
+  private powfExponent(ast: Ast, kid: Node): Node {
+    const c = ast.kind === 'num' ? powfConstant(ast.value) : undefined;
+    if (!c || this.literals[this.literals.length - 1]?.node !== kid) return kid;
+    this.literals.pop();
+    return c;
+  }
+
   private build(a: Ast, kids: readonly Node[]): Node {
     switch (a.kind) {
       case 'num':
@@ -301,7 +313,7 @@ export class Lowerer {
           return this.make(a.pos, 'Pow', kids, [this.intArg(a.right, 'the exponent')]);
         }
         if (!hasOp('Powf')) throw this.unknownOp('Powf', a.pos);
-        return this.make(a.pos, 'Powf', kids);
+        return this.make(a.pos, 'Powf', [kids[0]!, this.powfExponent(a.right, kids[1]!)]);
     }
   }
 
@@ -355,6 +367,9 @@ export class Lowerer {
           throw err;
         }
       }
+      case 'Powf':
+        if (kids.length === 2) return this.make(pos, name, [kids[0]!, this.powfExponent(args[1]!, kids[1]!)]);
+        break;
       default:
         break;
     }

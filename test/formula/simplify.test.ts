@@ -59,6 +59,13 @@ describe('simplifications', () => {
     expect(op('Pow', [IntCst(2)], [10])).toBe(IntCst(1024));
     expect(op('Pow', [Zero(3)], [5])).toBe(Zero(3));
     expect(op('Powf', [x, IntCst(3)])).toBe(op('Pow', [x], [3]));
+    // Half-integer constants (k / 2, also negated or over -2) become PowHalf(x; k); even k gives Pow.
+    const half = (k: number, d = 2) => op('Divide', [IntCst(k), IntCst(d)]);
+    expect(op('Powf', [x, half(-3)])).toBe(op('PowHalf', [x], [-3]));
+    expect(op('Powf', [x, op('Minus', [half(5)])])).toBe(op('PowHalf', [x], [-5]));
+    expect(op('Powf', [x, half(7, -2)])).toBe(op('PowHalf', [x], [-7]));
+    expect(op('PowHalf', [x], [6])).toBe(op('Pow', [x], [3]));
+    expect(op('Powf', [x, half(1, 3)]).op).toBe('Powf');
   });
 
   it('simplifies vector and slicing ops', () => {

@@ -95,6 +95,17 @@ describe('literals', () => {
     expect(P('Exp(-0.5*x)')).toBe(P('Exp(-0.75*x)'));
     expect(P('x*0.5 + y*0.5')).toBe(P('x*0.5 + y*2.5'));
   });
+  it('Powf exponents that are integers or half-integers with |t| <= 8 are compiled in, not parameters', () => {
+    const a = parseFormula('Powf(SqDist(x,y), -1.5) + x ^ 2.5 + 0.25', AL);
+    expect(a.literals.map((l) => l.value)).toEqual([0.25]);
+    expect(a.literals[0]!.node).toBe(Var(6, 1, 'p'));
+    const r2 = op('SqDist', [x, y]);
+    expect(a.node).toBe(add(add(op('PowHalf', [r2], [-3]), op('PowHalf', [x], [5])), Var(6, 1, 'p')));
+    expect(P('Powf(x, 3.0)')).toBe(op('Pow', [x], [3]));
+    const b = parseFormula('Powf(x, 0.3) + x ^ 8.5', AL);
+    expect(b.literals.map((l) => l.value)).toEqual([0.3, 8.5]);
+    expect(b.node).toBe(add(op('Powf', [x, Var(6, 1, 'p')]), op('Powf', [x, Var(7, 1, 'p')])));
+  });
   it('hidden indices come after every user index, inline ones included', () => {
     const r = parseFormula('0.5*Var(7,1,1) + 1.5', ['a = Vi(1)']);
     expect(r.nArgs).toBe(8);

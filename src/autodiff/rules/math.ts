@@ -2,7 +2,7 @@ import { op } from '../../formula/opRegistry.js';
 import { IntCst } from '../../formula/ops/leaves.js';
 import { defineVjp, unbroadcast } from '../vjpRegistry.js';
 
-/** VJP rules of XLogX, Inv, Sqrt, Rsqrt, Pow, Powf (KeOps conventions: Rsqrt(0) = 0). */
+/** VJP rules of XLogX, Inv, Sqrt, Rsqrt, Pow, PowHalf, Powf (KeOps conventions: Rsqrt(0) = 0). */
 
 const x0 = (n: { args: readonly import('../../formula/node.js').Node[] }) => n.args[0]!;
 
@@ -18,6 +18,11 @@ defineVjp('Rsqrt', (n, c) => op('Divide', [op('Mult', [c, op('Pow', [n], [3])]),
 defineVjp('Pow', (n, c) => {
   const m = n.params[0]!;
   return op('Mult', [op('Mult', [IntCst(m), c]), op('Pow', [x0(n)], [m - 1])]);
+});
+// d x^(k/2) = (k/2) x^((k-2)/2): Powf's rule t x^(t-1) for the same constant exponent
+defineVjp('PowHalf', (n, c) => {
+  const k = n.params[0]!;
+  return op('Divide', [op('Mult', [op('Mult', [IntCst(k), c]), op('PowHalf', [x0(n)], [k - 2])]), IntCst(2)]);
 });
 // d x^t: t x^(t-1) dx + log(x) x^t dt
 defineVjp('Powf', (n, c, k) => {

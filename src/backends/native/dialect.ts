@@ -7,7 +7,8 @@ import { cMathName } from '../common/cmath.js';
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
  * second per compilation). exp and log are the prelude's branch-free polynomials (vectorisable,
- * ~1 ulp), and so are pow and atan in float32 kernels (computed in double); round is C's (halves away from zero); min and max follow JavaScript's Math semantics so that native and JS kernels
+ * ~1 ulp), and so are pow, atan, sin and cos in float32 kernels (computed in double; float64
+ * kernels keep libm's: a double argument reduction needs 2/pi to ~1100 bits); round is C's (halves away from zero); min and max follow JavaScript's Math semantics so that native and JS kernels
  * agree; the rest are the builtins of the compute type (`f` suffix in float32 kernels).
  */
 const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
@@ -22,6 +23,8 @@ const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
 const FLOAT_PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   pow: 'lt::pow_',
   atan: 'lt::atan_',
+  sin: 'lt::sin_',
+  cos: 'lt::cos_',
 };
 
 function mathName(fn: MathFn, dtype: DType): string {

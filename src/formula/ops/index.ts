@@ -4,7 +4,8 @@
  * IR names (args; integer params). Elementwise ops broadcast dimension-1 operands.
  * - leaves: Var(; index, catCode, dim), IntCst(; n), Zero(; dim)
  * - arithmetic: Add, Subtract, Mult, Divide (a, b), Minus (x)
- * - math: Exp, Log, XLogX, Square, Inv, Sqrt, Rsqrt (x); Pow(x; n); Powf(x, t)
+ * - math: Exp, Log, XLogX, Square, Inv, Sqrt, Rsqrt (x); Pow(x; n); PowHalf(x; k) = x^(k/2);
+ *   Powf(x, t)
  * - trig: Sin, Cos, SinXDivX, SinXDivXDiff (its derivative), Asin, Acos, Atan (x); Atan2(y, x)
  * - piecewise: Abs, Sign, Step, ReLU, Floor (x); Round(x; decimals); Clamp(x, a, b);
  *   ClampInt(x; a, b); Mod(x, n, d); IfElse(c, a, b)
@@ -31,6 +32,7 @@ import './complex.js';
 
 export { COMPARISON_OPS } from './compare.js';
 export { IntCst, Var, Zero } from './leaves.js';
+export { doubledHalfInt, POWF_CONST_LIMIT, powfConstant } from './math.js';
 export {
   decodeKron,
   decodeTensorDot,

@@ -1,6 +1,6 @@
 import { check } from '../../errors.js';
 import type { EmitCtx } from '../dialect.js';
-import { intValue, isZero } from '../node.js';
+import { intValue, isZero, type Node } from '../node.js';
 import { defineOp, op } from '../opRegistry.js';
 import { ones } from './consts.js';
 import { IntCst, Zero } from './leaves.js';
@@ -8,7 +8,9 @@ import { defineElementwise, defineUnary } from './util.js';
 
 /**
  * Exponentials and powers: Exp, Log, XLogX, Square, Inv, Sqrt, Rsqrt, Pow (integer exponent
- * param), Powf (exponent a node). Conventions follow KeOps: XLogX(0) = 0, Rsqrt(0) = 0.
+ * param), PowHalf (x^(k/2), odd integer param k: not a KeOps name), Powf (exponent a node).
+ * Conventions follow KeOps: XLogX(0) = 0, Rsqrt(0) = 0. Powf with a compile-time integer or
+ * half-integer exponent becomes Pow or PowHalf: multiplications and one sqrt instead of exp/log.
  */
 
 defineUnary(
@@ -117,13 +119,82 @@ defineOp({
   emit: (ctx, [a], [n]) => a!.map((x) => emitIntPow(ctx, x, n!)),
 });
 
+/**
+ * Largest |2t| of a literal exponent t that powf(t) compiles in (Pow or PowHalf): x^m by repeated
+ * squaring stays within a few float ulps for m <= 8. Other literals stay run-time parameters.
+ */
+export const POWF_CONST_LIMIT = 16;
+
+/** 2t when node t is a compile-time integer or half-integer: IntCst(n), IntCst(k) / IntCst(+-2), or Minus of one. */
+export function doubledHalfInt(t: Node): number | undefined {
+  if (t.op === 'Minus') {
+    const v = doubledHalfInt(t.args[0]!);
+    return v === undefined ? undefined : -v;
+  }
+  const n = intValue(t);
+  if (n !== undefined) return Number.isSafeInteger(2 * n) ? 2 * n : undefined;
+  if (t.op !== 'Divide') return undefined;
+  const k = intValue(t.args[0]!);
+  const d = intValue(t.args[1]!);
+  return k !== undefined && (d === 2 || d === -2) ? k * Math.sign(d) : undefined;
+}
+
+/**
+ * The compile-time exponent node for a literal t that Powf rewrites to multiplications (t an
+ * integer or half-integer with |2t| <= POWF_CONST_LIMIT), or undefined (t stays a parameter).
+ */
+export function powfConstant(t: number): Node | undefined {
+  const k = 2 * t;
+  if (!Number.isInteger(k) || Math.abs(k) > POWF_CONST_LIMIT) return undefined;
+  if (k % 2 === 0) return IntCst(k / 2 === 0 ? 0 : k / 2);
+  return op('Divide', [IntCst(k), IntCst(2)]);
+}
+
+/**
+ * x^(k/2) for odd k with C's pow rules: sqrt(x) times x^((|k|-1)/2) by repeated squaring, inverted
+ * for k < 0. -0 counts as +0 (x + 0), and -inf gives +inf (k > 0) or 0 (k < 0), where sqrt
+ * would give NaN; other negatives give NaN.
+ */
+function emitHalfPow(ctx: EmitCtx, x: string, k: number): string {
+  const t = ctx.let(`(${x} + ${ctx.d.lit(0)})`);
+  const s = ctx.let(ctx.d.call('sqrt', [t]));
+  const m = (Math.abs(k) - 1) / 2;
+  const mag = m === 0 ? s : ctx.let(`${emitIntPow(ctx, t, m)} * ${s}`);
+  const r = k > 0 ? mag : `(${ctx.d.lit(1)} / ${mag})`;
+  return ctx.d.select(
+    `${t} == ${ctx.d.lit(Number.NEGATIVE_INFINITY)}`,
+    ctx.d.lit(k > 0 ? Number.POSITIVE_INFINITY : 0),
+    r,
+  );
+}
+
+defineOp({
+  name: 'PowHalf',
+  elementwise: true,
+  arity: 1,
+  nParams: 1,
+  dim: (d, [k]) => {
+    check(Math.abs(k!) <= 2e6, () => `PowHalf: the doubled exponent must be within +-2e6, got ${k}`);
+    return d[0]!;
+  },
+  simplify([a], [k]) {
+    const x = a!;
+    if (k! % 2 === 0) return op('Pow', [x], [k! / 2]);
+    if (isZero(x) && k! > 0) return x;
+    if (intValue(x) === 1) return x;
+    return undefined;
+  },
+  emit: (ctx, [a], [k]) => a!.map((x) => emitHalfPow(ctx, x, k!)),
+});
+
 defineElementwise(
   'Powf',
   2,
   (ctx, x, t) => ctx.d.call('pow', [x!, t!]),
   ([x, t], _p, dim) => {
-    const k = intValue(t!);
-    if (k !== undefined && x!.dim === dim) return op('Pow', [x!], [k]);
-    return undefined;
+    if (x!.dim !== dim) return undefined;
+    const k = doubledHalfInt(t!);
+    if (k === undefined || Math.abs(k) > 2e6) return undefined;
+    return k % 2 === 0 ? op('Pow', [x!], [k / 2]) : op('PowHalf', [x!], [k]);
   },
 );
