@@ -10,7 +10,6 @@ import { Body, type FuncDef, T } from './encoder.js';
 
 const V = T.v128;
 const SHIFT = 12582912;
-const SHIFT_BITS = 0x4b400000;
 
 /** f32x4 helpers over a Body (opcodes of the SIMD proposal). */
 class Vb {
@@ -71,94 +70,68 @@ const EXP_Q = [
  * Code of exp for f32x4: takes x from the stack, leaves exp(x) (or exp(-x) when `negate`, at no
  * extra cost: the signs fold into the constants, and the result is bitwise that of exp applied to
  * -x); uses four v128 locals (given), so a kernel inlines it (V8 does not inline wasm calls, and a
- * call per vector costs more than the polynomial). Branch-free: about 30 SIMD instructions.
+ * call per vector costs more than the polynomial). Branch-free, 26 SIMD instructions and 11
+ * constants (V8 keeps loop constants in the 16 xmm registers or spills them).
  */
 export function vexpF32Code(
   body: Body,
   locals: readonly [number, number, number, number],
   negate = false,
 ): void {
-  body.set(locals[0]);
-  for (const step of vexpF32Steps(body, locals, negate)) step();
-}
-
-/**
- * The same code as steps, so that two exps can be emitted with their steps alternating (two
- * independent chains side by side): the argument is in locals[0] before the first step; each
- * step but the last leaves the stack as it found it; the last leaves the result. The number of
- * steps does not depend on `negate`.
- */
-export function vexpF32Steps(
-  body: Body,
-  locals: readonly [number, number, number, number],
-  negate: boolean,
-): (() => void)[] {
   const v = new Vb(body);
   const [x, r, n, z] = locals;
   const sg = negate ? -1 : 1;
   // q[k]: the coefficient of r^k in Q (odd degrees flip sign when negated).
   const q = EXP_Q.map((c, k) => (negate && (4 - k) % 2 === 1 ? -c : c)).reverse();
-  return [
-    // Clamp: below -104 the result is 0, above 88.8 it is +inf. pmin/pmax (a NaN x passes
-    // through) rather than min/max, whose NaN and -0 rules cost V8 about seven x64 instructions
-    // each. Negated: -x in [-104, 88.8] is x in [-88.8, 104].
-    () => {
-      if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
-      else v.get(x).f(88.8).pmin().f(-104).pmax().set(x);
-    },
-    // n = round(sg x / ln 2): as a float by f32x4.nearest (one instruction), as an integer by the
-    // 1.5 * 2^23 shifter, whose sum's low mantissa bits hold the same n (both round to nearest
-    // even) off the chain that leads to the result.
-    () =>
-      v
-        .get(x)
-        .f(sg * Math.LOG2E)
-        .mul()
-        .set(z),
-    () => v.get(z).f(SHIFT).add().set(n),
-    () => v.get(z).s(0x6a).set(z),
-    // r = sg x - n ln 2 (two-part constant); negated, r holds -r (Q's odd coefficients flip).
-    () =>
-      v
-        .get(x)
-        .get(z)
-        .f(sg * 0.693359375)
-        .mul()
-        .sub()
-        .get(z)
-        .f(sg * -2.1219444e-4)
-        .mul()
-        .sub()
-        .set(r),
-    () => v.get(n).i(SHIFT_BITS).s(0xb1).set(n), // n as i32x4
-    // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q by Estrin's scheme
-    // (q0 + q1 r) + r^2 ((q2 + q3 r) + q4 r^2): a shorter chain than Horner's, as many operations.
-    () => v.get(r).get(r).mul().set(z), // r^2 (z is free until the scaling)
-    () => v.get(r).f(q[1]!).mul().f(q[0]!).add().set(x), // q0 + q1 r
-    () => v.get(r).f(q[3]!).mul().f(q[2]!).add().get(z).f(q[4]!).mul().add().get(z).mul().get(x).add().set(x),
-    () => {
-      v.get(x).get(z).mul().get(r);
-      if (negate) v.sub();
-      else v.add();
-      v.f(1).add().set(x);
-    },
-    // Scale by 2^n = 2^(n - (n>>1)) 2^(n>>1): both factors are normal floats for n in
-    // [-150, 128] (x in [-104, 88.8]); the product rounds once into the subnormal range (and
-    // overflows to inf above 88.72). Branch-free: cheaper than testing for the rare lanes that
-    // need two factors.
-    () => body.get(n).i32c(1).simd(0xac).set(z), // n >> 1
-    () => {
-      body.get(x).get(n).get(z).simd(0xb1); // n - (n >> 1)
-      v.i(127).s(0xae);
-      body.i32c(23).simd(0xab);
-      v.mul().set(x);
-    },
-    () => {
-      v.get(x).get(z).i(127).s(0xae);
-      body.i32c(23).simd(0xab);
-      v.mul();
-    },
-  ];
+  body.set(x);
+  // Clamp: below -104 the result is 0, above 88.8 it is +inf. pmin/pmax (a NaN x passes through)
+  // rather than min/max, whose NaN and -0 rules cost V8 about seven x64 instructions each.
+  // Negated: -x in [-104, 88.8] is x in [-88.8, 104].
+  if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
+  else v.get(x).f(88.8).pmin().f(-104).pmax().set(x);
+  // t = sg x / ln 2 (into z); n = round(t): as a float by f32x4.nearest (one instruction) and,
+  // off the chain that leads to the result, as integer bits by a shifter: the float sum
+  // t + 1.5 * 2^23 + 254 has the integer 1.5 * 2^23 + 254 + n, so its low 9 bits hold
+  // m = n + 254 (both round to nearest even, so the two n agree).
+  v.get(x)
+    .f(sg * Math.LOG2E)
+    .mul()
+    .set(z);
+  v.get(z)
+    .f(SHIFT + 254)
+    .add()
+    .set(n);
+  v.get(z).s(0x6a).set(z);
+  // r = sg x - n ln 2 (two-part constant); negated, r holds -r (Q's odd coefficients flip).
+  v.get(x)
+    .get(z)
+    .f(sg * 0.693359375)
+    .mul()
+    .sub()
+    .get(z)
+    .f(sg * -2.1219444e-4)
+    .mul()
+    .sub()
+    .set(r);
+  // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q by Estrin's scheme
+  // (q0 + q1 r) + r^2 ((q2 + q3 r) + q4 r^2): a shorter chain than Horner's, as many operations.
+  v.get(r).get(r).mul().set(z); // r^2
+  v.get(r).f(q[1]!).mul().f(q[0]!).add().set(x); // q0 + q1 r
+  v.get(r).f(q[3]!).mul().f(q[2]!).add().get(z).f(q[4]!).mul().add().get(z).mul().get(x).add();
+  v.get(z).mul().get(r);
+  if (negate) v.sub();
+  else v.add();
+  v.f(1).add().set(x);
+  // Scale by 2^n = 2^(m - h - 127) 2^(h - 127), h = m >> 1: both factors are normal floats for
+  // m = n + 254 in [104, 382] (x in [-104, 88.8]); the product rounds once into the subnormal
+  // range (and overflows to inf above 88.72). Shifting the shifter's bits left by 23 keeps the
+  // low 9 bits of m and of h, and the high bits of the shifter (and half of them) are zero there,
+  // so no masking. Branch-free: cheaper than testing for the rare lanes that need two factors.
+  body.get(n).i32c(1).simd(0xac).set(z); // h (plus half the shifter's high bits)
+  body.get(x).get(n).get(z).simd(0xb1).i32c(23).simd(0xab); // (m - h) << 23
+  v.mul();
+  body.get(z).i32c(23).simd(0xab); // h << 23
+  v.mul();
 }
 
 /** log(x) for f32x4. Locals: x=0 (param), xs=1, e=2, m=3, f=4, z=5, y=6, big=7. */
