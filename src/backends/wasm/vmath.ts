@@ -70,7 +70,7 @@ const EXP_Q = [
  * Code of exp for f32x4: takes x from the stack, leaves exp(x) (or exp(-x) when `negate`, at no
  * extra cost: the signs fold into the constants, and the result is bitwise that of exp applied to
  * -x); uses four v128 locals (given), so a kernel inlines it (V8 does not inline wasm calls, and a
- * call per vector costs more than the polynomial). Branch-free, 27 SIMD instructions and 11
+ * call per vector costs more than the polynomial). Branch-free, 28 SIMD instructions and 11
  * constants (V8 keeps loop constants in the 16 xmm registers or spills them).
  */
 export function vexpF32Code(
@@ -115,7 +115,7 @@ export function vexpF32Code(
     .set(r);
   // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q r^2 by Estrin's scheme
   // (q0 + q1 r) r^2 + ((q2 + q3 r) + q4 r^2) r^4: a chain of 7 operations where Horner's has 10
-  // (V8 keeps wasm's order of independent chains, so shorter chains overlap more).
+  // (V8 does not schedule for latency: the CPU alone overlaps successive vectors, more when short).
   v.get(r).get(r).mul().set(z); // r^2
   v.get(r).f(q[1]!).mul().f(q[0]!).add().get(z).mul().set(x); // (q0 + q1 r) r^2
   v.get(r).f(q[3]!).mul().f(q[2]!).add().get(z).f(q[4]!).mul().add(); // q2 + q3 r + q4 r^2
