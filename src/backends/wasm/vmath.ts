@@ -59,7 +59,8 @@ export function vexpF32(): FuncDef {
 
 /**
  * Minimax coefficients of exp(r) = 1 + r + r^2 Q(r) on |r| <= ln(2) / 2, Q of degree 4 (relative
- * error 4.3e-9 before rounding; under 1 ulp of float32 in all). Highest degree first.
+ * error 4.3e-9 before rounding; with rounding, exp is within 1.03 ulp of float32 at worst over a
+ * 2e6-point grid of [-87, 88]). Highest degree first.
  */
 const EXP_Q = [
   1.3893402647227049e-3, 8.370262570679188e-3, 4.1667088866233826e-2, 1.6666506230831146e-1,
