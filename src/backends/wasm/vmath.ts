@@ -71,7 +71,7 @@ const EXP_Q = [
  * Code of exp for f32x4: takes x from the stack, leaves exp(x) (or exp(-x) when `negate`, at no
  * extra cost: the signs fold into the constants, and the result is bitwise that of exp applied to
  * -x); uses four v128 locals (given), so a kernel inlines it (V8 does not inline wasm calls, and a
- * call per vector costs more than the polynomial). Branch-free, 28 SIMD instructions and 11
+ * call per vector costs more than the polynomial). Branch-free, 28 SIMD instructions and 12
  * constants (V8 keeps loop constants in the 16 xmm registers or spills them).
  */
 export function vexpF32Code(
