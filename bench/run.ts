@@ -110,6 +110,8 @@ interface Row {
   pairsPerSec: number;
   vsDense: number | null;
   vsJs1: number | null;
+  /** Against the JS backend on the same number of threads (the wasm target: "5x js"). */
+  vsJsSame: number | null;
   check: string;
   rssMB: number;
 }
@@ -151,6 +153,7 @@ function printTable(rows: Row[]): void {
     'time s',
     'vs dense',
     'vs js x1',
+    'vs js same thr',
     'check',
     'RSS MB',
   ];
@@ -163,12 +166,13 @@ function printTable(rows: Row[]): void {
     r.seconds.toFixed(3),
     r.vsDense === null ? '-' : `${r.vsDense.toFixed(2)}x`,
     r.vsJs1 === null ? '-' : `${r.vsJs1.toFixed(2)}x`,
+    r.vsJsSame === null ? '-' : `${r.vsJsSame.toFixed(2)}x`,
     r.check,
     r.rssMB.toFixed(0),
   ]);
   const w = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k]!.length)));
   const line = (cells: string[]) =>
-    cells.map((s, k) => (k < 2 || k === 8 ? s.padEnd(w[k]!) : s.padStart(w[k]!))).join('  ');
+    cells.map((s, k) => (k < 2 || k === 9 ? s.padEnd(w[k]!) : s.padStart(w[k]!))).join('  ');
   console.log(line(head));
   console.log(w.map((n) => '-'.repeat(n)).join('  '));
   let prev = '';
@@ -259,13 +263,20 @@ async function main(): Promise<void> {
           console.log(`  ${label}: failed: ${(e as Error).message}`);
           skipped.push({ backend: `${label} (${c.id})`, reason: (e as Error).message });
         } finally {
-          if (threads !== null) setJsThreads(undefined);
+          if (threads !== null) {
+            setJsThreads(undefined);
+            setWasmThreads(undefined);
+          }
         }
       }
     }
     for (const r of rowsOut) {
       r.vsDense = denseRate === null ? null : r.pairsPerSec / denseRate;
       r.vsJs1 = js1 === null ? null : r.pairsPerSec / js1;
+      const js = rowsOut.find((o) => o.backend === 'js' && o.threads === r.threads);
+      r.vsJsSame = js && r.threads !== null ? r.pairsPerSec / js.pairsPerSec : null;
+      if (r.backend === 'wasm' && r.vsJsSame !== null)
+        console.log(`  wasm vs js on ${r.threads} thread(s): ${r.vsJsSame.toFixed(2)}x`);
     }
     results.push(...rowsOut);
   }
@@ -350,6 +361,7 @@ function row(
     pairsPerSec: t.pairsPerSec,
     vsDense: null,
     vsJs1: null,
+    vsJsSame: null,
     check: chk,
     rssMB: process.memoryUsage().rss / 2 ** 20,
   };

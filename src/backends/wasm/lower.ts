@@ -28,8 +28,14 @@ export interface Helpers {
   /** Vector exp and log of the compute type, when the module has them. */
   vexp?: number;
   vlog?: number;
-  /** Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals). */
-  vexpInline?: Record<'f32' | 'f64', (b: Body, locals: readonly [number, number, number, number]) => void>;
+  /**
+   * Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals; with
+   * `negate`, exp(-x)).
+   */
+  vexpInline?: Record<
+    'f32' | 'f64',
+    (b: Body, locals: readonly [number, number, number, number], negate: boolean) => void
+  >;
 }
 
 /** The compute type, the accumulator type and the helpers of one function's lowering. */
@@ -61,6 +67,8 @@ export class Lowering {
   /** v128 scratch locals of inlined helpers (allocated once per function). */
   private scratch: [number, number, number, number] | undefined;
   private readonly c: 'f32' | 'f64';
+  /** Locals declared as the negation of another local (name -> that declaration's init). */
+  private readonly negated = new Map<string, Expr>();
 
   constructor(
     private readonly cfg: LowerCfg,
@@ -399,6 +407,16 @@ export class Lowering {
     }
   }
 
+  /**
+   * x when `e` is -x of the same type, directly or through a local declared as -y (y a local;
+   * neither assigned since): the formula codegen names every intermediate value.
+   */
+  private negationOf(e: Expr): Expr | undefined {
+    if (e.k === 'id') e = this.negated.get(e.name) ?? e;
+    if (e.k === 'un' && e.op === '-' && this.typeOf(e) === this.typeOf(e.a)) return e.a;
+    return undefined;
+  }
+
   /** Native float instructions (scalar f32, f64, vector) of the math functions wasm has. */
   private static readonly NATIVE: Record<string, [number, number, number, number]> = {
     sqrt: [0x91, 0x9f, 0xe3, 0xef],
@@ -427,10 +445,12 @@ export class Lowering {
       // Inline vector code; a scalar goes through lane 0 of a splat (no call into JavaScript).
       const lanes = as === 'v' ? this.c : as;
       const code = lanes === 'f32' ? h.vexpInline.f32 : h.vexpInline.f64;
-      this.emitAs(args[0]!, as);
+      // exp(-e) (Gaussian kernels): the negation folds into the exp's constants.
+      const neg = this.negationOf(args[0]!);
+      this.emitAs(neg ?? args[0]!, as);
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x13 : 0x14);
       this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
-      code(b, this.scratch);
+      code(b, this.scratch, neg !== undefined);
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);
       return;
     }
@@ -482,6 +502,13 @@ export class Lowering {
     return t === 'v' || t === 'm' ? 'v' : this.c;
   }
 
+  /** `name` changes: negations that read it or define it no longer hold. */
+  private forget(name: string): void {
+    this.negated.delete(name);
+    for (const [k, init] of this.negated)
+      if (init.k === 'un' && init.a.k === 'id' && init.a.name === name) this.negated.delete(k);
+  }
+
   stmts(ss: readonly Stmt[]): void {
     for (const s of ss) this.stmt(s);
   }
@@ -496,6 +523,8 @@ export class Lowering {
         const ty = this.declType(s.ty, s.init);
         this.emitAs(s.init, ty);
         b.set(this.local(s.name, ty));
+        this.forget(s.name);
+        if (s.init.k === 'un' && s.init.op === '-' && s.init.a.k === 'id') this.negated.set(s.name, s.init);
         return;
       }
       case 'set': {
@@ -510,6 +539,7 @@ export class Lowering {
           this.emit(e, v.ty);
         }
         b.set(v.idx);
+        this.forget(s.name);
         return;
       }
       case 'if':

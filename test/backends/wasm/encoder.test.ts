@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Body, Bytes, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
 import { parseStatements } from '../../../src/backends/wasm/lang.js';
 import { Lowering } from '../../../src/backends/wasm/lower.js';
+import { vexpF32Code, vexpF64Code } from '../../../src/backends/wasm/vmath.js';
 import { WA, type WasmMemory } from './wasm-api.js';
 
 const bytesOf = (f: (b: Bytes) => void) => {
@@ -90,5 +91,55 @@ describe('wasm binary encoder', () => {
     const ex = inst.exports as { f: (n: number) => void; memory: WasmMemory };
     ex.f(10);
     expect(new Float32Array(ex.memory.buffer, 0, 1)[0]).toBe(2 * (0 + 1 + 2 + 7 * 0.5));
+  });
+});
+
+describe('wasm lowering of exp(-x)', () => {
+  /** f(p): float32 statements over memory at p, with the inlined vector exp (no imports). */
+  function run(src: string, x: number): Float32Array {
+    const low = new Lowering(
+      { compute: 'f32', acc: 'f32', helpers: { vexpInline: { f32: vexpF32Code, f64: vexpF64Code } } },
+      [{ name: 'p', ty: 'i32' }],
+    );
+    low.stmts(parseStatements(src));
+    const bytes = encodeModule(
+      [],
+      [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+      1,
+    );
+    expect(WA.validate(bytes)).toBe(true);
+    const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+      f: (p: number) => void;
+      memory: WasmMemory;
+    };
+    const mem = new Float32Array(ex.memory.buffer, 0, 8);
+    mem[0] = x;
+    ex.f(0);
+    return mem.slice();
+  }
+
+  it('folds a negation declared earlier, and not once its operand has changed', () => {
+    const got = run(
+      `
+      val a = ldf(p);
+      val n = -a;
+      val e = exp(n);
+      stf(p + 4, e);
+      a = a + 1.0;
+      val f = exp(n);
+      stf(p + 8, f);
+      val m = -a;
+      n = a;
+      val g = exp(n);
+      stf(p + 12, g);
+      stf(p + 16, exp(m));
+    `,
+      0.75,
+    );
+    const near = (v: number, want: number) => expect(Math.abs(v - want)).toBeLessThan(2e-7 * want);
+    near(got[1]!, Math.exp(-0.75)); // exp(n), n = -a
+    near(got[2]!, Math.exp(-0.75)); // n keeps its value when a changes
+    near(got[3]!, Math.exp(1.75)); // n reassigned: no longer a negation
+    near(got[4]!, Math.exp(-1.75));
   });
 });

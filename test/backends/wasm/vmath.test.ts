@@ -104,6 +104,71 @@ describe('wasm vector exp and log (f32x4)', () => {
   });
 });
 
+/** exp(-x) by the inlined f32x4 code with `negate` (the form Gaussian kernels use), at address 0. */
+function negExpInstance() {
+  const b = new Body().get(0).get(0).simdMem(0x00, 4);
+  vexpF32Code(b, [1, 2, 3, 4], true);
+  b.simdMem(0x0b, 4);
+  const fn = {
+    type: { params: [T.i32], results: [] },
+    locals: [T.v128, T.v128, T.v128, T.v128],
+    body: b,
+    export: 'nexp',
+  };
+  const bytes = encodeModule([], [fn], 1);
+  expect(WA.validate(bytes)).toBe(true);
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+    nexp: (p: number) => void;
+    memory: WasmMemory;
+  };
+  const mem = new Float32Array(ex.memory.buffer);
+  return (xs: readonly number[]): number[] => {
+    mem.set(xs, 0);
+    ex.nexp(0);
+    return Array.from(mem.subarray(0, 4));
+  };
+}
+
+describe('wasm vector exp of a negated argument (f32x4)', () => {
+  const nexp = negExpInstance();
+  const exp = instance();
+
+  it('is within 1.1 ulp of exp(-x) over float32 range (1.03 at worst on a 2e6-point grid), and bitwise exp applied to -x', () => {
+    let w = 0;
+    for (let k = 0; k < 44000; k += 4) {
+      const xs = [0, 1, 2, 3].map((l) => Math.fround(-88.5 + (192 * (k + l)) / 44000)); // exp(-x) from inf to 0
+      const got = nexp(xs);
+      expect(got).toEqual(
+        exp(
+          'exp',
+          xs.map((x) => -x),
+        ),
+      );
+      xs.forEach((x, l) => {
+        const e = Math.exp(-x);
+        if (e >= 1.1754943508222875e-38 && e <= 3.4028234663852886e38) w = Math.max(w, ulpErr(got[l]!, e));
+        // Subnormal results: exact up to their spacing; beyond, 0 and +inf.
+        else
+          expect(Math.abs(got[l]! - e), `exp(-${x})`).toBeLessThanOrEqual(
+            e > 1 ? Number.POSITIVE_INFINITY : 1.5e-45,
+          );
+      });
+    }
+    expect(w).toBeLessThan(1.1);
+  });
+
+  it('underflows to 0, overflows to inf and passes NaN', () => {
+    expect(nexp([104, 200, Number.POSITIVE_INFINITY, 3.4e38])).toEqual([0, 0, 0, 0]);
+    expect(nexp([-89, -200, Number.NEGATIVE_INFINITY, -3.4e38])).toEqual([
+      Infinity,
+      Infinity,
+      Infinity,
+      Infinity,
+    ]);
+    expect(nexp([Number.NaN, 0, -0, 1])).toEqual([NaN, 1, 1, Math.fround(Math.exp(-1))]);
+  });
+});
+
 describe('wasm vector exp (f64x2)', () => {
   const b = new Body().get(0).get(0).simdMem(0x00, 4);
   vexpF64Code(b, [1, 2, 3, 4]);
