@@ -5,7 +5,7 @@
  * import open3d (Debian's python3-open3d; optional, bench only), also Open3D's point-to-point ICP
  * from the identity and FPFH + RANSAC + ICP on the same clouds.
  *
- *   npm run bench:register -- [--sizes 10000,100000] [--compute native] [--models rigid,nonrigid]
+ *   npm run bench:register -- [--sizes 10000,100000] [--compute native] [--models rigid,nonrigid] [--fit-points K]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +20,10 @@ const o = new Command()
   .option('--sizes <list>', 'comma-separated N = M', '10000,100000')
   .option('--models <list>', 'rigid and/or nonrigid', 'rigid,nonrigid')
   .option('--compute <name>', 'engine backend', 'native')
+  .option('--fit-points <k>', 'register fitPoints (default: its default)')
   .parse()
-  .opts<{ sizes: string; models: string; compute: string }>();
+  .opts<{ sizes: string; models: string; compute: string; fitPoints?: string }>();
+const fitPoints = o.fitPoints === undefined ? {} : { fitPoints: Number(o.fitPoints) };
 
 const mesh = createRequire(import.meta.url)('bunny') as { positions: number[][]; cells: number[][] };
 const lo = [0, 1, 2].map((k) => Math.min(...mesh.positions.map((p) => p[k]!)));
@@ -157,7 +159,11 @@ for (const n of o.sizes.split(',').map(Number)) {
   if (o.models.includes('rigid')) {
     const y = moveRows(y0, R, T);
     const t0 = performance.now();
-    const r = register({ data: x, shape: [n, 3] }, { data: y, shape: [n, 3] }, { compute: o.compute });
+    const r = register(
+      { data: x, shape: [n, 3] },
+      { data: y, shape: [n, 3] },
+      { compute: o.compute, ...fitPoints },
+    );
     const s = (performance.now() - t0) / 1000;
     console.log(
       `N = M = ${n} rigid    ${s.toFixed(2).padStart(7)} s   rotation error ${rotErr(r.transform!.rotation.data).toFixed(3)}°   translation error ${(100 * dist(r.transform!.translation.data, T)).toFixed(3)}%   (${r.history.length} matchings)`,
@@ -171,7 +177,7 @@ for (const n of o.sizes.split(',').map(Number)) {
     const r = register(
       { data: x, shape: [n, 3] },
       { data: y, shape: [n, 3] },
-      { model: 'nonrigid', compute: o.compute },
+      { model: 'nonrigid', compute: o.compute, ...fitPoints },
     );
     const s = (performance.now() - t0) / 1000;
     let before = 0;
