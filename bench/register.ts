@@ -23,6 +23,7 @@ const o = new Command()
   .option('--fit-points <k>', 'register fitPoints (default: its default)')
   .parse()
   .opts<{ sizes: string; models: string; compute: string; fitPoints?: string }>();
+const models = o.models.split(',');
 const fitPoints = o.fitPoints === undefined ? {} : { fitPoints: Number(o.fitPoints) };
 
 const mesh = createRequire(import.meta.url)('bunny') as { positions: number[][]; cells: number[][] };
@@ -72,6 +73,8 @@ function rotErr(Re: ArrayLike<number>): number {
 }
 const dist = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Math.hypot(...Array.from(a, (v, k) => v - b[k]!));
+
+const mean = (v: ArrayLike<number>) => Array.from(v).reduce((s, c) => s + c, 0) / v.length;
 
 const warp = (x: Float64Array) => {
   const out = new Float64Array(x.length);
@@ -156,7 +159,7 @@ console.log(
 for (const n of o.sizes.split(',').map(Number)) {
   const x = scan(n, 1);
   const y0 = scan(n, 2);
-  if (o.models.includes('rigid')) {
+  if (models.includes('rigid')) {
     const y = moveRows(y0, R, T);
     const t0 = performance.now();
     const r = register(
@@ -166,11 +169,11 @@ for (const n of o.sizes.split(',').map(Number)) {
     );
     const s = (performance.now() - t0) / 1000;
     console.log(
-      `N = M = ${n} rigid    ${s.toFixed(2).padStart(7)} s   rotation error ${rotErr(r.transform!.rotation.data).toFixed(3)}°   translation error ${(100 * dist(r.transform!.translation.data, T)).toFixed(3)}%   (${r.history.length} matchings)`,
+      `N = M = ${n} rigid    ${s.toFixed(2).padStart(7)} s   rotation error ${rotErr(r.transform!.rotation.data).toFixed(3)}°   translation error ${(100 * dist(r.transform!.translation.data, T)).toFixed(3)}%   mean confidence ${mean(r.confidence.data).toFixed(3)}   (${r.history.length} matchings)`,
     );
     if (withOpen3d) open3d(x, y);
   }
-  if (o.models.includes('nonrigid')) {
+  if (models.includes('nonrigid')) {
     const y = warp(y0);
     const truth = warp(x);
     const t0 = performance.now();
@@ -187,7 +190,7 @@ for (const n of o.sizes.split(',').map(Number)) {
       after += dist(r.aligned.data.subarray(i, i + 3), truth.subarray(i, i + 3));
     }
     console.log(
-      `N = M = ${n} nonrigid ${s.toFixed(2).padStart(7)} s   mean error to the true positions ${(before / n).toFixed(4)} → ${(after / n).toFixed(4)} (cut by ${(100 * (1 - after / before)).toFixed(1)}%)`,
+      `N = M = ${n} nonrigid ${s.toFixed(2).padStart(7)} s   mean error to the true positions ${(before / n).toFixed(4)} → ${(after / n).toFixed(4)} (cut by ${(100 * (1 - after / before)).toFixed(1)}%)   mean confidence ${mean(r.confidence.data).toFixed(3)}`,
     );
   }
 }
