@@ -236,56 +236,56 @@ function extendPotentials(ctx: Context, from: Clouds, to: Clouds, T: Transform, 
   return { f, g };
 }
 
+/**
+ * The global rotation search on seeded subsets of searchPoints points: every rotation of the grid
+ * at the coarsest search blur, then the SEARCH_KEEP lowest losses down to the finest; returns the
+ * best transform with its subsets and potentials.
+ */
+function searchRotation(
+  ctx: Context,
+  full: Clouds,
+  cx: Float64Array,
+  cy: Float64Array,
+): { T: Transform; sub: Clouds; warm: Warm } {
+  const { d, size, opts } = ctx;
+  const sx = subsample(full.x, full.a, d, opts.searchPoints, opts.seed);
+  const sy = subsample(full.y, full.b, d, opts.searchPoints, opts.seed + 1);
+  const sub: Clouds = { x: sx.data, y: sy.data, a: sx.w, b: sy.w, n: sx.n, m: sy.n };
+  const levels = SEARCH_BLURS.map((s) => s * size);
+  const screened = rotationGrid(d).map((R) => {
+    const warm: Warm = {};
+    const start = startTransform(R, cx, cy, d);
+    const r = refineLinear(ctx, sub, start, levels.slice(0, 1), 3, { left: 3 }, false, warm);
+    return { ...r, warm };
+  });
+  screened.sort((p, q) => p.loss - q.loss);
+  let best = { T: screened[0]!.T, loss: Number.POSITIVE_INFINITY, warm: screened[0]!.warm };
+  for (const cand of screened.slice(0, SEARCH_KEEP)) {
+    const left = 3 * (levels.length - 1);
+    const r = refineLinear(ctx, sub, cand.T, levels.slice(1), 3, { left }, false, cand.warm);
+    if (r.loss < best.loss) best = { T: r.T, loss: r.loss, warm: cand.warm };
+  }
+  return { T: best.T, sub, warm: best.warm };
+}
+
 function registerLinear(ctx: Context, full: Clouds): { T: Transform; fit: Clouds; warm: Warm } {
   const { d, size, opts } = ctx;
   const cx = weightedCentroid(full.x, full.a, d);
   const cy = weightedCentroid(full.y, full.b, d);
   const finalBlur = opts.blur ?? DEFAULT_BLUR * size;
-  const budget = { left: opts.iterations };
+  const fit = fitClouds(ctx, full);
   let T = startTransform(identity(d), cx, cy, d);
   let coarse = COARSE_BLUR * size;
+  let warm: Warm = {};
   if (opts.searchInit && (d === 2 || d === 3)) {
-    const sx = subsample(full.x, full.a, d, opts.searchPoints, opts.seed);
-    const sy = subsample(full.y, full.b, d, opts.searchPoints, opts.seed + 1);
-    const sub: Clouds = { x: sx.data, y: sy.data, a: sx.w, b: sy.w, n: sx.n, m: sy.n };
-    const levels = SEARCH_BLURS.map((s) => s * size);
-    // Every candidate at the coarsest level, then the most promising ones down to the finest.
-    const screened = rotationGrid(d).map((R) => {
-      const warm: Warm = {};
-      const r = refineLinear(
-        ctx,
-        sub,
-        startTransform(R, cx, cy, d),
-        levels.slice(0, 1),
-        3,
-        { left: 3 },
-        false,
-        warm,
-      );
-      return { ...r, warm };
-    });
-    screened.sort((p, q) => p.loss - q.loss);
-    let best = Number.POSITIVE_INFINITY;
-    let bestWarm: Warm = {};
-    for (const cand of screened.slice(0, SEARCH_KEEP)) {
-      const left = 3 * (levels.length - 1);
-      const r = refineLinear(ctx, sub, cand.T, levels.slice(1), 3, { left }, false, cand.warm);
-      if (r.loss < best) {
-        best = r.loss;
-        T = r.T;
-        bestWarm = cand.warm;
-      }
-    }
+    const s = searchRotation(ctx, full, cx, cy);
+    T = s.T;
     coarse = SEARCH_BLURS[SEARCH_BLURS.length - 1]! * size;
-    const fit = fitClouds(ctx, full);
-    const levels2 = blurLevels(Math.max(coarse, finalBlur), finalBlur);
     // The refinement starts from the search's potentials, extended to the fitted clouds.
-    const warm = extendPotentials(ctx, sub, fit, T, bestWarm);
-    return { T: refineLinear(ctx, fit, T, levels2, 4, budget, true, warm).T, fit, warm };
+    warm = extendPotentials(ctx, s.sub, fit, T, s.warm);
   }
-  const fit = fitClouds(ctx, full);
   const levels = blurLevels(Math.max(coarse, finalBlur), finalBlur);
-  const warm: Warm = {};
+  const budget = { left: opts.iterations };
   return { T: refineLinear(ctx, fit, T, levels, 4, budget, true, warm).T, fit, warm };
 }
 
