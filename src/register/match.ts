@@ -1,13 +1,18 @@
 /**
- * The RobOT projection: unbalanced (reach) or balanced, non-debiased Sinkhorn potentials from
- * `samplesLoss`, then, for every source point, its soft barycentric target
- * Σ_j π_ij y_j / Σ_j π_ij and its matched mass Σ_j π_ij / a_i, both log-domain reductions of
- * log π_ij = log a_i + log b_j + (f_i + g_j − |x_i − y_j|²/2)/ε.
+ * The RobOT projection: unbalanced (reach) or balanced, non-debiased Sinkhorn potentials (a cold
+ * `samplesLoss` solve, or a few steps from the previous match's potentials), then, for every
+ * source point, its soft barycentric target Σ_j π_ij y_j / Σ_j π_ij and its matched mass
+ * Σ_j π_ij / a_i, both log-domain reductions of
+ * log π_ij = log a_i + log b_j + (f_i + g_j − |x_i − y_j|²/2)/ε, with f the softmin of g
+ * (the last half step of Sinkhorn, computed by the same reduction as the matched mass).
  */
 import { Pm, Vi, Vj } from '../lazy/index.js';
 import type { DType, FloatArray } from '../ndarray.js';
 import type { OTBackend } from '../ot/options.js';
 import { samplesLoss } from '../ot/samplesLoss.js';
+import { dampening } from '../ot/schedule.js';
+import { pointTerms } from '../ot/valueTerm.js';
+import { warmSinkhorn } from '../ot/warmStart.js';
 
 export interface MatchOptions {
   blur: number;
@@ -17,33 +22,39 @@ export interface MatchOptions {
   compute?: string;
 }
 
+/** Potentials of a previous match (same target, same source points, possibly moved) to start from. */
+export interface WarmStart {
+  f: Float64Array;
+  g: Float64Array;
+  /** Sinkhorn steps at the new blur. */
+  steps: number;
+}
+
 export interface Match {
   /** Barycentric targets [n·d] (float64). */
   target: Float64Array;
   /** Matched mass Σ_j π_ij / a_i per source point. */
   confidence: Float64Array;
-  /** OT_ε(α, β) (GeomLoss' debias: false value). */
+  /** OT_ε(α, β) (GeomLoss' debias: false value) of the potentials (f, g). */
   loss: number;
+  /** Dual potentials f on the source, g on the target (a warm start for the next match). */
+  f: Float64Array;
+  g: Float64Array;
 }
 
 function typed(v: ArrayLike<number>, dtype: DType): FloatArray {
   return dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v);
 }
 
-/** OT loss and potentials only (the global search's score). */
-export function otLoss(
+function coldPotentials(
   x: FloatArray,
   y: FloatArray,
   a: Float64Array,
   b: Float64Array,
   d: number,
   o: MatchOptions,
-): number {
-  return solve(x, y, a, b, d, o).value as number;
-}
-
-function solve(x: FloatArray, y: FloatArray, a: Float64Array, b: Float64Array, d: number, o: MatchOptions) {
-  return samplesLoss(
+) {
+  const r = samplesLoss(
     { data: x, shape: [x.length / d, d] },
     { data: y, shape: [y.length / d, d] },
     {
@@ -60,9 +71,46 @@ function solve(x: FloatArray, y: FloatArray, a: Float64Array, b: Float64Array, d
       compute: o.compute,
     },
   );
+  return Float64Array.from(r.potentials.g.data);
 }
 
-/** Matches the source x [n, d] to the target y [m, d] (same dtype) at blur σ (ε = σ²). */
+/**
+ * Row log-sum-exps lse_i = log Σ_j exp(log b_j + g_j/ε − |q_i − y_j|²/(2ε)) of queries q [k, d]
+ * against the target (the softmin of g: f_i = −λ ε lse_i), and the barycentric targets when asked.
+ */
+export function targetReductions(
+  q: FloatArray,
+  y: FloatArray,
+  b: Float64Array,
+  g: Float64Array,
+  d: number,
+  eps: number,
+  compute: string | undefined,
+  withTargets: boolean,
+): { lse: Float64Array; target?: Float64Array } {
+  const m = y.length / d;
+  const dtype: DType = q instanceof Float32Array ? 'float32' : 'float64';
+  const h = new Float64Array(m);
+  for (let j = 0; j < m; j++) h[j] = Math.log(b[j]!) + g[j]! / eps;
+  const X = Vi({ data: q, shape: [q.length / d, d] });
+  const Y = Vj({ data: y, shape: [m, d] });
+  const logits = Vj({ data: typed(h, dtype), shape: [m, 1] }).sub(X.sqdist(Y).mul(Pm(0.5 / eps)));
+  const ro = { backend: compute };
+  const lse = Float64Array.from(logits.logsumexp('j', ro).data);
+  if (!withTargets) return { lse };
+  return { lse, target: Float64Array.from(logits.sumSoftmaxWeight(Y, 'j', ro).data) };
+}
+
+/** Matched mass exp(f_i/ε + lse_i) with f = −λ ε lse: exp((1 − λ) lse_i), λ = 1/(1 + ε/ρ). */
+export function matchedMass(lse: Float64Array, eps: number, rho: number | undefined): Float64Array {
+  const k = 1 - dampening(eps, rho);
+  return lse.map((v) => Math.exp(k * v));
+}
+
+/**
+ * Matches the source x [n, d] to the target y [m, d] (same dtype) at blur σ (ε = σ²), from the
+ * potentials of a previous match when `warm` is given.
+ */
 export function robotMatch(
   x: FloatArray,
   y: FloatArray,
@@ -70,23 +118,32 @@ export function robotMatch(
   b: Float64Array,
   d: number,
   o: MatchOptions,
+  warm?: WarmStart,
 ): Match {
-  const n = x.length / d;
-  const m = y.length / d;
-  const r = solve(x, y, a, b, d, o);
   const eps = o.blur * o.blur;
-  const dtype: DType = x instanceof Float32Array ? 'float32' : 'float64';
-  const f = r.potentials.f.data;
-  const g = r.potentials.g.data;
-  const h = new Float64Array(m);
-  for (let j = 0; j < m; j++) h[j] = Math.log(b[j]!) + g[j]! / eps;
-  const X = Vi({ data: x, shape: [n, d] });
-  const Y = Vj({ data: y, shape: [m, d] });
-  const logits = Vj({ data: typed(h, dtype), shape: [m, 1] }).sub(X.sqdist(Y).mul(Pm(0.5 / eps)));
-  const ro = { backend: o.compute };
-  const lse = logits.logsumexp('j', ro).data;
-  const bary = logits.sumSoftmaxWeight(Y, 'j', ro).data;
-  const confidence = new Float64Array(n);
-  for (let i = 0; i < n; i++) confidence[i] = Math.exp(f[i]! / eps + lse[i]!);
-  return { target: Float64Array.from(bary), confidence, loss: r.value as number };
+  const rho = o.reach === undefined ? undefined : o.reach * o.reach;
+  const g = warm
+    ? warmSinkhorn(x, y, a, b, d, {
+        blur: o.blur,
+        reach: o.reach,
+        f: warm.f,
+        g: warm.g,
+        steps: warm.steps,
+        compute: o.compute,
+      }).g
+    : coldPotentials(x, y, a, b, d, o);
+  const { lse, target } = targetReductions(x, y, b, g, d, eps, o.compute, true);
+  const lam = dampening(eps, rho);
+  const f = lse.map((v) => -lam * eps * v);
+  const confidence = matchedMass(lse, eps, rho);
+  let loss = 0;
+  for (const [w, pot] of [
+    [a, f],
+    [b, g],
+  ] as const) {
+    const phi = new Float64Array(pot.length);
+    pointTerms(pot, undefined, eps, rho, phi, new Float64Array(pot.length), new Float64Array(pot.length));
+    for (let k = 0; k < pot.length; k++) loss += w[k]! * phi[k]!;
+  }
+  return { target: target!, confidence, loss, f, g };
 }

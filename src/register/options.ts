@@ -36,7 +36,12 @@ export interface RegisterOptions {
   backend?: OTBackend;
   /** Engine backend of the reductions ('auto', 'js', 'native', 'cuda', ...). */
   compute?: string;
-  /** Rigid/similarity/affine: the transform is fitted on at most this many points of each cloud (default 20000). */
+  /**
+   * The registration is fitted on a seeded subset of at most this many points of each cloud
+   * (default 5000): the transform (rigid, similarity, affine), or the displacement of these control
+   * points (non-rigid; elsewhere it is interpolated from them by a Gaussian kernel a quarter of
+   * `smoothing` wide). The confidences of all source points come from one more reduction.
+   */
   fitPoints?: number;
   /** Points of each cloud used by the global rotation search (default 600). */
   searchPoints?: number;
@@ -137,7 +142,7 @@ export function resolveRegisterOptions(o: RegisterOptions = {}): ResolvedRegiste
     onProgress: o.onProgress,
     backend: o.backend,
     compute: o.compute,
-    fitPoints: count(o.fitPoints, 'fitPoints', 20000, 3),
+    fitPoints: count(o.fitPoints, 'fitPoints', 5000, 3),
     searchPoints: count(o.searchPoints, 'searchPoints', 600, 3),
     seed: count(o.seed, 'seed', 0, 0),
   };

@@ -8,6 +8,7 @@ import { check } from '../errors.js';
 import type { DType, FloatArray, NDArray } from '../ndarray.js';
 import { type PointsInput, readCloud, readWeights } from '../ot/input.js';
 import { checkPointExtent } from '../ot/scale.js';
+import { dampening } from '../ot/schedule.js';
 import {
   affineFit,
   applyTransform,
@@ -18,7 +19,7 @@ import {
   transformMatrix,
 } from './fit.js';
 import { identity, rotationGrid } from './linalg.js';
-import { type MatchOptions, robotMatch } from './match.js';
+import { type Match, type MatchOptions, matchedMass, robotMatch, targetReductions } from './match.js';
 import { type RegisterOptions, type ResolvedRegisterOptions, resolveRegisterOptions } from './options.js';
 import { sizeOf, subsample, typed, weightedCentroid } from './points.js';
 import { kernelSmooth } from './smooth.js';
@@ -63,6 +64,16 @@ const DEFAULT_SMOOTHING = 0.2;
  * by less than half each time (Aitken-style) cuts the iterations several-fold.
  */
 const MAX_RELAXATION = 8;
+/**
+ * Sinkhorn steps of a match warm-started from the previous match's potentials: at the same blur
+ * (the source moved a little), and at a new blur level (ε four times smaller).
+ */
+const WARM_STEPS = 3;
+const LEVEL_STEPS = 6;
+/** Candidates of the rotation search kept after its first (coarsest) level. */
+const SEARCH_KEEP = 8;
+/** Non-rigid: the displacement is interpolated from the control points with this fraction of the smoothing width. */
+const INTERPOLATION_WIDTH = 0.25;
 
 interface Clouds {
   x: FloatArray;
@@ -71,6 +82,13 @@ interface Clouds {
   b: Float64Array;
   n: number;
   m: number;
+}
+
+/** Potentials of the last match on a pair of clouds (a warm start for the next one). */
+interface Warm {
+  f?: Float64Array;
+  g?: Float64Array;
+  blur?: number;
 }
 
 interface Context {
@@ -102,6 +120,19 @@ function matchOptions(ctx: Context, blur: number): MatchOptions {
     backend,
     compute,
   };
+}
+
+/** A match warm-started from `warm` when it holds potentials; updates `warm`. */
+function match(ctx: Context, z: FloatArray, c: Clouds, blur: number, warm: Warm): Match {
+  const start =
+    warm.f && warm.g
+      ? { f: warm.f, g: warm.g, steps: warm.blur === blur ? WARM_STEPS : LEVEL_STEPS }
+      : undefined;
+  const m = robotMatch(z, c.y, c.a, c.b, ctx.d, matchOptions(ctx, blur), start);
+  warm.f = m.f;
+  warm.g = m.g;
+  warm.blur = blur;
+  return m;
 }
 
 function record(ctx: Context, loss: number, keep: boolean): void {
@@ -141,6 +172,7 @@ function refineLinear(
   perLevel: number,
   budget: { left: number },
   keep: boolean,
+  warm: Warm,
 ): { T: Transform; loss: number } {
   let T = T0;
   let loss = Number.POSITIVE_INFINITY;
@@ -153,7 +185,7 @@ function refineLinear(
     for (let it = 0; it < (last ? 9 * perLevel : perLevel) && budget.left > 0; it++) {
       budget.left--;
       const z = typed(applyTransform(T, c.x, c.n, ctx.d), ctx.dtype);
-      const m = robotMatch(z, c.y, c.a, c.b, ctx.d, matchOptions(ctx, blur));
+      const m = match(ctx, z, c, blur, warm);
       loss = m.loss;
       record(ctx, loss, keep);
       const w = m.confidence.map((v, i) => v * c.a[i]!);
@@ -184,45 +216,80 @@ function startTransform(R: Float64Array, cx: Float64Array, cy: Float64Array, d: 
   return compose(rot, toOrigin, d);
 }
 
-function registerLinear(ctx: Context, full: Clouds): { T: Transform } {
+/**
+ * Potentials of a match between the clouds `from` (source moved by T) extended to the clouds `to`
+ * by one softmin each: f on to's moved source against from's target, g on to's target against
+ * from's moved source (a warm start at the same blur; the next match runs LEVEL_STEPS steps).
+ */
+function extendPotentials(ctx: Context, from: Clouds, to: Clouds, T: Transform, warm: Warm): Warm {
+  if (!warm.f || !warm.g || warm.blur === undefined) return {};
+  if (from.x === to.x && from.y === to.y) return { f: warm.f, g: warm.g };
+  const { d } = ctx;
+  const eps = warm.blur * warm.blur;
+  const reach = matchOptions(ctx, warm.blur).reach;
+  const lam = dampening(eps, reach === undefined ? undefined : reach * reach);
+  const zFrom = typed(applyTransform(T, from.x, from.n, d), ctx.dtype);
+  const zTo = typed(applyTransform(T, to.x, to.n, d), ctx.dtype);
+  const c = ctx.opts.compute;
+  const f = targetReductions(zTo, from.y, from.b, warm.g, d, eps, c, false).lse.map((v) => -lam * eps * v);
+  const g = targetReductions(to.y, zFrom, from.a, warm.f, d, eps, c, false).lse.map((v) => -lam * eps * v);
+  return { f, g };
+}
+
+/**
+ * The global rotation search on seeded subsets of searchPoints points: every rotation of the grid
+ * at the coarsest search blur, then the SEARCH_KEEP lowest losses down to the finest; returns the
+ * best transform with its subsets and potentials.
+ */
+function searchRotation(
+  ctx: Context,
+  full: Clouds,
+  cx: Float64Array,
+  cy: Float64Array,
+): { T: Transform; sub: Clouds; warm: Warm } {
+  const { d, size, opts } = ctx;
+  const sx = subsample(full.x, full.a, d, opts.searchPoints, opts.seed);
+  const sy = subsample(full.y, full.b, d, opts.searchPoints, opts.seed + 1);
+  const sub: Clouds = { x: sx.data, y: sy.data, a: sx.w, b: sy.w, n: sx.n, m: sy.n };
+  const levels = SEARCH_BLURS.map((s) => s * size);
+  const screened = rotationGrid(d).map((R) => {
+    const warm: Warm = {};
+    const start = startTransform(R, cx, cy, d);
+    const r = refineLinear(ctx, sub, start, levels.slice(0, 1), 3, { left: 3 }, false, warm);
+    return { ...r, warm };
+  });
+  screened.sort((p, q) => p.loss - q.loss);
+  let best = { T: screened[0]!.T, loss: Number.POSITIVE_INFINITY, warm: screened[0]!.warm };
+  for (const cand of screened.slice(0, SEARCH_KEEP)) {
+    const left = 3 * (levels.length - 1);
+    const r = refineLinear(ctx, sub, cand.T, levels.slice(1), 3, { left }, false, cand.warm);
+    if (r.loss < best.loss) best = { T: r.T, loss: r.loss, warm: cand.warm };
+  }
+  return { T: best.T, sub, warm: best.warm };
+}
+
+function registerLinear(ctx: Context, full: Clouds): { T: Transform; fit: Clouds; warm: Warm } {
   const { d, size, opts } = ctx;
   const cx = weightedCentroid(full.x, full.a, d);
   const cy = weightedCentroid(full.y, full.b, d);
   const finalBlur = opts.blur ?? DEFAULT_BLUR * size;
-  const budget = { left: opts.iterations };
+  const fit = fitClouds(ctx, full);
   let T = startTransform(identity(d), cx, cy, d);
   let coarse = COARSE_BLUR * size;
+  let warm: Warm = {};
   if (opts.searchInit && (d === 2 || d === 3)) {
-    const sx = subsample(full.x, full.a, d, opts.searchPoints, opts.seed);
-    const sy = subsample(full.y, full.b, d, opts.searchPoints, opts.seed + 1);
-    const sub: Clouds = { x: sx.data, y: sy.data, a: sx.w, b: sy.w, n: sx.n, m: sy.n };
-    const levels = SEARCH_BLURS.map((s) => s * size);
-    let best = Number.POSITIVE_INFINITY;
-    for (const R of rotationGrid(d)) {
-      const r = refineLinear(
-        ctx,
-        sub,
-        startTransform(R, cx, cy, d),
-        levels,
-        3,
-        { left: 3 * levels.length },
-        false,
-      );
-      if (r.loss < best) {
-        best = r.loss;
-        T = r.T;
-      }
-    }
+    const s = searchRotation(ctx, full, cx, cy);
+    T = s.T;
     coarse = SEARCH_BLURS[SEARCH_BLURS.length - 1]! * size;
+    // The refinement starts from the search's potentials, extended to the fitted clouds.
+    warm = extendPotentials(ctx, s.sub, fit, T, s.warm);
   }
-  const fx = subsample(full.x, full.a, d, opts.fitPoints, opts.seed + 2);
-  const fy = subsample(full.y, full.b, d, opts.fitPoints, opts.seed + 3);
-  const fit: Clouds = { x: fx.data, y: fy.data, a: fx.w, b: fy.w, n: fx.n, m: fy.n };
   const levels = blurLevels(Math.max(coarse, finalBlur), finalBlur);
-  return { T: refineLinear(ctx, fit, T, levels, 4, budget, true).T };
+  const budget = { left: opts.iterations };
+  return { T: refineLinear(ctx, fit, T, levels, 4, budget, true, warm).T, fit, warm };
 }
 
-function registerNonrigid(ctx: Context, c: Clouds, width: number): Float64Array {
+function registerNonrigid(ctx: Context, c: Clouds, width: number, warm: Warm): Float64Array {
   const { d, size, opts } = ctx;
   const finalBlur = opts.blur ?? DEFAULT_BLUR * size;
   const levels = blurLevels(Math.max(COARSE_BLUR * size * 0.5, finalBlur), finalBlur);
@@ -237,7 +304,7 @@ function registerNonrigid(ctx: Context, c: Clouds, width: number): Float64Array 
         c.x.map((xv, k) => xv + v[k]!),
         ctx.dtype,
       );
-      const m = robotMatch(z, c.y, c.a, c.b, d, matchOptions(ctx, blur));
+      const m = match(ctx, z, c, blur, warm);
       record(ctx, m.loss, true);
       const delta = m.target.map((t, k) => t - z[k]!);
       const w = m.confidence.map((cv, i) => cv * c.a[i]!);
@@ -251,6 +318,40 @@ function registerNonrigid(ctx: Context, c: Clouds, width: number): Float64Array 
     }
   }
   return v;
+}
+
+/** The clouds' seeded subsets of at most fitPoints points each (the clouds themselves when smaller). */
+function fitClouds(ctx: Context, full: Clouds): Clouds {
+  const { d, opts } = ctx;
+  const fx = subsample(full.x, full.a, d, opts.fitPoints, opts.seed + 2);
+  const fy = subsample(full.y, full.b, d, opts.fitPoints, opts.seed + 3);
+  return { x: fx.data, y: fy.data, a: fx.w, b: fy.w, n: fx.n, m: fy.n };
+}
+
+/**
+ * The final matching at the final blur, warm-started on the fitted clouds (`moved`: the fitted
+ * source after registration); when the source was subsampled, the confidence of every point of
+ * the moved full source (`aligned`) comes from one more reduction against the fitted target.
+ */
+function finalMatch(
+  ctx: Context,
+  fit: Clouds,
+  full: Clouds,
+  moved: FloatArray,
+  aligned: FloatArray,
+  warm: Warm,
+): { loss: number; confidence: Float64Array } {
+  const blur = ctx.opts.blur ?? DEFAULT_BLUR * ctx.size;
+  const m = match(ctx, moved, fit, blur, warm);
+  record(ctx, m.loss, true);
+  if (fit.n === full.n) return { loss: m.loss, confidence: m.confidence };
+  const o = matchOptions(ctx, blur);
+  const eps = blur * blur;
+  const { lse } = targetReductions(aligned, fit.y, fit.b, m.g, ctx.d, eps, ctx.opts.compute, false);
+  return {
+    loss: m.loss,
+    confidence: matchedMass(lse, eps, o.reach === undefined ? undefined : o.reach * o.reach),
+  };
 }
 
 /**
@@ -293,24 +394,25 @@ export function register(
     m: sy.n,
   };
   const ctx: Context = { d, size, dtype: sx.dtype, opts, step: 0, history: [] };
-  const finalBlur = opts.blur ?? DEFAULT_BLUR * size;
-
-  const finish = (aligned: FloatArray) => {
-    const m = robotMatch(aligned, full.y, full.a, full.b, d, matchOptions(ctx, finalBlur));
-    record(ctx, m.loss, true);
-    return m;
-  };
 
   if (opts.model === 'nonrigid') {
     const width = opts.smoothing ?? DEFAULT_SMOOTHING * size;
-    const v = registerNonrigid(ctx, full, width);
+    const ctrl = fitClouds(ctx, full);
+    const warm: Warm = {};
+    const vc = registerNonrigid(ctx, ctrl, width, warm);
+    // The displacement of the control points; elsewhere, interpolated from them by a narrower kernel.
+    const interpolate = (q: FloatArray) =>
+      kernelSmooth(q, ctrl.x, vc, ctrl.a, d, INTERPOLATION_WIDTH * width, opts.compute);
+    const v = ctrl.n === full.n ? vc : interpolate(full.x);
     const aligned = typed(
       full.x.map((xv, k) => xv + v[k]!),
       ctx.dtype,
     );
-    const m = finish(aligned);
-    const centres = full.x;
-    const weights = full.a;
+    const moved = typed(
+      ctrl.x.map((xv, k) => xv + vc[k]!),
+      ctx.dtype,
+    );
+    const m = finalMatch(ctx, ctrl, full, moved, aligned, warm);
     return {
       aligned: { data: aligned, shape: [full.n, d] },
       displacement: { data: typed(v, ctx.dtype), shape: [full.n, d] },
@@ -324,7 +426,7 @@ export function register(
           () => `register: apply expects points [K, ${d}], got [${p.shape.join(', ')}]`,
         );
         const q = typed(p.data, ctx.dtype);
-        const disp = kernelSmooth(q, centres, v, weights, d, width, opts.compute);
+        const disp = interpolate(q);
         return {
           data: typed(
             q.map((qv, k) => qv + disp[k]!),
@@ -336,9 +438,10 @@ export function register(
     };
   }
 
-  const { T } = registerLinear(ctx, full);
+  const { T, fit, warm } = registerLinear(ctx, full);
   const aligned = typed(applyTransform(T, full.x, full.n, d), ctx.dtype);
-  const m = finish(aligned);
+  const moved = fit.n === full.n ? aligned : typed(applyTransform(T, fit.x, fit.n, d), ctx.dtype);
+  const m = finalMatch(ctx, fit, full, moved, aligned, warm);
   return {
     aligned: { data: aligned, shape: [full.n, d] },
     transform: {
