@@ -86,9 +86,12 @@ const warp = (x: Float64Array) => {
   return out;
 };
 
+/** Debian's python3 (python3-open3d belongs to it, not to a pyenv python3 first on PATH). */
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+
 function hasOpen3d(): boolean {
   try {
-    execFileSync('python3', ['-c', 'import open3d'], { stdio: 'ignore' });
+    execFileSync(PYTHON, ['-c', 'import open3d'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -136,7 +139,7 @@ function open3d(src: Float64Array, tgt: Float64Array): void {
     writeFileSync(join(dir, 't.xyz'), rows(tgt));
     writeFileSync(join(dir, 'run.py'), OPEN3D);
     const res = JSON.parse(
-      execFileSync('python3', [join(dir, 'run.py'), join(dir, 's.xyz'), join(dir, 't.xyz')], {
+      execFileSync(PYTHON, [join(dir, 'run.py'), join(dir, 's.xyz'), join(dir, 't.xyz')], {
         encoding: 'utf8',
       }),
     ) as Record<string, { seconds: number; T: number[][] }>;
