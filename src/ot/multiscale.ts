@@ -78,23 +78,35 @@ interface LevelPairs {
   yy?: Kept;
 }
 
-/** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
-export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+/**
+ * A multiscale solver set up on one problem: the problem on the sorted points (`sorted`), the
+ * hierarchies (their `perm` maps sorted index → user index) and the coarse-to-fine loop on a
+ * problem with the sorted points (`run`, the SinkhornRun of the finest level).
+ */
+export interface MultiscaleSolver {
+  sorted: SinkhornProblem;
+  hx: Hierarchy;
+  hy: Hierarchy;
+  run: (q: SinkhornProblem, debias: boolean) => SinkhornRun;
+}
+
+/**
+ * Checks the problem and builds the hierarchies of a multiscale solve (`who` names the caller in
+ * the messages: samplesLoss or solveOT).
+ */
+export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSolver {
   const { x, y, opts } = pr;
   if (opts.loss !== 'sinkhorn')
     throw new LazyTensorError(
-      `samplesLoss: backend 'multiscale' runs the Sinkhorn loss, got loss '${opts.loss}'`,
+      `${who}: backend 'multiscale' runs the Sinkhorn loss, got loss '${opts.loss}' (use backend 'online' or 'tensorized')`,
     );
-  check(
-    !x.batched,
-    "samplesLoss: backend 'multiscale' takes unbatched clouds [N, D] (use 'online' for batches)",
-  );
-  check(opts.cost === undefined, "samplesLoss: backend 'multiscale' needs the built-in cost |x − y|^p / p");
+  check(!x.batched, `${who}: backend 'multiscale' takes unbatched clouds [N, D] (use 'online' for batches)`);
+  check(opts.cost === undefined, `${who}: backend 'multiscale' needs the built-in cost |x − y|^p / p`);
   for (const [w, name] of [
     [pr.a, 'a'],
     [pr.b, 'b'],
   ] as const)
-    for (const v of w) check(v >= 0, () => `samplesLoss: weights ${name} must be ≥ 0, got ${v}`);
+    for (const v of w) check(v >= 0, () => `${who}: weights ${name} must be ≥ 0, got ${v}`);
   const p = opts.p;
   const diameter = opts.diameter ?? maxDiameter(x, y);
   const labelled = opts.labelsX !== undefined || opts.labelsY !== undefined;
@@ -103,8 +115,8 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
   let widths: number[];
   if (labelled) {
     const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
-    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, 'labelsX');
-    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, 'labelsY');
+    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, `${who}: labelsX`);
+    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, `${who}: labelsY`);
     widths = [scale];
   } else
     ({
@@ -212,6 +224,18 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
       kept = next;
     }
   };
+  return { sorted: sortedPr, hx: hx0, hy: hy0, run };
+}
+
+/** Values v in sorted order (`width` per point) back in the user's order: out[perm[k]] = v[k]. */
+export function toUserOrder(v: ArrayLike<number>, perm: Int32Array, width = 1): Float64Array {
+  return unpermute(v, perm, width, new Float64Array(v.length)) as Float64Array;
+}
+
+/** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
+export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+  const { x, y } = pr;
+  const { sorted: sortedPr, hx: hx0, hy: hy0, run } = multiscaleSolver(pr, 'samplesLoss');
   const res = sinkhornSamples(sortedPr, run);
   const back = (
     v: { data: ArrayLike<number> },
