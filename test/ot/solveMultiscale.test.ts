@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
-import { samplesLoss, solveOT } from '../../src/ot/index.js';
+import { solveOT } from '../../src/ot/index.js';
 import { resolveOptions, SOLVE_OT_OPTIONS } from '../../src/ot/options.js';
 import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
 import { cloud, costMatrix, relErr, rng, weights } from './reference.js';
