@@ -1,5 +1,6 @@
 import { check, LazyTensorError } from '../errors.js';
 import { transposeRanges } from '../lazy/ranges.js';
+import { type HausdorffPairs, hausdorffResult } from './hausdorff.js';
 import { dropLevel, gridHierarchies, type Hierarchy, labelHierarchy } from './hierarchy.js';
 import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
@@ -96,9 +97,9 @@ export interface MultiscaleSolver {
  */
 export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSolver {
   const { x, y, opts } = pr;
-  if (opts.loss !== 'sinkhorn')
+  if (opts.loss !== 'sinkhorn' && opts.loss !== 'hausdorff')
     throw new LazyTensorError(
-      `${who}: backend 'multiscale' runs the Sinkhorn loss, got loss '${opts.loss}' (use backend 'online' or 'tensorized')`,
+      `${who}: backend 'multiscale' runs the Sinkhorn and Hausdorff losses, got loss '${opts.loss}' (use backend 'online' or 'tensorized')`,
     );
   check(!x.batched, `${who}: backend 'multiscale' takes unbatched clouds [N, D] (use 'online' for batches)`);
   check(opts.cost === undefined, `${who}: backend 'multiscale' needs the built-in cost |x − y|^p / p`);
@@ -129,6 +130,7 @@ export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSo
   const sortedPr: SinkhornProblem = { ...pr, x: px.cloud, y: py.cloud, a: px.weights, b: py.weights };
 
   const run = (q: SinkhornProblem, debias: boolean): SinkhornRun => {
+    // Also for Hausdorff: the loop runs (and measures the convergence of) the cross problem too.
     if (opts.reach === undefined) checkEqualMasses(q.a, q.b, 1, x.n, y.n);
     const { epsList, rho } = scalingParameters(q, p);
     const { lists, hx, hy } = splitSchedule(epsList, widths, p, hx0, hy0);
@@ -232,11 +234,46 @@ export function toUserOrder(v: ArrayLike<number>, perm: Int32Array, width = 1): 
   return unpermute(v, perm, width, new Float64Array(v.length)) as Float64Array;
 }
 
+/**
+ * Hausdorff divergence on the multiscale loop: its symmetric potentials are those of the debiased
+ * Sinkhorn loop (same initial softmins, averaged updates and last step), solved coarse to fine on
+ * the truncated x–x and y–y kernels (with tol: to convergence); the extrapolations to the other
+ * cloud and their gradients visit every x–y pair (a few reductions, not one per ε step).
+ */
+function multiscaleHausdorff(ms: MultiscaleSolver): SamplesLossResult | SamplesLossValue {
+  const q = ms.sorted;
+  const run = ms.run(q, true);
+  const { st, aLog, bLog, rho } = run;
+  const eps = st.eps;
+  const lam = dampening(eps, rho);
+  const pairs: HausdorffPairs = {
+    xx: run.pairs.xx!,
+    yy: run.pairs.yy!,
+    xy: q.makePair(q.x, q.y, false),
+    yx: q.makePair(q.y, q.x, true),
+  };
+  const [aY, bX] = softmins(eps, [
+    { pair: pairs.yx, h: st.hXX! },
+    { pair: pairs.xy, h: st.hYY! },
+  ]).map((v) => v.map((e) => e * lam));
+  const solution = (self: Float64Array, h: Float64Array, logw: Float64Array, other: Float64Array) => ({
+    self,
+    hSelf: h,
+    prev: h.map((v, k) => (v - logw[k]!) * eps),
+    other,
+  });
+  const A = solution(st.fAA!, st.hXX!, aLog, aY!);
+  const Bs = solution(st.gBB!, st.hYY!, bLog, bX!);
+  return hausdorffResult(q, pairs, A, Bs, eps, rho, st.iterations, run.convergence);
+}
+
 /** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
 export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
   const { x, y } = pr;
-  const { sorted: sortedPr, hx: hx0, hy: hy0, run } = multiscaleSolver(pr, 'samplesLoss');
-  const res = sinkhornSamples(sortedPr, run);
+  const solver = multiscaleSolver(pr, 'samplesLoss');
+  const { sorted: sortedPr, hx: hx0, hy: hy0, run } = solver;
+  const res: SamplesLossResult | SamplesLossValue =
+    pr.opts.loss === 'hausdorff' ? multiscaleHausdorff(solver) : sinkhornSamples(sortedPr, run);
   const back = (
     v: { data: ArrayLike<number> },
     c: Hierarchy,
@@ -253,10 +290,11 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
     data: back(res.potentials.g, hy0, 1, res.potentials.g.data as Float64Array),
   };
   if ('gradX' in res) {
-    out.gradX = { ...res.gradX, data: back(res.gradX, hx0, x.d, res.gradX.data as Float64Array) };
-    out.gradY = { ...res.gradY, data: back(res.gradY, hy0, y.d, res.gradY.data as Float64Array) };
-    out.gradA = { ...res.gradA, data: back(res.gradA, hx0, 1, res.gradA.data as Float64Array) };
-    out.gradB = { ...res.gradB, data: back(res.gradB, hy0, 1, res.gradB.data as Float64Array) };
+    const r = res as SamplesLossResult;
+    out.gradX = { ...r.gradX, data: back(r.gradX, hx0, x.d, r.gradX.data as Float64Array) };
+    out.gradY = { ...r.gradY, data: back(r.gradY, hy0, y.d, r.gradY.data as Float64Array) };
+    out.gradA = { ...r.gradA, data: back(r.gradA, hx0, 1, r.gradA.data as Float64Array) };
+    out.gradB = { ...r.gradB, data: back(r.gradB, hy0, 1, r.gradB.data as Float64Array) };
   }
   return out;
 }
