@@ -5,6 +5,7 @@ import { type SinkhornProblem, scalingParameters } from './problem.js';
 import {
   addScaledRows,
   batchValue,
+  type Convergence,
   perCoordinate,
   perPoint,
   type SamplesLossResult,
@@ -22,7 +23,7 @@ function phiFns(eps: number, rho: number | undefined) {
 }
 
 /** The symmetric potential of one measure, its extrapolation to the other cloud and the inputs of the gradients. */
-interface SymmetricSolution {
+export interface SymmetricSolution {
   /** Final symmetric potential on its own cloud (after the last extrapolation). */
   self: Float64Array;
   /** The potential before the last step (it defines hSelf). */
@@ -161,23 +162,54 @@ function scaleInPlace(v: Float64Array, s: number): Float64Array {
  * gradients (adjoint of the symmetric fixed points). The cost is assumed symmetric.
  */
 export function hausdorffSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
-  const { x, y, a, b, opts } = pr;
+  const { x, y, a, b } = pr;
   const { epsList, rho } = scalingParameters(pr, pr.cost.p);
   const eps = epsList[epsList.length - 1]!;
-  const xx = pr.makePair(x, x, false);
-  const yy = pr.makePair(y, y, false);
-  const xy = pr.makePair(x, y, false);
-  const yx = pr.makePair(y, x, true);
+  const pairs: HausdorffPairs = {
+    xx: pr.makePair(x, x, false),
+    yy: pr.makePair(y, y, false),
+    xy: pr.makePair(x, y, false),
+    yx: pr.makePair(y, x, true),
+  };
   const aLog = logWeights(a);
   const bLog = logWeights(b);
   const [A, Bs] = symmetricPotentials(
     [
-      { self: xx, ext: yx, logw: aLog }, // a_x, a_y
-      { self: yy, ext: xy, logw: bLog }, // b_y, b_x
+      { self: pairs.xx, ext: pairs.yx, logw: aLog }, // a_x, a_y
+      { self: pairs.yy, ext: pairs.xy, logw: bLog }, // b_y, b_x
     ],
     epsList,
     rho,
   ) as [SymmetricSolution, SymmetricSolution];
+  return hausdorffResult(pr, pairs, A, Bs, eps, rho, epsList.length);
+}
+
+/** The pairs of a Hausdorff divergence: the symmetric problems and the two extrapolations. */
+export interface HausdorffPairs {
+  xx: PairOps;
+  yy: PairOps;
+  /** Rows x, columns y (extrapolates β's potential to x) and its transpose. */
+  xy: PairOps;
+  yx: PairOps;
+}
+
+/**
+ * Value, potentials and gradients of the Hausdorff divergence from the symmetric solutions A (of α,
+ * on x, extrapolated to y) and Bs (of β); `pairs` are those the solutions were computed on (a
+ * multiscale solve passes truncated symmetric pairs).
+ */
+export function hausdorffResult(
+  pr: SinkhornProblem,
+  pairs: HausdorffPairs,
+  A: SymmetricSolution,
+  Bs: SymmetricSolution,
+  eps: number,
+  rho: number | undefined,
+  iterations: number,
+  convergence?: Convergence,
+): SamplesLossResult | SamplesLossValue {
+  const { x, y, a, b, opts } = pr;
+  const { xx, yy, xy, yx } = pairs;
   const { phi } = phiFns(eps, rho);
   const { B, n } = x;
   const m = y.n;
@@ -194,8 +226,9 @@ export function hausdorffSamples(pr: SinkhornProblem): SamplesLossResult | Sampl
     value: batchValue(values, x.batched),
     potentials: { f: perPoint(f, x, x.dtype), g: perPoint(g, y, y.dtype) },
     backend: pr.backend,
-    iterations: epsList.length,
+    iterations,
   };
+  if (convergence) base.convergence = convergence;
   if (!opts.gradients) return base;
   // E_α: α on x, β on y; E_β: β on y, α on x. H = ½(E_α + E_β).
   const gA = sideGradients(xx, yx, xy, A, a, b, eps, rho, x.dtype);

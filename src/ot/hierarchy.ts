@@ -73,10 +73,10 @@ export function labelHierarchy(
   if (labels) {
     check(
       labels.length === c.n,
-      () => `samplesLoss: ${name} must have ${c.n} labels (one per point), got ${labels.length}`,
+      () => `${name} must have ${c.n} labels (one per point), got ${labels.length}`,
     );
     for (const l of labels)
-      check(Number.isInteger(l) && l >= 0, () => `samplesLoss: ${name} must be integers ≥ 0, got ${l}`);
+      check(Number.isInteger(l) && l >= 0, () => `${name} must be integers ≥ 0, got ${l}`);
   }
   const nd = { data: c.data, shape: [c.n, c.d] };
   const lab = labels ?? gridCluster(nd, scale);

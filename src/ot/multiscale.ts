@@ -1,5 +1,6 @@
 import { check, LazyTensorError } from '../errors.js';
 import { transposeRanges } from '../lazy/ranges.js';
+import { type HausdorffPairs, hausdorffResult } from './hausdorff.js';
 import { dropLevel, gridHierarchies, type Hierarchy, labelHierarchy } from './hierarchy.js';
 import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
@@ -78,23 +79,35 @@ interface LevelPairs {
   yy?: Kept;
 }
 
-/** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
-export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+/**
+ * A multiscale solver set up on one problem: the problem on the sorted points (`sorted`), the
+ * hierarchies (their `perm` maps sorted index → user index) and the coarse-to-fine loop on a
+ * problem with the sorted points (`run`, the SinkhornRun of the finest level).
+ */
+export interface MultiscaleSolver {
+  sorted: SinkhornProblem;
+  hx: Hierarchy;
+  hy: Hierarchy;
+  run: (q: SinkhornProblem, debias: boolean) => SinkhornRun;
+}
+
+/**
+ * Checks the problem and builds the hierarchies of a multiscale solve (`who` names the caller in
+ * the messages: samplesLoss or solveOT).
+ */
+export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSolver {
   const { x, y, opts } = pr;
-  if (opts.loss !== 'sinkhorn')
+  if (opts.loss !== 'sinkhorn' && opts.loss !== 'hausdorff')
     throw new LazyTensorError(
-      `samplesLoss: backend 'multiscale' runs the Sinkhorn loss, got loss '${opts.loss}'`,
+      `${who}: backend 'multiscale' runs the Sinkhorn and Hausdorff losses, got loss '${opts.loss}' (use backend 'online' or 'tensorized')`,
     );
-  check(
-    !x.batched,
-    "samplesLoss: backend 'multiscale' takes unbatched clouds [N, D] (use 'online' for batches)",
-  );
-  check(opts.cost === undefined, "samplesLoss: backend 'multiscale' needs the built-in cost |x − y|^p / p");
+  check(!x.batched, `${who}: backend 'multiscale' takes unbatched clouds [N, D] (use 'online' for batches)`);
+  check(opts.cost === undefined, `${who}: backend 'multiscale' needs the built-in cost |x − y|^p / p`);
   for (const [w, name] of [
     [pr.a, 'a'],
     [pr.b, 'b'],
   ] as const)
-    for (const v of w) check(v >= 0, () => `samplesLoss: weights ${name} must be ≥ 0, got ${v}`);
+    for (const v of w) check(v >= 0, () => `${who}: weights ${name} must be ≥ 0, got ${v}`);
   const p = opts.p;
   const diameter = opts.diameter ?? maxDiameter(x, y);
   const labelled = opts.labelsX !== undefined || opts.labelsY !== undefined;
@@ -103,8 +116,8 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
   let widths: number[];
   if (labelled) {
     const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
-    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, 'labelsX');
-    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, 'labelsY');
+    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, `${who}: labelsX`);
+    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, `${who}: labelsY`);
     widths = [scale];
   } else
     ({
@@ -117,6 +130,7 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
   const sortedPr: SinkhornProblem = { ...pr, x: px.cloud, y: py.cloud, a: px.weights, b: py.weights };
 
   const run = (q: SinkhornProblem, debias: boolean): SinkhornRun => {
+    // Also for Hausdorff: the loop runs (and measures the convergence of) the cross problem too.
     if (opts.reach === undefined) checkEqualMasses(q.a, q.b, 1, x.n, y.n);
     const { epsList, rho } = scalingParameters(q, p);
     const { lists, hx, hy } = splitSchedule(epsList, widths, p, hx0, hy0);
@@ -212,7 +226,54 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
       kept = next;
     }
   };
-  const res = sinkhornSamples(sortedPr, run);
+  return { sorted: sortedPr, hx: hx0, hy: hy0, run };
+}
+
+/** Values v in sorted order (`width` per point) back in the user's order: out[perm[k]] = v[k]. */
+export function toUserOrder(v: ArrayLike<number>, perm: Int32Array, width = 1): Float64Array {
+  return unpermute(v, perm, width, new Float64Array(v.length)) as Float64Array;
+}
+
+/**
+ * Hausdorff divergence on the multiscale loop: its symmetric potentials are those of the debiased
+ * Sinkhorn loop (same initial softmins, averaged updates and last step), solved coarse to fine on
+ * the truncated x–x and y–y kernels (with tol: to convergence); the extrapolations to the other
+ * cloud and their gradients visit every x–y pair (a few reductions, not one per ε step).
+ */
+function multiscaleHausdorff(ms: MultiscaleSolver): SamplesLossResult | SamplesLossValue {
+  const q = ms.sorted;
+  const run = ms.run(q, true);
+  const { st, aLog, bLog, rho } = run;
+  const eps = st.eps;
+  const lam = dampening(eps, rho);
+  const pairs: HausdorffPairs = {
+    xx: run.pairs.xx!,
+    yy: run.pairs.yy!,
+    xy: q.makePair(q.x, q.y, false),
+    yx: q.makePair(q.y, q.x, true),
+  };
+  const [aY, bX] = softmins(eps, [
+    { pair: pairs.yx, h: st.hXX! },
+    { pair: pairs.xy, h: st.hYY! },
+  ]).map((v) => v.map((e) => e * lam));
+  const solution = (self: Float64Array, h: Float64Array, logw: Float64Array, other: Float64Array) => ({
+    self,
+    hSelf: h,
+    prev: h.map((v, k) => (v - logw[k]!) * eps),
+    other,
+  });
+  const A = solution(st.fAA!, st.hXX!, aLog, aY!);
+  const Bs = solution(st.gBB!, st.hYY!, bLog, bX!);
+  return hausdorffResult(q, pairs, A, Bs, eps, rho, st.iterations, run.convergence);
+}
+
+/** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
+export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+  const { x, y } = pr;
+  const solver = multiscaleSolver(pr, 'samplesLoss');
+  const { sorted: sortedPr, hx: hx0, hy: hy0, run } = solver;
+  const res: SamplesLossResult | SamplesLossValue =
+    pr.opts.loss === 'hausdorff' ? multiscaleHausdorff(solver) : sinkhornSamples(sortedPr, run);
   const back = (
     v: { data: ArrayLike<number> },
     c: Hierarchy,
@@ -229,10 +290,11 @@ export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | Samp
     data: back(res.potentials.g, hy0, 1, res.potentials.g.data as Float64Array),
   };
   if ('gradX' in res) {
-    out.gradX = { ...res.gradX, data: back(res.gradX, hx0, x.d, res.gradX.data as Float64Array) };
-    out.gradY = { ...res.gradY, data: back(res.gradY, hy0, y.d, res.gradY.data as Float64Array) };
-    out.gradA = { ...res.gradA, data: back(res.gradA, hx0, 1, res.gradA.data as Float64Array) };
-    out.gradB = { ...res.gradB, data: back(res.gradB, hy0, 1, res.gradB.data as Float64Array) };
+    const r = res as SamplesLossResult;
+    out.gradX = { ...r.gradX, data: back(r.gradX, hx0, x.d, r.gradX.data as Float64Array) };
+    out.gradY = { ...r.gradY, data: back(r.gradY, hy0, y.d, r.gradY.data as Float64Array) };
+    out.gradA = { ...r.gradA, data: back(r.gradA, hx0, 1, r.gradA.data as Float64Array) };
+    out.gradB = { ...r.gradB, data: back(r.gradB, hy0, 1, r.gradB.data as Float64Array) };
   }
   return out;
 }

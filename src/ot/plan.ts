@@ -4,9 +4,41 @@ import type { FloatArray, NDArray } from '../ndarray.js';
 import type { OnlinePair } from './pairs.js';
 
 /**
+ * How the pairs of a plan index the points when they are not the user's order (a multiscale
+ * solve sorts both clouds by cluster): `rows[k]` / `cols[k]` is the user index of sorted row /
+ * column k, and `full` is the (rows x, columns y) pair on the user's clouds, every pair kept
+ * (for `logPlan` and `dense`).
+ */
+export interface PlanOrder {
+  rows: Int32Array;
+  cols: Int32Array;
+  full: OnlinePair;
+}
+
+/** v (width values per point) in user order → sorted order: out[k] = v[perm[k]]. */
+function gather(v: ArrayLike<number>, perm: Int32Array, width: number): Float64Array {
+  const out = new Float64Array(perm.length * width);
+  for (let k = 0; k < perm.length; k++)
+    for (let e = 0; e < width; e++) out[k * width + e] = v[perm[k]! * width + e]!;
+  return out;
+}
+
+/** v in sorted order → user order: out[perm[k]] = v[k]. */
+function scatter<T extends Float64Array | Int32Array>(v: T, perm: Int32Array | undefined, width: number): T {
+  if (!perm) return v;
+  const out = new (v.constructor as { new (n: number): T })(v.length);
+  for (let k = 0; k < perm.length; k++)
+    for (let e = 0; e < width; e++) out[perm[k]! * width + e] = v[k * width + e]!;
+  return out;
+}
+
+/**
  * An entropic transport plan kept in the log domain and never stored:
  *   log π_ij = log a_i + log b_j + (f_i + g_j − C(x_i, y_j))/ε.
  * Every method is one or two engine reductions (O(N + M) memory); only `dense()` materialises it.
+ * When the pairs carry block-sparse ranges (a multiscale solve), the reductions visit the kept
+ * blocks only (the kernel the solver converged on); `logPlan()` and `dense()` cover every pair.
+ * Inputs and outputs are always in the user's point order.
  */
 export class LazyPlan {
   readonly n: number;
@@ -17,6 +49,8 @@ export class LazyPlan {
 
   /**
    * @param xy the pair (rows x, columns y); @param yx the transposed pair (rows y, columns x).
+   * @param aLog, f (rows) and bLog, g (columns) in the pairs' order.
+   * @param order the pairs' order when it is not the user's (see PlanOrder).
    */
   constructor(
     private readonly xy: OnlinePair,
@@ -26,6 +60,7 @@ export class LazyPlan {
     readonly f: Float64Array,
     readonly g: Float64Array,
     readonly eps: number,
+    private readonly order?: PlanOrder,
   ) {
     check(xy.B === 1, 'LazyPlan: batched plans are not supported; solve each batch separately');
     this.n = xy.n;
@@ -34,8 +69,13 @@ export class LazyPlan {
     this.colOffset = Float64Array.from(bLog, (v, j) => v + g[j]! / eps);
   }
 
+  /** Reduction options over the rows x (the xy pair's kept blocks) and over the rows y. */
   private get ro() {
-    return { backend: this.xy.engine.compute };
+    return this.xy.reduceOptions;
+  }
+
+  private get roT() {
+    return this.yx.reduceOptions;
   }
 
   /** log π_ij − r_i = c_j − C_ij/ε, rows x (the row offset is constant per row). */
@@ -48,9 +88,13 @@ export class LazyPlan {
     return this.yx.logits(this.eps, this.rowOffset);
   }
 
-  /** The full log π_ij as a symbolic matrix (rows x, columns y). */
+  /** The full log π_ij as a symbolic matrix (rows x, columns y, the user's order, every pair). */
   logPlan(): LazyTensor {
-    return this.xy.rowData(this.rowOffset).add(this.rowLogits());
+    const o = this.order;
+    if (!o) return this.xy.rowData(this.rowOffset).add(this.rowLogits());
+    return o.full
+      .rowData(scatter(this.rowOffset, o.rows, 1))
+      .add(o.full.logits(this.eps, scatter(this.colOffset, o.cols, 1)));
   }
 
   private static masses(L: FloatArray, off: Float64Array): Float64Array {
@@ -59,12 +103,20 @@ export class LazyPlan {
 
   /** Σ_j π_ij, one per x_i. */
   rowMasses(): Float64Array {
-    return LazyPlan.masses(this.rowLogits().logsumexp('j', this.ro).data, this.rowOffset);
+    return scatter(this.sortedRowMasses(), this.order?.rows, 1);
   }
 
   /** Σ_i π_ij, one per y_j. */
   colMasses(): Float64Array {
-    return LazyPlan.masses(this.colLogits().logsumexp('j', this.ro).data, this.colOffset);
+    return scatter(this.sortedColMasses(), this.order?.cols, 1);
+  }
+
+  private sortedRowMasses(): Float64Array {
+    return LazyPlan.masses(this.rowLogits().logsumexp('j', this.ro).data, this.rowOffset);
+  }
+
+  private sortedColMasses(): Float64Array {
+    return LazyPlan.masses(this.colLogits().logsumexp('j', this.roT).data, this.colOffset);
   }
 
   /**
@@ -72,12 +124,32 @@ export class LazyPlan {
    * softmax-weighted average, both stable reductions.
    */
   matvec(v: NDArray | number[]): NDArray<Float64Array> {
-    return this.apply(this.rowLogits(), this.xy, v, this.rowMasses(), this.m);
+    const o = this.order;
+    return this.apply(
+      this.rowLogits(),
+      this.xy,
+      v,
+      this.sortedRowMasses(),
+      this.m,
+      this.ro,
+      o?.cols,
+      o?.rows,
+    );
   }
 
   /** πᵀ u: Σ_i π_ij u_i for u of shape [N] or [N, E]. */
   tmatvec(u: NDArray | number[]): NDArray<Float64Array> {
-    return this.apply(this.colLogits(), this.yx, u, this.colMasses(), this.n);
+    const o = this.order;
+    return this.apply(
+      this.colLogits(),
+      this.yx,
+      u,
+      this.sortedColMasses(),
+      this.n,
+      this.roT,
+      o?.rows,
+      o?.cols,
+    );
   }
 
   private apply(
@@ -86,6 +158,9 @@ export class LazyPlan {
     v: NDArray | number[],
     mass: Float64Array,
     len: number,
+    ro: OnlinePair['reduceOptions'],
+    inPerm: Int32Array | undefined,
+    outPerm: Int32Array | undefined,
   ): NDArray<Float64Array> {
     const arr: NDArray = Array.isArray(v) ? { data: Float64Array.from(v), shape: [v.length] } : v;
     check(
@@ -93,23 +168,36 @@ export class LazyPlan {
       () => `plan: expected a vector [${len}] or [${len}, E], got [${arr.shape.join(', ')}]`,
     );
     const E = arr.shape.length === 2 ? arr.shape[1]! : 1;
-    const W = pair.colData(arr.data as FloatArray, E);
-    const avg = F.sumSoftmaxWeight(W, 'j', this.ro).data;
+    const W = pair.colData(inPerm ? gather(arr.data, inPerm, E) : (arr.data as FloatArray), E);
+    const avg = F.sumSoftmaxWeight(W, 'j', ro).data;
     const rows = mass.length;
     const out = new Float64Array(rows * E);
     for (let i = 0; i < rows; i++) for (let e = 0; e < E; e++) out[i * E + e] = mass[i]! * avg[i * E + e]!;
-    return { data: out, shape: arr.shape.length === 2 ? [rows, E] : [rows] };
+    return { data: scatter(out, outPerm, E), shape: arr.shape.length === 2 ? [rows, E] : [rows] };
   }
 
   /** Barycentric projection T(x_i) = Σ_j π_ij y_j / Σ_j π_ij, [N, D]. */
   barycentricMap(): NDArray<Float64Array> {
     const out = this.rowLogits().sumSoftmaxWeight(this.xy.V, 'j', this.ro);
-    return { data: Float64Array.from(out.data), shape: [this.n, this.xy.d] };
+    return {
+      data: scatter(Float64Array.from(out.data), this.order?.rows, this.xy.d),
+      shape: [this.n, this.xy.d],
+    };
   }
 
-  /** Hard assignment: for each x_i, the j maximising π_ij (ties: lowest j). */
+  /** Sorted column indices → user indices (−1, a row without kept columns, stays −1). */
+  private userCols(idx: Int32Array): Int32Array {
+    const cols = this.order?.cols;
+    if (!cols) return idx;
+    return idx.map((j) => (j >= 0 ? cols[j]! : j));
+  }
+
+  /**
+   * Hard assignment: for each x_i, the j maximising π_ij (ties: lowest j; with a multiscale
+   * plan, the lowest in the solver's sorted order).
+   */
   matching(): Int32Array {
-    return this.rowLogits().argmax('j', this.ro).data;
+    return scatter(this.userCols(this.rowLogits().argmax('j', this.ro).data), this.order?.rows, 1);
   }
 
   /** The K largest entries of each row: partner indices [N, K] and their masses π_ij, sorted by decreasing mass. */
@@ -123,16 +211,22 @@ export class LazyPlan {
     for (let i = 0; i < this.n; i++) {
       for (let k = 0; k < K; k++) mass[i * K + k] = Math.exp(this.rowOffset[i]! - values.data[i * K + k]!);
     }
-    return { indices: { data: indices.data, shape: [this.n, K] }, mass: { data: mass, shape: [this.n, K] } };
+    const rows = this.order?.rows;
+    return {
+      indices: { data: scatter(this.userCols(indices.data), rows, K), shape: [this.n, K] },
+      mass: { data: scatter(mass, rows, K), shape: [this.n, K] },
+    };
   }
 
   /** The plan as a dense [N, M] array (small problems only): exp of the log-domain entries. */
   dense(): NDArray<Float64Array> {
-    const L = this.rowLogits().dense(this.ro).data;
+    const o = this.order;
+    const rowOffset = o ? scatter(this.rowOffset, o.rows, 1) : this.rowOffset;
+    const F = o ? o.full.logits(this.eps, scatter(this.colOffset, o.cols, 1)) : this.rowLogits();
+    const L = F.dense({ backend: this.xy.engine.compute }).data;
     const out = new Float64Array(this.n * this.m);
     for (let i = 0; i < this.n; i++) {
-      for (let j = 0; j < this.m; j++)
-        out[i * this.m + j] = Math.exp(this.rowOffset[i]! + L[i * this.m + j]!);
+      for (let j = 0; j < this.m; j++) out[i * this.m + j] = Math.exp(rowOffset[i]! + L[i * this.m + j]!);
     }
     return { data: out, shape: [this.n, this.m] };
   }

@@ -2,13 +2,15 @@ import { check } from '../errors.js';
 import type { NDArray } from '../ndarray.js';
 import { makeCost } from './cost.js';
 import { type PointsInput, readCloud, readWeights } from './input.js';
+import { multiscaleSolver, toUserOrder } from './multiscale.js';
 import { resolveOptions, type SamplesLossOptions, SOLVE_OT_OPTIONS } from './options.js';
-import { DensePair, type OnlinePair, type PairOps } from './pairs.js';
-import { LazyPlan } from './plan.js';
-import { dotPerBatch } from './result.js';
+import { DensePair, OnlinePair, type PairOps } from './pairs.js';
+import { LazyPlan, type PlanOrder } from './plan.js';
+import type { SinkhornProblem } from './problem.js';
+import { type Convergence, dotPerBatch } from './result.js';
 import { pairFactory, pickBackend } from './samplesLoss.js';
 import { checkPointExtent } from './scale.js';
-import { runSinkhorn } from './sinkhornDivergence.js';
+import { runSinkhorn, type SinkhornRun } from './sinkhornDivergence.js';
 import { pointTerms } from './valueTerm.js';
 
 /** Options of `solveOT`: those of samplesLoss for the Sinkhorn loss (no debiasing: a plan is an OT_ε plan). */
@@ -32,6 +34,11 @@ export interface OTResult {
   eps: number;
   iterations: number;
   backend: string;
+  /**
+   * How the loop converged: levels (one for 'online' / 'tensorized'; coarse to fine for
+   * 'multiscale'), iterations and pairs visited per level, marginal error, extra iterations.
+   */
+  convergence: Convergence;
 }
 
 function online(p: PairOps): OnlinePair {
@@ -60,18 +67,55 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
   const b = readWeights(options.b, cy, 'solveOT: b');
   const backend = pickBackend(opts, cx, cy);
   check(
-    backend === 'tensorized' || backend === 'online',
+    backend === 'tensorized' || backend === 'online' || backend === 'multiscale',
     () => `solveOT: backend '${backend}' is not available yet`,
   );
   const cost = makeCost(opts.p, opts.cost, cx.d);
-  const run = runSinkhorn(
-    { x: cx, y: cy, a, b, opts, cost, makePair: pairFactory(opts, backend, cost), backend },
-    false,
-  );
+  const problem: SinkhornProblem = {
+    x: cx,
+    y: cy,
+    a,
+    b,
+    opts,
+    cost,
+    makePair: pairFactory(opts, backend === 'multiscale' ? 'online' : backend, cost),
+    backend,
+  };
+  let run: SinkhornRun;
+  let f: Float64Array;
+  let g: Float64Array;
+  let plan: LazyPlan;
+  if (backend === 'multiscale') {
+    // The solve and the plan's reductions run on the sorted points and the kept blocks of the
+    // finest level; potentials and every plan input/output are in the user's order.
+    const ms = multiscaleSolver(problem, 'solveOT');
+    run = ms.run(ms.sorted, false);
+    const order: PlanOrder = {
+      rows: ms.hx.perm,
+      cols: ms.hy.perm,
+      full: new OnlinePair(cx, cy, cost, false, { compute: opts.compute }),
+    };
+    const { st } = run;
+    plan = new LazyPlan(
+      online(run.pairs.xy),
+      online(run.pairs.yx),
+      run.aLog,
+      run.bLog,
+      st.fBA,
+      st.gAB,
+      st.eps,
+      order,
+    );
+    f = toUserOrder(st.fBA, ms.hx.perm);
+    g = toUserOrder(st.gAB, ms.hy.perm);
+  } else {
+    run = runSinkhorn(problem, false);
+    const { st } = run;
+    f = st.fBA;
+    g = st.gAB;
+    plan = new LazyPlan(online(run.pairs.xy), online(run.pairs.yx), run.aLog, run.bLog, f, g, st.eps);
+  }
   const { st, rho } = run;
-  const f = st.fBA;
-  const g = st.gAB;
-  const plan = new LazyPlan(online(run.pairs.xy), online(run.pairs.yx), run.aLog, run.bLog, f, g, st.eps);
   const eps = st.eps;
   // value = ⟨α, φ(f)⟩ + ⟨β, φ(g)⟩, the biased OT_ε value term.
   const value = new Float64Array(1);
@@ -98,5 +142,10 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
     eps,
     iterations: st.iterations,
     backend,
+    convergence: run.convergence ?? {
+      marginalError: st.marginalError,
+      extraIterations: st.extraIterations,
+      levels: [{ points: [cx.n, cy.n], iterations: st.iterations, pairsVisited: 1 }],
+    },
   };
 }

@@ -181,6 +181,9 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     const lib = samplesLoss(x, y, { blur: 0.2, backend: 'multiscale', compute: 'js', gradients: false });
     expect(jm.backend).toBe('multiscale');
     expect(jm.value).toBeCloseTo(lib.value as number, 10);
+    // The plan is solved multiscale too.
+    const libPlan = solveOT(x, y, { blur: 0.2, backend: 'multiscale', compute: 'js' });
+    expect(jm.plan.value).toBeCloseTo(libPlan.value, 10);
     const conv = run('ot', 'mx.npy', 'my.npy', '--tol', '1e-6', ...args);
     expect(conv.stderr).toBe('');
     const jc = JSON.parse(conv.stdout);

@@ -162,8 +162,7 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   let planSeconds = 0;
   if (sinkhorn) {
     const t1 = performance.now();
-    // The plan of a multiscale run is solved online (solveOT has no multiscale backend yet).
-    plan = solveOT(x, y, { ...common, backend: opts.backend === 'multiscale' ? 'online' : opts.backend });
+    plan = solveOT(x, y, common);
     planSeconds = since(t1);
     ctx.progress.tick();
   }
