@@ -19,13 +19,21 @@ export function points(x: NDArray | number[][], what: string): Points {
   const [n, d] = a.shape as [number, number];
   check(n >= 1 && d >= 1, () => `${what}: expected at least one point of dimension >= 1, got [${n}, ${d}]`);
   const data = a.data;
-  for (let k = 0; k < data.length; k++) {
-    const v = data[k]!;
-    if (!Number.isFinite(v)) {
-      check(false, () => `${what}: point ${Math.floor(k / d)} has a non-finite coordinate (${v})`);
-    }
-  }
+  const bad = firstNonFinite(data);
+  check(bad < 0, () => `${what}: point ${Math.floor(bad / d)} has a non-finite coordinate (${data[bad]})`);
   return { array: a, data, n, d, dtype: dtypeOf(data) };
+}
+
+/**
+ * Index of the first NaN or ±Infinity in `data`, -1 when all are finite. One branch-free pass
+ * (v · 0 is ±0 for finite v, NaN otherwise), searched again only when it finds one.
+ */
+function firstNonFinite(data: FloatArray): number {
+  let acc = 0;
+  for (let k = 0; k < data.length; k++) acc += data[k]! * 0;
+  if (acc === 0) return -1;
+  for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k]!)) return k;
+  return -1;
 }
 
 /** Checks `x` holds points of dimension `d` (as `points`), e.g. queries of a fitted model. */

@@ -76,7 +76,8 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
   const seed = checkCount(o.seed ?? 0, 'kmeans: seed', 0, 2 ** 32 - 1);
   const w = o.weights === undefined ? undefined : sampleWeights(o.weights, p.n, 'kmeans: weights');
   const pr: Problem = { p, K, w, X: Vi(p.array), eng: engine(o) };
-  const tolAbs = tol * meanVariance(p);
+  // tol = 0 stops only on an exact fixed point, whatever the variance: skip that O(N·D) pass.
+  const tolAbs = tol === 0 ? 0 : tol * meanVariance(p);
   const init = o.init ?? 'kmeans++';
   const given = init !== 'kmeans++' && init !== 'random' ? givenCentroids(init, K, p.d) : undefined;
   check(
@@ -122,13 +123,13 @@ function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number)
   const { K, p, w } = pr;
   const assign = assignment(pr);
   const { d2, labels } = assign;
-  const scratch = { sums: new Float64Array(K * p.d), mass: new Float64Array(K) };
+  const acc = new Float64Array(K * (p.d + 1));
   let c = init;
   let iterations = 0;
   let converged = false;
   while (iterations < maxIter) {
     assign(c);
-    const next = weightedMeans(pr, labels, d2, c, scratch);
+    const next = weightedMeans(pr, labels, d2, c, acc);
     let shift = 0;
     for (let k = 0; k < c.length; k++) shift += (next[k]! - c[k]!) ** 2;
     c = next;
@@ -155,26 +156,26 @@ function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number)
 /**
  * The weighted mean of each cluster (float64). A cluster left without weight takes the point
  * farthest from its centroid (largest d², then lowest index), which leaves its old cluster.
- * `scratch` holds the run's sums [K·D] and masses [K], overwritten.
+ * `acc` is the run's scratch [K·(D+1)], overwritten: row k holds cluster k's D weighted sums, then
+ * its mass (one row per cluster keeps the pass over the points to one base index per point).
  */
 function weightedMeans(
   pr: Problem,
   labels: Int32Array,
   d2: FloatArray,
   prev: Float64Array,
-  scratch: { sums: Float64Array; mass: Float64Array },
+  acc: Float64Array,
 ): Float64Array {
   const { K, w } = pr;
   const { n, d } = pr.p;
-  const { sums, mass } = scratch;
-  sums.fill(0);
-  mass.fill(0);
-  clusterSums(pr.p.data, labels, w, n, d, sums, mass);
+  const r = d + 1;
+  acc.fill(0);
+  clusterSums(pr.p.data, labels, w, n, d, acc);
   const weightOf = (i: number) => (w ? w[i]! : 1);
   const { data } = pr.p;
   let taken: Uint8Array | undefined;
   for (let k = 0; k < K; k++) {
-    if (mass[k]! > 0) continue;
+    if (acc[k * r + d]! > 0) continue;
     taken ??= new Uint8Array(n);
     let far = -1;
     for (let i = 0; i < n; i++) {
@@ -184,47 +185,51 @@ function weightedMeans(
     taken[far] = 1;
     const old = labels[far]!;
     const wi = weightOf(far);
-    mass[old]! -= wi;
-    mass[k] = wi;
+    acc[old * r + d]! -= wi;
+    acc[k * r + d] = wi;
     for (let c = 0; c < d; c++) {
       const v = wi * data[far * d + c]!;
-      sums[old * d + c]! -= v;
-      sums[k * d + c] = v;
+      acc[old * r + c]! -= v;
+      acc[k * r + c] = v;
     }
   }
   const out = Float64Array.from(prev);
   for (let k = 0; k < K; k++) {
-    if (mass[k]! > 0) for (let c = 0; c < d; c++) out[k * d + c] = sums[k * d + c]! / mass[k]!;
+    const m = acc[k * r + d]!;
+    if (m > 0) for (let c = 0; c < d; c++) out[k * d + c] = acc[k * r + c]! / m;
   }
   return out;
 }
 
-/** Adds every point (times its weight, 1 when w is undefined) to its cluster's sums and mass. */
+/**
+ * Adds every point (times its weight, 1 when w is undefined) to its cluster's row of `acc`
+ * [K·(D+1)]: the D sums, then the mass.
+ */
 function clusterSums(
   data: FloatArray,
   labels: Int32Array,
   w: Float64Array | undefined,
   n: number,
   d: number,
-  sums: Float64Array,
-  mass: Float64Array,
+  acc: Float64Array,
 ): void {
   if (d === 3 && !w) {
-    // The common case (3-D points, no weights) without the inner loop.
-    for (let i = 0; i < n; i++) {
-      const l = labels[i]!;
-      mass[l]! += 1;
-      sums[3 * l]! += data[3 * i];
-      sums[3 * l + 1]! += data[3 * i + 1];
-      sums[3 * l + 2]! += data[3 * i + 2];
+    // The common case (3-D points, no weights): rows of 4, no inner loop.
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      const b = labels[i]! << 2;
+      acc[b]! += data[j];
+      acc[b + 1]! += data[j + 1];
+      acc[b + 2]! += data[j + 2];
+      acc[b + 3]! += 1;
     }
     return;
   }
+  const r = d + 1;
   for (let i = 0; i < n; i++) {
-    const l = labels[i]!;
+    const b = labels[i]! * r;
     const wi = w ? w[i]! : 1;
-    mass[l]! += wi;
-    for (let c = 0; c < d; c++) sums[l * d + c]! += wi * data[i * d + c]!;
+    acc[b + d]! += wi;
+    for (let c = 0; c < d; c++) acc[b + c]! += wi * data[i * d + c]!;
   }
 }
 

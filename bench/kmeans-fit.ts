@@ -1,0 +1,67 @@
+/**
+ * Whole k-means fits at N = 1e5, D = 3, K = 50, float64, 10 iterations, same initial centroids
+ * (the ml-kmeans comparison of bench/learn.ts), repeated: best and median wall time of a fit, and
+ * the Min_ArgMin reduction alone, to see the fixed cost of a fit. As in bench/learn.ts (whose
+ * N = 1e6 run is float32), a float32 fit runs first, so the JS passes have seen both dtypes.
+ *
+ *   npx tsx bench/kmeans-fit.ts [--reps 40]
+ */
+import { Command } from 'commander';
+import { setNativeOptions } from '../src/backends/native/index.js';
+import { reduce, Vi, Vj } from '../src/lazy/index.js';
+import { kmeans } from '../src/learn/index.js';
+import { mulberry32 } from '../src/random.js';
+
+const o = new Command().option('--reps <n>', 'fits', '40').parse().opts<{ reps: string }>();
+const reps = Number(o.reps);
+setNativeOptions({ sync: true });
+const n = 1e5;
+const K = 50;
+const r = mulberry32(2);
+const centres = Array.from({ length: K * 3 }, () => r());
+const data = new Float64Array(n * 3);
+for (let i = 0; i < n; i++) {
+  const k = Math.floor(r() * K);
+  for (let a = 0; a < 3; a++) {
+    const g = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    data[i * 3 + a] = centres[k * 3 + a]! + 0.03 * g;
+  }
+}
+const x = { data, shape: [n, 3] };
+const init = { data: data.slice(0, K * 3), shape: [K, 3] };
+const opts = { init, maxIter: 10, tol: 0, backend: 'native' };
+const f32 = Float32Array.from(data.subarray(0, 3e4));
+kmeans({ data: f32, shape: [1e4, 3] }, K, {
+  init: { data: f32.slice(0, K * 3), shape: [K, 3] },
+  maxIter: 10,
+  tol: 0,
+  backend: 'native',
+});
+kmeans(x, K, opts);
+const fits: number[] = [];
+for (let t = 0; t < reps; t++) {
+  const s = performance.now();
+  kmeans(x, K, opts);
+  fits.push(performance.now() - s);
+}
+const F = Vi(x).sqdist(Vj(init));
+const into = { values: new Float64Array(n), indices: new Int32Array(n) };
+const calls: number[] = [];
+for (let t = 0; t < reps * 5; t++) {
+  const s = performance.now();
+  reduce({
+    formula: F.formula,
+    kind: 'Min_ArgMin',
+    axis: 'j',
+    data: F.vars,
+    opts: { backend: 'native' },
+    into,
+  });
+  calls.push(performance.now() - s);
+}
+const stat = (a: number[]) => {
+  const s = [...a].sort((p, q) => p - q);
+  return `best ${s[0]!.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms`;
+};
+console.log(`kmeans fit (10 iterations + final assignment): ${stat(fits)}`);
+console.log(`Min_ArgMin 1e5x50 f64 call: ${stat(calls)}`);
