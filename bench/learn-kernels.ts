@@ -21,7 +21,8 @@
  * a floor of ~1e-6 under the true residual (tol 1e-6 stopped at a true 1.2e-6; tol 1e-5 at a true
  * 9.7e-6, printed as "true max" after the timing). For
  * ~1e-7: --eig-accumulator kahan --eig-tol 1e-7 [--eig-lock] (Kahan blocks cost ~2.5× float32 ones;
- * measured at 1e5 without locking: 6 calls, 62 s).
+ * measured at 1e5 without locking: 6 calls, 62 s). --eig-lock does not pay with float32 sums (a
+ * narrower block is hardly cheaper; at 1e5, tol 1e-5: 5 calls of widths 10,10,10,4,2 against 4 of 10).
  *
  *   npx tsx bench/learn-kernels.ts [--n 100000 | --sizes 20000,50000] [--only ridge,eigsh]
  *        [--compute native] [--dtype float32] [--accumulator float64] [--eig-accumulator default] [--scale 0.3]
@@ -237,12 +238,12 @@ for (const N of sizes) {
       }
       truth = `; true max ‖Kv − λv‖/|λ| = ${worst.toExponential(2)}`;
     }
+    console.log(
+      `\neigsh N=${N} (${o.eigAccumulator} sums): ${k} largest eigenpairs in ${s.toFixed(1)} s, block ${blockSize}${o.eigLock ? ' (locking)' : ''}, ${r.iterations} operator calls (block matvecs of widths ${r.widths.join(',')}), start ${startRank > 0 ? `Nyström rank ${startRank} (${tStart.toFixed(1)} s)` : 'random'}${truth}\n  λ = ${Array.from(r.values, (v) => v.toPrecision(6)).join(', ')}`,
+    );
     if (N === 100000 && k === 10)
       console.log(
         `target (issue 13): the 10 largest eigenpairs of a 1e5-point Gaussian kernel in ≤ 30 s: ${s.toFixed(1)} s (tol ${o.eigTol} relative to each eigenvalue, ${o.eigAccumulator} sums) — ${s <= 30 ? 'met' : 'missed'}`,
       );
-    console.log(
-      `\neigsh N=${N} (${o.eigAccumulator} sums): ${k} largest eigenpairs in ${s.toFixed(1)} s, block ${blockSize}${o.eigLock ? ' (locking)' : ''}, ${r.iterations} operator calls (block matvecs of widths ${r.widths.join(',')}), start ${startRank > 0 ? `Nyström rank ${startRank} (${tStart.toFixed(1)} s)` : 'random'}${truth}\n  λ = ${Array.from(r.values, (v) => v.toPrecision(6)).join(', ')}`,
-    );
   }
 }
