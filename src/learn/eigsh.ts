@@ -48,6 +48,14 @@ export interface EigshOptions {
   start?: NDArray | number[][];
   /** Accumulator of a LazyTensor's matvec sums ('float64' makes float32 data accurate to ~1e-7). */
   accumulator?: AccumulatorKind;
+  /**
+   * Soft locking (default false): each new block is made of the residuals A y − θ y of the wanted
+   * Ritz pairs that have not yet converged (padded to a power of two, at most blockSize, with the
+   * largest residuals of the converged ones), so that later operator calls multiply fewer
+   * columns. While no pair has converged and blockSize = k this spans the same space as block
+   * Lanczos; it pays off where a call's cost grows with its columns (Kahan or float64 sums).
+   */
+  lock?: boolean;
 }
 
 /** Eigenpairs: values largest first (or smallest first), vectors as orthonormal columns [n, k]. */
@@ -56,6 +64,8 @@ export interface EigshResult {
   vectors: NDArray<Float64Array>;
   /** Operator calls made. */
   iterations: number;
+  /** Columns multiplied, one entry per operator call (the block widths). */
+  widths: number[];
 }
 
 /** Row-major [n, w] block → [n, w] product, checked. */
@@ -128,6 +138,8 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   const cap = Math.min(n, Math.max(100, 15 * k));
   const maxIter = opts.maxIter ?? Math.ceil(cap / b) + 1;
   checkInt(maxIter, 'eigsh: maxIter', 1, 2 ** 31 - 1);
+  const lock = opts.lock ?? false;
+  check(typeof lock === 'boolean', () => `eigsh: lock must be a boolean, got ${String(lock)}`);
   const seed = opts.seed ?? 0;
   check(Number.isInteger(seed), () => `eigsh: seed must be an integer, got ${String(seed)}`);
   const g = gaussian(mulberry32(seed));
@@ -138,9 +150,11 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   let T = new Float64Array(0);
   let next = orthonormalBlock(startBlock(opts.start, n, b, g), n, b, Q, g);
   let worst = Number.POSITIVE_INFINITY;
+  const widths: number[] = [];
   for (let it = 1; it <= maxIter; it++) {
     const w = next.w;
     const W = op(next.v, w);
+    widths.push(w);
     // Grow T = Qᵀ A Q by the new block's column (and, by symmetry, row).
     const m2 = m + w;
     const T2 = new Float64Array(m2 * m2);
@@ -183,20 +197,52 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
     );
     const norm = Math.max(Math.abs(values[0]!), Math.abs(values[m - 1]!));
     worst = 0;
+    const resid = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += (AY[i * k + c]! - theta[c]! * Y[i * k + c]!) ** 2;
       const scale = relativeTo === 'value' ? Math.abs(theta[c]!) : norm;
-      worst = Math.max(worst, Math.sqrt(s) / (scale || 1));
+      resid[c] = Math.sqrt(s) / (scale || 1);
+      worst = Math.max(worst, resid[c]!);
     }
     if (worst <= tol || m === n)
-      return { values: theta, vectors: { data: Y, shape: [n, k] }, iterations: it };
-    // Next block: W orthogonalised twice against the basis, then within itself.
-    next = orthonormalBlock(W, n, Math.min(w, n - m), Q, g);
+      return { values: theta, vectors: { data: Y, shape: [n, k] }, iterations: it, widths };
+    // Next block: W (or, locking, the residuals still above tol) orthogonalised twice against the
+    // basis, then within itself.
+    const V = lock ? residualBlock(AY, Y, theta, resid, tol, b) : W;
+    next = orthonormalBlock(V, n, Math.min(V.length / n, n - m), Q, g);
   }
   throw new LazyTensorError(
     `eigsh: ${k} ${which} eigenpairs did not converge in ${maxIter} operator calls (basis of ${m} vectors): worst relative residual ${worst.toExponential(3)} > tol ${tol}; raise maxIter or tol`,
   );
+}
+
+/**
+ * Locking's next block [n, width]: the residuals A y − θ y of the pairs above tol first (in
+ * order), then those of the converged pairs with the largest residuals, width the least power of
+ * two (or b) that holds the unconverged ones (few distinct widths: each compiles one kernel).
+ */
+function residualBlock(
+  AY: Float64Array,
+  Y: Float64Array,
+  theta: Float64Array,
+  resid: Float64Array,
+  tol: number,
+  b: number,
+): Float64Array {
+  const k = theta.length;
+  const n = Y.length / k;
+  const cols = Array.from({ length: k }, (_, c) => c);
+  const open = cols.filter((c) => resid[c]! > tol);
+  const done = cols.filter((c) => resid[c]! <= tol).sort((p, q) => resid[q]! - resid[p]!);
+  let width = 1;
+  while (width < open.length) width *= 2;
+  const pick = [...open, ...done].slice(0, Math.min(width, b, k));
+  const w = pick.length;
+  const R = new Float64Array(n * w);
+  for (let i = 0; i < n; i++)
+    pick.forEach((c, j) => (R[i * w + j] = AY[i * k + c]! - theta[c]! * Y[i * k + c]!));
+  return R;
 }
 
 /** The first block [n, b]: the columns of `start`, then random columns. */

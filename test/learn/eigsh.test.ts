@@ -174,6 +174,36 @@ describe('eigsh on an operator { n, matvec }', () => {
     expect(Array.from(r2.vectors.data)).toEqual(Array.from(r1.vectors.data));
   });
 
+  it('locking: later calls multiply only the unconverged columns, same eigenpairs as the dense solve', () => {
+    const seen: number[] = [];
+    const blockOp = {
+      n: N,
+      matvec: (v: NDArray) => {
+        const b = v.shape[1]!;
+        seen.push(b);
+        const out = new Float64Array(N * b);
+        for (let i = 0; i < N; i++)
+          for (let j = 0; j < N; j++)
+            for (let c = 0; c < b; c++) out[i * b + c]! += Kd[i * N + j]! * v.data[j * b + c]!;
+        return { data: out, shape: [N, b] };
+      },
+    };
+    const k = 6;
+    const opts = { blockSize: k, tol: 1e-10, relativeTo: 'value' as const };
+    const plain = eigsh(blockOp, k, opts);
+    expect(plain.widths).toEqual(seen);
+    expect(new Set(plain.widths)).toEqual(new Set([k]));
+    seen.length = 0;
+    const locked = eigsh(blockOp, k, { ...opts, lock: true });
+    expect(locked.widths).toEqual(seen);
+    // Widths are powers of two or blockSize, shrinking once pairs converge.
+    for (const w of locked.widths) expect([1, 2, 4, k]).toContain(w);
+    const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0);
+    expect(total(locked.widths)).toBeLessThan(total(plain.widths));
+    for (let c = 0; c < k; c++) expect(locked.values[c]!).toBeCloseTo(ref[c]!, 9);
+    expectEigenpairs(Kd, locked.values, locked.vectors, k, 1e-8);
+  });
+
   it('bad input is reported', () => {
     const K = Vi(x).sqdist(Vj(x)).neg().exp();
     const bad = (f: () => unknown, re: RegExp) => {
@@ -196,6 +226,7 @@ describe('eigsh on an operator { n, matvec }', () => {
       /non-finite/,
     );
     bad(() => eigsh(K, 2, { which: 'middle' as never }), /which must be 'largest' or 'smallest'/);
+    bad(() => eigsh(K, 2, { lock: 'yes' as never }), /lock must be a boolean, got yes/);
     bad(() => eigsh(K, 2, { relativeTo: 'max' as never }), /relativeTo must be 'norm' or 'value'/);
     bad(
       () => eigsh(K, 2, { blockSize: 2, start: { data: new Float64Array(N * 3), shape: [N, 3] } }),
