@@ -18,7 +18,7 @@ export interface BarycenterOptions {
   weights?: number[];
   /** Fixed support [S, D]: only the weights of the barycenter are optimised. */
   support?: PointsInput;
-  /** Free support: number of points of the barycenter (default: the size of the first measure). */
+  /** Free support: number of points of the barycenter (default: the size of the first measure); positions and weights are optimised. */
   nPoints?: number;
   /** Blur σ of the Sinkhorn divergences (default 0.05). */
   blur?: number;
@@ -38,6 +38,21 @@ export interface BarycenterResult {
   a: NDArray<Float64Array>;
   value: number;
   iterations: number;
+}
+
+/** Debiased Bregman projections per outer iteration of the free-support barycenter (warm-started). */
+const FREE_WEIGHT_STEPS = 30;
+/** Position-only steps (uniform weights) before the free-support weights start to move. */
+const FREE_WARMUP = 1;
+
+/** The scalings of the debiased Bregman projections on a support of S points (log domain). */
+class BregmanState {
+  logV: Float64Array[];
+  logD: Float64Array;
+  constructor(K: number, S: number) {
+    this.logV = Array.from({ length: K }, () => new Float64Array(S));
+    this.logD = new Float64Array(S);
+  }
 }
 
 const KNOWN = new Set(['weights', 'support', 'nPoints', 'blur', 'scaling', 'iterations', 'seed', 'compute']);
@@ -81,10 +96,13 @@ function normalised(a: Float64Array): Float64Array {
  * Debiased Sinkhorn barycenter of point clouds: minimises Σ_k w_k S_ε(α, β_k) over the
  * barycenter α = Σ a_i δ_{x_i}, every S_ε and its gradients from samplesLoss (so every N×M
  * interaction is an engine reduction).
- * - free support (`nPoints`): S points of equal weights 1/S, positions by the barycentric fixed
- *   point x_i ← x_i − Σ_k w_k ∇_{x_i} S_ε(α, β_k) / a_i (for C = |x − y|²/2, x_i minus the
- *   debiased transport displacement); the initial positions are drawn (seeded) from the mixture
- *   of the measures;
+ * - free support (`nPoints`): S points, positions and weights optimised alternately: per outer
+ *   iteration, the positions by the barycentric fixed point
+ *   x_i ← x_i − Σ_k w_k ∇_{x_i} S_ε(α, β_k) / a_i (for C = |x − y|²/2, x_i minus the debiased
+ *   transport displacement), then (after FREE_WARMUP position steps at uniform weights) the
+ *   weights by FREE_WEIGHT_STEPS debiased Bregman projections on the moved support (the
+ *   fixed-support update, warm-started from the previous iteration's scalings); the initial
+ *   positions are drawn (seeded) from the mixture of the measures, the initial weights uniform;
  * - fixed support (`support`): the weights only, by the debiased iterative Bregman projections
  *   of Janati et al. (2020), in the log domain (see fixedSupportWeights).
  */
@@ -159,7 +177,14 @@ export function barycenter(measures: BarycenterMeasure[], options: BarycenterOpt
     backend: 'online' as const,
   };
   let value = 0;
+  // Free support: the positions by the barycentric step, then the weights by warm-started
+  // debiased Bregman projections on the moved support (the fixed-support update).
+  const weightState = new BregmanState(clouds.length, S);
   for (let it = 0; it < (fixed ? 0 : iterations); it++) {
+    if (it >= FREE_WARMUP) {
+      const Z: Cloud = { data: x, B: 1, n: S, d: D, dtype: 'float64', batched: false, shape: [S, D] };
+      a = fixedSupportWeights(Z, clouds, masses, w, eps, FREE_WEIGHT_STEPS, options.compute, weightState);
+    }
     const gx = new Float64Array(S * D);
     value = 0;
     for (let k = 0; k < clouds.length; k++) {
@@ -177,8 +202,10 @@ export function barycenter(measures: BarycenterMeasure[], options: BarycenterOpt
       value += w[k]! * (r.value as number);
       for (let q = 0; q < gx.length; q++) gx[q] = gx[q]! + w[k]! * r.gradX.data[q]!;
     }
+    // A point whose weight underflowed to 0 has no transport displacement: it stays put.
+    x = x.slice();
     for (let i = 0; i < S; i++)
-      for (let d = 0; d < D; d++) x[i * D + d] = x[i * D + d]! - gx[i * D + d]! / a[i]!;
+      if (a[i]! > 0) for (let d = 0; d < D; d++) x[i * D + d] = x[i * D + d]! - gx[i * D + d]! / a[i]!;
   }
   if (fixed) {
     const Z: Cloud = { data: x, B: 1, n: S, d: D, dtype: 'float64', batched: false, shape: [S, D] };
@@ -205,7 +232,9 @@ export function barycenter(measures: BarycenterMeasure[], options: BarycenterOpt
  *   log Ku_k = LSE_y(log u_k − C/ε)                    (on Z)
  *   log q = log d + Σ_k w_k log Ku_k,  log v_k = log q − log Ku_k
  *   log d = ½ (log d + log q − LSE_z'(log d − C/ε))    (the debiasing scaling)
- * Every LSE is a softmin of an engine pair (no N×M loop here). Returns q normalised.
+ * Every LSE is a softmin of an engine pair (no N×M loop here). Returns q normalised. `state`
+ * (log v_k, log d on Z) carries the scalings from one call to the next: a warm start when the
+ * support has moved a little (free support).
  */
 function fixedSupportWeights(
   Z: Cloud,
@@ -215,6 +244,7 @@ function fixedSupportWeights(
   eps: number,
   iterations: number,
   compute?: string,
+  state: BregmanState = new BregmanState(clouds.length, Z.n),
 ): Float64Array {
   const cost = makeCost(2, undefined, Z.d);
   const engine = { compute };
@@ -224,8 +254,7 @@ function fixedSupportWeights(
   const yz = zy.map((p) => p.transpose());
   const zz = new OnlinePair(Z, Z, cost, false, engine);
   const logB = masses.map((b) => b.map((v) => (v > 0 ? Math.log(v) : -100000)));
-  let logV = clouds.map(() => new Float64Array(S));
-  let logD = new Float64Array(S);
+  let { logV, logD } = state;
   let logQ = new Float64Array(S);
   for (let it = 0; it < iterations; it++) {
     const logKu = clouds.map((_, k) => {
@@ -242,6 +271,8 @@ function fixedSupportWeights(
     const kd = lse(zz, logD);
     logD = logD.map((v, i) => 0.5 * (v + logQ[i]! - kd[i]!));
   }
+  state.logV = logV;
+  state.logD = logD;
   const m = logQ.reduce((a, v) => Math.max(a, v), Number.NEGATIVE_INFINITY);
   return normalised(logQ.map((v) => Math.exp(v - m)));
 }

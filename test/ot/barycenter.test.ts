@@ -79,6 +79,66 @@ describe('barycenter', () => {
     for (let i = 0; i < n; i++) expect(Math.abs(r.a.data[i]! - a[i]!)).toBeLessThan(1e-6 * a[i]!);
   });
 
+  /** Two clusters of n points each (spread ±0.005 per coordinate), masses 0.8 and 0.2. */
+  function twoClusters(u: () => number, heavy: number[], light: number[], n = 10) {
+    const D = heavy.length;
+    const x = new Float64Array(2 * n * D);
+    const a = new Float64Array(2 * n);
+    for (let i = 0; i < 2 * n; i++) {
+      const c = i < n ? heavy : light;
+      for (let d = 0; d < D; d++) x[i * D + d] = c[d]! + 0.01 * (u() - 0.5);
+      a[i] = (i < n ? 0.8 : 0.2) / n;
+    }
+    return { x: { data: x, shape: [2 * n, D] }, a };
+  }
+
+  /** Mass of the barycenter within `r` of `c`, and the weighted mean of those points. */
+  function near(x: Float64Array, a: Float64Array, c: number[], r: number) {
+    const D = c.length;
+    let mass = 0;
+    const mean = new Array<number>(D).fill(0);
+    for (let i = 0; i < a.length; i++) {
+      let d2 = 0;
+      for (let d = 0; d < D; d++) d2 += (x[i * D + d]! - c[d]!) ** 2;
+      if (d2 > r * r) continue;
+      mass += a[i]!;
+      for (let d = 0; d < D; d++) mean[d] += a[i]! * x[i * D + d]!;
+    }
+    return { mass, mean: mean.map((v) => v / mass) };
+  }
+
+  it('free support optimises the weights too: recovers planted masses 0.8/0.2 with 3 points (1-D)', () => {
+    // W2 barycenter in 1-D = average of the quantile functions: 0.8 δ_0.2 + 0.2 δ_0.75; with
+    // uniform weights 1/3 no 3-point measure has those masses.
+    const u = mulberry32(1);
+    const A = twoClusters(u, [0.1], [0.6]);
+    const B = twoClusters(u, [0.3], [0.9]);
+    const r = barycenter([A, B], { blur: 0.01, nPoints: 3, iterations: 10, seed: 2 });
+    const total = r.a.data.reduce((s, v) => s + v, 0);
+    expect(total).toBeCloseTo(1, 12);
+    const h = near(r.x.data, r.a.data, [0.2], 0.1);
+    const l = near(r.x.data, r.a.data, [0.75], 0.1);
+    expect(Math.abs(h.mass - 0.8)).toBeLessThan(2e-3);
+    expect(Math.abs(l.mass - 0.2)).toBeLessThan(2e-3);
+    // Cluster centres of the inputs, averaged (jitter means included by the tolerance).
+    expect(Math.abs(h.mean[0]! - 0.2)).toBeLessThan(3e-3);
+    expect(Math.abs(l.mean[0]! - 0.75)).toBeLessThan(3e-3);
+  });
+
+  it('free support with barycentric weights ¾, ¼ recovers the planted masses and positions (2-D)', () => {
+    // Heavy matched to heavy, light to light: 0.8 δ_{¾p1+¼p2} + 0.2 δ_{¾q1+¼q2}.
+    const u = mulberry32(4);
+    const A = twoClusters(u, [0.2, 0.2], [0.8, 0.3]);
+    const B = twoClusters(u, [0.3, 0.5], [0.7, 0.8]);
+    const r = barycenter([A, B], { blur: 0.01, nPoints: 4, iterations: 10, seed: 1, weights: [3, 1] });
+    const h = near(r.x.data, r.a.data, [0.225, 0.275], 0.1);
+    const l = near(r.x.data, r.a.data, [0.775, 0.425], 0.1);
+    expect(Math.abs(h.mass - 0.8)).toBeLessThan(2e-3);
+    expect(Math.abs(l.mass - 0.2)).toBeLessThan(2e-3);
+    expect(Math.hypot(h.mean[0]! - 0.225, h.mean[1]! - 0.275)).toBeLessThan(4e-3);
+    expect(Math.hypot(l.mean[0]! - 0.775, l.mean[1]! - 0.425)).toBeLessThan(4e-3);
+  });
+
   it('rejects bad input with LazyTensorError', () => {
     const x = { data: new Float64Array([0, 0.5, 1]), shape: [3, 1] };
     const y = { data: new Float64Array([0, 0, 1, 1]), shape: [2, 2] };
