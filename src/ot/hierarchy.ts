@@ -1,14 +1,19 @@
 import { check } from '../errors.js';
 import { clusterRangesCentroids, gridCluster, sortClusters } from '../lazy/clusters.js';
 import type { Cloud } from './input.js';
+import { kmeansTree } from './kmeansTree.js';
 import { toDtype } from './pairs.js';
 
 /**
  * Coarse-to-fine clustering of the two clouds of a multiscale Sinkhorn solve: nested grids of
  * cells of width s·2^j in any dimension (one Morton-ordered sort of the points, so that every
  * cell of every level is a contiguous range of the sorted points and its sub-cells a contiguous
- * range of the finer level), or the user's labels (one cluster level).
+ * range of the finer level), nested k-means clusters (top-down splitting, for D > 3 where grids
+ * are useless), or the user's labels (one cluster level).
  */
+
+/** How a multiscale solve clustered the clouds (reported in `convergence.clustering`). */
+export type Clustering = 'grid' | 'kmeans' | 'labels';
 
 /** One level of a clustered cloud: its points (or centroids), their log-weights... */
 export interface Level {
@@ -16,6 +21,11 @@ export interface Level {
   weights: Float64Array;
   /** [C, 2] flattened: each cluster's index range in the next finer level (absent on the points). */
   children?: Int32Array;
+  /**
+   * Each cluster's radius (largest distance of its points to its centroid), where clusters can be
+   * wide (k-means): the truncation then tests the smallest cost between the two clusters' points.
+   */
+  radius?: Float64Array;
 }
 
 /** A cloud sorted by cluster (perm[dst] = src) and its levels, finest (the points) first. */
@@ -185,20 +195,124 @@ export function gridHierarchies(
   return { hx, hy, widths };
 }
 
+/** Children ranges `ch` (into a middle level) composed with the middle level's own children `mid`. */
+function compose(ch: Int32Array, mid: Int32Array): Int32Array {
+  const out = new Int32Array(ch.length);
+  for (let k = 0; k < ch.length / 2; k++) {
+    const s = ch[2 * k]!;
+    const e = ch[2 * k + 1]!;
+    out[2 * k] = e > s ? mid[2 * s]! : 0;
+    out[2 * k + 1] = e > s ? mid[2 * (e - 1) + 1]! : 0;
+  }
+  return out;
+}
+
 /** Removes cluster level j (≥ 1) from a hierarchy: the next coarser level's children are composed. */
 export function dropLevel(h: Hierarchy, j: number): void {
   const up = h.levels[j + 1];
   const mid = h.levels[j]!.children!;
-  if (up) {
-    const ch = up.children!;
-    const out = new Int32Array(ch.length);
-    for (let k = 0; k < ch.length / 2; k++) {
-      const s = ch[2 * k]!;
-      const e = ch[2 * k + 1]!;
-      out[2 * k] = e > s ? mid[2 * s]! : 0;
-      out[2 * k + 1] = e > s ? mid[2 * (e - 1) + 1]! : 0;
-    }
-    up.children = out;
-  }
+  if (up) up.children = compose(up.children!, mid);
   h.levels.splice(j, 1);
+}
+
+/** Largest dimension clustered by grids by default: above it, k-means. */
+export const GRID_MAX_DIM = 3;
+/** Quantile of the cluster radii that sets a k-means level's width (its ε handover). */
+export const RADIUS_QUANTILE = 0.9;
+
+/**
+ * The default clustering: grids up to GRID_MAX_DIM dimensions, unless the grid's finest level
+ * averages fewer than MIN_CLUSTER_SIZE points per cluster (a grid that leaves too many clusters);
+ * k-means above.
+ */
+export function chooseClustering(d: number, finestMean: () => number): 'grid' | 'kmeans' {
+  if (d > GRID_MAX_DIM) return 'kmeans';
+  return finestMean() < MIN_CLUSTER_SIZE ? 'kmeans' : 'grid';
+}
+
+/** Mean points per cluster of the finest cluster level of two hierarchies. */
+export function finestMean(hx: Hierarchy, hy: Hierarchy): number {
+  const n = hx.levels[0]!.cloud.n + hy.levels[0]!.cloud.n;
+  return n / (hx.levels[1]!.cloud.n + hy.levels[1]!.cloud.n);
+}
+
+/** Labels 0..K-1 of the sorted points from node boundaries. */
+function boundsLabels(b: Int32Array, n: number): Int32Array {
+  const labels = new Int32Array(n);
+  for (let k = 0; k + 1 < b.length; k++) labels.fill(k, b[k]!, b[k + 1]!);
+  return labels;
+}
+
+/** Each cluster's radius (largest distance of a point to its centroid); `level` has point ranges as children. */
+function clusterRadii(pts: Cloud, level: Level): Float64Array {
+  const d = pts.d;
+  const ch = level.children!;
+  const radii = new Float64Array(level.cloud.n);
+  for (let k = 0; k < level.cloud.n; k++) {
+    let r2 = 0;
+    for (let i = ch[2 * k]!; i < ch[2 * k + 1]!; i++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += (pts.data[i * d + q]! - level.cloud.data[k * d + q]!) ** 2;
+      r2 = Math.max(r2, s);
+    }
+    radii[k] = Math.sqrt(r2);
+  }
+  return radii;
+}
+
+/** The RADIUS_QUANTILE quantile of the radii of the clusters with mass. */
+function radiusQuantile(level: Level): number {
+  const r = Array.from(level.radius!).filter((_, k) => level.weights[k]! > 0);
+  r.sort((u, v) => u - v);
+  return r.length === 0 ? 0 : r[Math.min(r.length - 1, Math.floor(RADIUS_QUANTILE * r.length))]!;
+}
+
+/**
+ * Nested k-means hierarchies of x and y (kmeansTree: leaves of at most TARGET_CLUSTER_SIZE points,
+ * each depth a cluster level; the shallower tree repeats its finest depth), from the deepest depth
+ * up to the first with at most TOP_CLUSTERS clusters in both clouds. A level's width is the
+ * RADIUS_QUANTILE quantile of its cluster radii over both clouds (non-decreasing from fine to
+ * coarse), so that it hands over at ε ≈ (cluster radius)^p, as a grid level at its cell width.
+ */
+export function kmeansHierarchies(
+  x: Cloud,
+  a: Float64Array,
+  y: Cloud,
+  b: Float64Array,
+  compute: string | undefined,
+): { hx: Hierarchy; hy: Hierarchy; widths: number[] } {
+  const tx = kmeansTree(x.data, x.n, x.d, TARGET_CLUSTER_SIZE, 1, compute);
+  const ty = kmeansTree(y.data, y.n, y.d, TARGET_CLUSTER_SIZE, 2, compute);
+  const depth = Math.max(tx.bounds.length, ty.bounds.length) - 1;
+  const at = (t: { bounds: Int32Array[] }, j: number) => t.bounds[Math.min(j, t.bounds.length - 1)]!;
+  let top = depth;
+  while (top > 1 && Math.max(at(tx, top).length, at(ty, top).length) - 1 > TOP_CLUSTERS) top--;
+  const build = (c: Cloud, w: Float64Array, t: { perm: Int32Array; bounds: Int32Array[] }) => {
+    const pts = sorted(c, w, t.perm);
+    const h: Hierarchy = { perm: t.perm, levels: [pts] };
+    let finer: Int32Array | undefined;
+    for (let j = depth === 0 ? 0 : depth; j >= (depth === 0 ? 0 : top); j--) {
+      const labels = boundsLabels(at(t, j), c.n);
+      h.levels.push(clusterLevel(pts.cloud, pts.weights, labels, finer));
+      finer = labels;
+    }
+    return h;
+  };
+  const hx = build(x, a, tx);
+  const hy = build(y, b, ty);
+  const widths: number[] = [];
+  for (let j = 1; j < hx.levels.length; j++) {
+    // The radii of level j over the points: compose the children down to the points.
+    for (const h of [hx, hy]) h.levels[j]!.radius = clusterRadii(h.levels[0]!.cloud, flatten(h, j));
+    const r = Math.max(radiusQuantile(hx.levels[j]!), radiusQuantile(hy.levels[j]!));
+    widths.push(Math.max(r, widths.at(-1) ?? 0));
+  }
+  return { hx, hy, widths };
+}
+
+/** Level j with its children composed down to point ranges. */
+function flatten(h: Hierarchy, j: number): Level {
+  let ch = h.levels[j]!.children!;
+  for (let i = j - 1; i >= 1; i--) ch = compose(ch, h.levels[i]!.children!);
+  return { ...h.levels[j]!, children: ch };
 }

@@ -123,7 +123,8 @@ class IntList {
 /**
  * Kernel truncation on level `u` × `v`: among the children pairs of the coarser kept pairs
  * (`up`, on the levels above; all pairs when undefined), keep (k, l) with
- * f_k + g_l > C(u_k, v_l) − t (C = |u − v|^p / p). Also returns the number of pairs of the next
+ * f_k + g_l > C(u_k, v_l) − t (C = |u − v|^p / p; for levels with cluster radii, the smallest
+ * cost between their points, (|u_k − v_l| − r_k − r_l)₊^p / p). Also returns the number of pairs of the next
  * finer level that the kept pairs cover. One pass over the candidate pairs (the pairs this
  * level's kernel visited), typed arrays only; the output grows with the pairs kept.
  */
@@ -144,6 +145,8 @@ export function truncate(
   const cu = u.children!;
   const cv = v.children!;
   const squared = p === 2;
+  const ru = u.radius;
+  const rv = v.radius;
   // Column candidates of row k: the column intervals of its parent's kept pairs (children ranges).
   const pu = up ? parents(up.u.children!, K) : undefined;
   const upStart = up?.kept.start;
@@ -164,7 +167,11 @@ export function truncate(
         const z = U[row + c]! - V[col + c]!;
         s += z * z;
       }
-      const cost = squared ? s / 2 : Math.sqrt(s);
+      let cost: number;
+      if (ru && rv) {
+        const gap = Math.max(0, Math.sqrt(s) - ru[k]! - rv[l]!);
+        cost = squared ? (gap * gap) / 2 : gap;
+      } else cost = squared ? s / 2 : Math.sqrt(s);
       if (fk + g[l]! > cost - t) {
         cols.push(l);
         finerPairs += sizeU * sizeV[l]!;

@@ -1,7 +1,17 @@
 import { check, LazyTensorError } from '../errors.js';
 import { transposeRanges } from '../lazy/ranges.js';
 import { type HausdorffPairs, hausdorffResult } from './hausdorff.js';
-import { dropLevel, gridHierarchies, type Hierarchy, labelHierarchy } from './hierarchy.js';
+import {
+  type Clustering,
+  chooseClustering,
+  dropLevel,
+  finestMean,
+  GRID_MAX_DIM,
+  gridHierarchies,
+  type Hierarchy,
+  kmeansHierarchies,
+  labelHierarchy,
+} from './hierarchy.js';
 import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
 import { type SinkhornProblem, scalingParameters } from './problem.js';
@@ -71,6 +81,38 @@ function splitSchedule(
   return { lists, hx, hy };
 }
 
+/**
+ * The hierarchies of both clouds: the user's labels; else nested grids (clusterScale given,
+ * clustering 'grid', or 'auto' in D ≤ GRID_MAX_DIM where the grid keeps clusters of
+ * MIN_CLUSTER_SIZE points or more); else nested k-means clusters.
+ */
+function clusterClouds(
+  pr: SinkhornProblem,
+  diameter: number,
+  who: string,
+): { hx: Hierarchy; hy: Hierarchy; widths: number[]; clustering: Clustering } {
+  const { x, y, opts } = pr;
+  if (opts.labelsX !== undefined || opts.labelsY !== undefined) {
+    const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
+    return {
+      hx: labelHierarchy(x, pr.a, opts.labelsX, scale, `${who}: labelsX`),
+      hy: labelHierarchy(y, pr.b, opts.labelsY, scale, `${who}: labelsY`),
+      widths: [scale],
+      clustering: 'labels',
+    };
+  }
+  const kmeans = () => ({
+    ...kmeansHierarchies(x, pr.a, y, pr.b, opts.compute),
+    clustering: 'kmeans' as const,
+  });
+  if (opts.clustering === 'kmeans') return kmeans();
+  const auto = opts.clustering === 'auto' && opts.clusterScale === undefined;
+  if (auto && x.d > GRID_MAX_DIM) return kmeans();
+  const grid = gridHierarchies(x, pr.a, y, pr.b, diameter, opts.blur, opts.clusterScale);
+  if (auto && chooseClustering(x.d, () => finestMean(grid.hx, grid.hy)) === 'kmeans') return kmeans();
+  return { ...grid, clustering: 'grid' };
+}
+
 /** Kept pairs of one level: x–y (and its transpose), and the symmetric x–x, y–y (their own transposes). */
 interface LevelPairs {
   xy: Kept;
@@ -110,21 +152,7 @@ export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSo
     for (const v of w) check(v >= 0, () => `${who}: weights ${name} must be ≥ 0, got ${v}`);
   const p = opts.p;
   const diameter = opts.diameter ?? maxDiameter(x, y);
-  const labelled = opts.labelsX !== undefined || opts.labelsY !== undefined;
-  let hx0: Hierarchy;
-  let hy0: Hierarchy;
-  let widths: number[];
-  if (labelled) {
-    const scale = opts.clusterScale ?? diameter / (Math.sqrt(x.d) * 2000 ** (1 / x.d));
-    hx0 = labelHierarchy(x, pr.a, opts.labelsX, scale, `${who}: labelsX`);
-    hy0 = labelHierarchy(y, pr.b, opts.labelsY, scale, `${who}: labelsY`);
-    widths = [scale];
-  } else
-    ({
-      hx: hx0,
-      hy: hy0,
-      widths,
-    } = gridHierarchies(x, pr.a, y, pr.b, diameter, opts.blur, opts.clusterScale));
+  const { hx: hx0, hy: hy0, widths, clustering } = clusterClouds(pr, diameter, who);
   const px = hx0.levels[0]!;
   const py = hy0.levels[0]!;
   const sortedPr: SinkhornProblem = { ...pr, x: px.cloud, y: py.cloud, a: px.weights, b: py.weights };
@@ -181,6 +209,7 @@ export function multiscaleSolver(pr: SinkhornProblem, who: string): MultiscaleSo
             marginalError: st.marginalError,
             extraIterations: st.extraIterations,
             levels: reports,
+            clustering,
           },
         };
       }

@@ -49,7 +49,15 @@ export interface SamplesLossOptions {
   /** Multiscale: user cluster labels of x [N] and y [M] (integers ≥ 0) instead of the grid. */
   labelsX?: Int32Array;
   labelsY?: Int32Array;
+  /**
+   * Multiscale: 'grid' (nested grids), 'kmeans' (nested k-means clusters) or 'auto' (default:
+   * grids up to D = 3, k-means above or when the grid leaves too many clusters).
+   */
+  clustering?: ClusteringOption;
 }
+
+export type ClusteringOption = 'auto' | 'grid' | 'kmeans';
+const CLUSTERINGS: readonly ClusteringOption[] = ['auto', 'grid', 'kmeans'];
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -70,6 +78,7 @@ export interface ResolvedOptions {
   clusterScale?: number;
   labelsX?: Int32Array;
   labelsY?: Int32Array;
+  clustering: ClusteringOption;
 }
 
 const LOSSES: readonly LossName[] = ['sinkhorn', 'hausdorff', 'energy', 'gaussian', 'laplacian'];
@@ -94,6 +103,7 @@ const KNOWN = new Set([
   'clusterScale',
   'labelsX',
   'labelsY',
+  'clustering',
 ]);
 
 function positive(v: unknown, name: string): number {
@@ -175,9 +185,20 @@ export function resolveOptions(
         () => `${name} must be an Int32Array of cluster labels, got ${typeof l}`,
       );
   }
+  const clustering = o.clustering ?? 'auto';
+  check(
+    CLUSTERINGS.includes(clustering),
+    () =>
+      `clustering must be one of ${CLUSTERINGS.map((c) => `'${c}'`).join(', ')}, got ${String(o.clustering)}`,
+  );
+  check(
+    !(clustering === 'kmeans' && clusterScale !== undefined),
+    "clusterScale sets the width of a grid: it cannot be combined with clustering 'kmeans'",
+  );
   return {
     tol,
     maxIter: o.maxIter,
+    clustering,
     truncate,
     clusterScale,
     labelsX: o.labelsX,

@@ -58,6 +58,8 @@ export interface Convergence {
   extraIterations: number;
   /** Coarse to fine; the last one is the points themselves. */
   levels: LevelReport[];
+  /** Multiscale: how the clouds were clustered ('grid', 'kmeans' or the user's 'labels'). */
+  clustering?: 'grid' | 'kmeans' | 'labels';
 }
 
 /** Per-batch vector as an NDArray [N] or [B, N]. */
