@@ -14,6 +14,7 @@ import {
 } from './hierarchy.js';
 import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
+import { perBatch } from './perBatch.js';
 import { type SinkhornProblem, scalingParameters } from './problem.js';
 import type { LevelReport, SamplesLossResult, SamplesLossValue } from './result.js';
 import { dampening, logWeights, maxDiameter } from './schedule.js';
@@ -298,6 +299,8 @@ function multiscaleHausdorff(ms: MultiscaleSolver): SamplesLossResult | SamplesL
 
 /** The multiscale OT backend (register with registerOTBackend('multiscale', multiscaleSamples)). */
 export function multiscaleSamples(pr: SinkhornProblem): SamplesLossResult | SamplesLossValue {
+  // Batches: one multiscale solve per element (each has its own clusters and truncated kernels).
+  if (pr.x.batched) return perBatch(pr, multiscaleSamples);
   const { x, y } = pr;
   const solver = multiscaleSolver(pr, 'samplesLoss');
   const { sorted: sortedPr, hx: hx0, hy: hy0, run } = solver;
