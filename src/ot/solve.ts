@@ -7,11 +7,11 @@ import { resolveOptions, type SamplesLossOptions, SOLVE_OT_OPTIONS } from './opt
 import { DensePair, OnlinePair, type PairOps } from './pairs.js';
 import { LazyPlan, type PlanOrder } from './plan.js';
 import type { SinkhornProblem } from './problem.js';
-import { type Convergence, dotPerBatch } from './result.js';
+import type { Convergence } from './result.js';
 import { pairFactory, pickBackend } from './samplesLoss.js';
 import { checkPointExtent } from './scale.js';
 import { runSinkhorn, type SinkhornRun } from './sinkhornDivergence.js';
-import { pointTerms } from './valueTerm.js';
+import { biasedValue } from './valueTerm.js';
 
 /** Options of `solveOT`: those of samplesLoss for the Sinkhorn loss (no debiasing: a plan is an OT_ε plan). */
 export type SolveOTOptions = Omit<SamplesLossOptions, 'loss' | 'debias'>;
@@ -118,15 +118,7 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
   const { st, rho } = run;
   const eps = st.eps;
   // value = ⟨α, φ(f)⟩ + ⟨β, φ(g)⟩, the biased OT_ε value term.
-  const value = new Float64Array(1);
-  for (const [w, pot] of [
-    [a, f],
-    [b, g],
-  ] as const) {
-    const phi = new Float64Array(pot.length);
-    pointTerms(pot, undefined, eps, rho, phi, new Float64Array(pot.length), new Float64Array(pot.length));
-    dotPerBatch(w, phi, 1, pot.length, value);
-  }
+  const value = Float64Array.of(biasedValue(a, f, b, g, eps, rho));
   const err = (mass: Float64Array, w: Float64Array, pot: Float64Array) => {
     let e = 0;
     for (let k = 0; k < mass.length; k++)

@@ -42,3 +42,29 @@ export function pointTerms(
     dw[k] = rho === undefined ? phi[k]! : dualTerm(c, s, rho, r + eps) - (sym ? 0 : eps / 2);
   }
 }
+
+/**
+ * The biased OT_ε value ⟨α, φ(f)⟩ + ⟨β, φ(g)⟩ from the cross potentials f, g of a non-debiased
+ * solve (solveOT, registration's matching); each cloud's sum is taken on its own, then added.
+ */
+export function biasedValue(
+  a: ArrayLike<number>,
+  f: Float64Array,
+  b: ArrayLike<number>,
+  g: Float64Array,
+  eps: number,
+  rho: number | undefined,
+): number {
+  let value = 0;
+  for (const [w, pot] of [
+    [a, f],
+    [b, g],
+  ] as const) {
+    const phi = new Float64Array(pot.length);
+    pointTerms(pot, undefined, eps, rho, phi, new Float64Array(pot.length), new Float64Array(pot.length));
+    let s = 0;
+    for (let k = 0; k < pot.length; k++) s += w[k]! * phi[k]!;
+    value += s;
+  }
+  return value;
+}

@@ -11,7 +11,7 @@ import type { DType, FloatArray } from '../ndarray.js';
 import type { OTBackend } from '../ot/options.js';
 import { samplesLoss } from '../ot/samplesLoss.js';
 import { dampening } from '../ot/schedule.js';
-import { pointTerms } from '../ot/valueTerm.js';
+import { biasedValue } from '../ot/valueTerm.js';
 import { warmSinkhorn } from '../ot/warmStart.js';
 
 export interface MatchOptions {
@@ -136,14 +136,6 @@ export function robotMatch(
   const lam = dampening(eps, rho);
   const f = lse.map((v) => -lam * eps * v);
   const confidence = matchedMass(lse, eps, rho);
-  let loss = 0;
-  for (const [w, pot] of [
-    [a, f],
-    [b, g],
-  ] as const) {
-    const phi = new Float64Array(pot.length);
-    pointTerms(pot, undefined, eps, rho, phi, new Float64Array(pot.length), new Float64Array(pot.length));
-    for (let k = 0; k < pot.length; k++) loss += w[k]! * phi[k]!;
-  }
+  const loss = biasedValue(a, f, b, g, eps, rho);
   return { target: target!, confidence, loss, f, g };
 }
