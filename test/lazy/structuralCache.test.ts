@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { op } from '../../src/formula/opRegistry.js';
 import { Var } from '../../src/formula/ops/leaves.js';
 import { type LazyTensor, LazyTensorError, Pm, Vi, Vj } from '../../src/index.js';
-import { buildSpec, type SpecRequest, specFor } from '../../src/kernel/spec.js';
+import { buildSpec, type SpecRequest } from '../../src/kernel/spec.js';
+import { specFor } from '../../src/kernel/specCache.js';
 import { reduce } from '../../src/lazy/reduce.js';
 import { rng, uniform } from '../helpers/rng.js';
 
