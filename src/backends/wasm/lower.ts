@@ -1,11 +1,8 @@
 import { Body, T, type ValType } from './encoder.js';
 import type { DeclType, Expr, Stmt } from './lang.js';
+import { ExprTypes, type Ty } from './typing.js';
 
-/**
- * Types of the kernel language: integers, the two float widths, a vector of the compute type
- * (f32x4 or f64x2) and a lane mask (a v128 of all-ones / all-zeros lanes).
- */
-export type Ty = 'i32' | 'f32' | 'f64' | 'v' | 'm' | 'none';
+export type { Ty } from './typing.js';
 
 /** Imported scalar math functions (float64, JavaScript's Math or the JS prelude), in import order. */
 export const MATH_IMPORTS = [
@@ -62,7 +59,7 @@ export class Lowering {
   readonly body = new Body();
   readonly locals: ValType[] = [];
   private readonly vars = new Map<string, { idx: number; ty: Ty }>();
-  private readonly types = new WeakMap<Expr, Ty>();
+  private readonly typing: ExprTypes;
   private nParams = 0;
   /** v128 scratch locals of inlined helpers (allocated once per function). */
   private scratch: [number, number, number, number] | undefined;
@@ -75,6 +72,7 @@ export class Lowering {
     params: readonly { name: string; ty: Ty }[],
   ) {
     this.c = cfg.compute;
+    this.typing = new ExprTypes(cfg.compute, (name) => this.vars.get(name)?.ty);
     for (const p of params) this.vars.set(p.name, { idx: this.nParams++, ty: p.ty });
   }
 
@@ -102,86 +100,9 @@ export class Lowering {
     return this.c === 'f32' ? 4 : 2;
   }
 
-  // ---------------------------------------------------------------- types
-
-  private join(a: Ty, b: Ty): Ty {
-    if (a === 'v' || b === 'v' || a === 'm' || b === 'm') return 'v';
-    if (a === 'f64' || b === 'f64') return 'f64';
-    if (a === 'f32' || b === 'f32') return 'f32';
-    return 'i32';
-  }
-
-  private floatOf(t: Ty): Ty {
-    return t === 'i32' ? this.c : t;
-  }
-
+  /** The type of an expression (memoised by the kernel's typing). */
   typeOf(e: Expr): Ty {
-    const hit = this.types.get(e);
-    if (hit) return hit;
-    // A left-deep chain (a sum over thousands of components) is typed from the bottom up, so
-    // the recursion stays shallow.
-    const spine: Expr[] = [];
-    for (let c = e; c.k === 'bin' && !this.types.has(c.a); c = c.a) spine.push(c.a);
-    for (let k = spine.length - 1; k >= 0; k--) this.types.set(spine[k]!, this.infer(spine[k]!));
-    const t = this.infer(e);
-    this.types.set(e, t);
-    return t;
-  }
-
-  private infer(e: Expr): Ty {
-    switch (e.k) {
-      case 'num':
-        return e.int ? 'i32' : this.c;
-      case 'id': {
-        const v = this.vars.get(e.name);
-        if (!v) throw new Error(`internal: wasm kernel: unknown name '${e.name}'`);
-        return v.ty;
-      }
-      case 'un':
-        if (e.op === '!') return this.typeOf(e.a) === 'm' ? 'm' : 'i32';
-        return this.typeOf(e.a);
-      case 'bin': {
-        const a = this.typeOf(e.a);
-        const b = this.typeOf(e.b);
-        if (e.op === '&&' || e.op === '||') return a === 'm' || b === 'm' ? 'm' : 'i32';
-        const j = this.join(a, b);
-        if (['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return j === 'v' ? 'm' : 'i32';
-        return j;
-      }
-      case 'call':
-        return this.callType(e);
-    }
-  }
-
-  private callType(e: Expr & { k: 'call' }): Ty {
-    const args = e.args.map((a) => this.typeOf(a));
-    switch (e.fn) {
-      case 'ldf':
-        return this.c;
-      case 'ldi':
-        return 'i32';
-      case 'ldv':
-        return 'v';
-      case 'stf':
-      case 'sti':
-      case 'stv':
-        return 'none';
-      case 'lane':
-        return this.c;
-      case 'any':
-        return 'i32';
-      case 'b2f':
-        return args[0] === 'm' ? 'v' : this.c;
-      case 'sel':
-        return this.join(args[1]!, args[2]!) === 'v' || args[0] === 'm'
-          ? 'v'
-          : this.floatOf(this.join(args[1]!, args[2]!));
-      default: {
-        let t: Ty = this.c === 'f64' ? 'f64' : 'i32';
-        for (const a of args) t = this.join(t, a);
-        return this.floatOf(t);
-      }
-    }
+    return this.typing.typeOf(e);
   }
 
   // ---------------------------------------------------------------- expressions
@@ -296,7 +217,7 @@ export class Lowering {
     }
     if (Lowering.ARITH.has(e.op) && this.leftChain(e, as)) return;
     const cmp = ['==', '!=', '<', '>', '<=', '>='].indexOf(e.op);
-    const t = cmp >= 0 ? this.join(this.typeOf(e.a), this.typeOf(e.b)) : as;
+    const t = cmp >= 0 ? this.typing.join(this.typeOf(e.a), this.typeOf(e.b)) : as;
     this.emitAs(e.a, t);
     this.emitAs(e.b, t);
     if (cmp >= 0) {
@@ -535,7 +456,7 @@ export class Lowering {
         } else {
           const op = s.op === '+=' ? '+' : s.op === '-=' ? '-' : '*';
           const e: Expr = { k: 'bin', op, a: { k: 'id', name: s.name }, b: s.e };
-          this.types.set(e, v.ty);
+          this.typing.declare(e, v.ty);
           this.emit(e, v.ty);
         }
         b.set(v.idx);
