@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { samplesLoss } from '../../src/ot/index.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { expectClose } from '../helpers/check.js';
-import { cloud, expectFiniteDiffGradients, refHausdorff, rng, weights } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+import { cloud, expectFiniteDiffGradients, nd, refHausdorff, rng, weights } from './reference.js';
 
 describe('Hausdorff divergence (Feydy et al. 2019)', () => {
   const r = rng(41);

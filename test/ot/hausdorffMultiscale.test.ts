@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { samplesLoss } from '../../src/ot/index.js';
-import { cloud, relErr, rng, weights } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+import { cloud, nd, relErr, rng, weights } from './reference.js';
 
 describe("Hausdorff with backend 'multiscale'", () => {
   const cases: [number, number | undefined][] = [

@@ -4,13 +4,12 @@ import {
   cloud,
   expectFiniteDiffGradients,
   finiteDiff,
+  nd,
   refKernelLoss,
   relErr,
   rng,
   weights,
 } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
 
 describe('kernel losses', () => {
   const r = rng(11);

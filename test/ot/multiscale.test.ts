@@ -4,9 +4,7 @@ import { exactOT, samplesLoss } from '../../src/ot/index.js';
 import { allPairs, keptRanges, transposeKept } from '../../src/ot/keptPairs.js';
 import { resolveOptions } from '../../src/ot/options.js';
 import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
-import { cloud, relErr, rng } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+import { cloud, nd, relErr, rng } from './reference.js';
 
 describe("backend 'multiscale' (two levels, truncated kernel)", () => {
   const cases: [number, number | undefined, boolean][] = [

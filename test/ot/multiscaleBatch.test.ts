@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { samplesLoss } from '../../src/ot/index.js';
-import { cloud, relErr, rng, weights } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+import { cloud, nd, relErr, rng, weights } from './reference.js';
 
 describe("backend 'multiscale' on batches [B, N, D]", () => {
   it('equals one multiscale call per batch element (values, potentials, gradients) and the batched online solve', () => {

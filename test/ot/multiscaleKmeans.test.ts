@@ -8,9 +8,8 @@ import {
   TOP_CLUSTERS,
 } from '../../src/ot/hierarchy.js';
 import { samplesLoss } from '../../src/ot/index.js';
-import { cloud, relErr, rng } from './reference.js';
+import { cloud, nd, relErr, rng } from './reference.js';
 
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
 const c = (data: Float64Array, d: number) => ({
   data,
   B: 1,

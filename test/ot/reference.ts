@@ -344,3 +344,30 @@ export function expectSimplexWeightGradients(c: GradCheck, tol: number, h = 1e-6
     expect(relErr(an, fd), `gradient w.r.t. ${side} along the simplex`).toBeLessThan(tol);
   }
 }
+
+/** An NDArray of float64 data (the OT functions' input form). */
+export const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+
+/** Dense float64 plan from potentials: π_ij = a_i b_j exp((f_i + g_j − C_ij)/ε), and its marginals. */
+export function densePlan(
+  a: Float64Array,
+  b: Float64Array,
+  f: Float64Array,
+  g: Float64Array,
+  C: Float64Array,
+  eps: number,
+) {
+  const n = a.length;
+  const m = b.length;
+  const P = new Float64Array(n * m);
+  const rows = new Float64Array(n);
+  const cols = new Float64Array(m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      const v = a[i]! * b[j]! * Math.exp((f[i]! + g[j]! - C[i * m + j]!) / eps);
+      P[i * m + j] = v;
+      rows[i] = rows[i]! + v;
+      cols[j] = cols[j]! + v;
+    }
+  return { P, rows, cols };
+}

@@ -4,13 +4,12 @@ import {
   cloud,
   expectFiniteDiffGradients,
   expectSimplexWeightGradients,
+  nd,
   refSinkhorn,
   relErr,
   rng,
   weights,
 } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
 
 describe('Sinkhorn loss', () => {
   const r = rng(21);

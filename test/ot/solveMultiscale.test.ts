@@ -3,33 +3,7 @@ import { LazyTensorError } from '../../src/errors.js';
 import { solveOT } from '../../src/ot/index.js';
 import { resolveOptions, SOLVE_OT_OPTIONS } from '../../src/ot/options.js';
 import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
-import { cloud, costMatrix, relErr, rng, weights } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
-
-/** Dense float64 plan from potentials: π_ij = a_i b_j exp((f_i + g_j − C_ij)/ε), and its marginals. */
-function densePlan(
-  a: Float64Array,
-  b: Float64Array,
-  f: Float64Array,
-  g: Float64Array,
-  C: Float64Array,
-  eps: number,
-) {
-  const n = a.length;
-  const m = b.length;
-  const P = new Float64Array(n * m);
-  const rows = new Float64Array(n);
-  const cols = new Float64Array(m);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < m; j++) {
-      const v = a[i]! * b[j]! * Math.exp((f[i]! + g[j]! - C[i * m + j]!) / eps);
-      P[i * m + j] = v;
-      rows[i] = rows[i]! + v;
-      cols[j] = cols[j]! + v;
-    }
-  return { P, rows, cols };
-}
+import { cloud, costMatrix, densePlan, nd, relErr, rng, weights } from './reference.js';
 
 const l1 = (u: ArrayLike<number>, v: ArrayLike<number>) => {
   let s = 0;

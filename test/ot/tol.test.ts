@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { samplesLoss, solveOT } from '../../src/ot/index.js';
-import { cloud, costMatrix, rng, weights } from './reference.js';
-
-const nd = (data: Float64Array, shape: number[]) => ({ data, shape });
+import { cloud, costMatrix, nd, rng, weights } from './reference.js';
 
 /** L1 marginal errors of the dense plan a_i b_j exp((f_i + g_j − C_ij)/ε), in float64. */
 function denseMarginalErrors(
