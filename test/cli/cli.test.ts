@@ -15,6 +15,13 @@ let bin = '';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lt-cli-'));
 const env = { LAZYTENSOR_CACHE_DIR: path.join(tmp, 'cache') };
 const run = (...args: string[]) => runBin(bin, args, tmp, env);
+/** Runs the bin and expects a clean success: exit status 0, nothing on stderr. */
+function runOk(...args: string[]) {
+  const r = run(...args);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r;
+}
 const fixture = (name: string) => path.join(ROOT, 'test/io/fixtures', name);
 
 beforeAll(() => {
@@ -74,7 +81,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     const r = cloud(90, 3, 2);
     writePoints(path.join(tmp, 'q.npy'), q);
     writePoints(path.join(tmp, 'r.csv'), r);
-    const out = run(
+    const out = runOk(
       'knn',
       'q.npy',
       'r.csv',
@@ -90,8 +97,6 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
       '--compute',
       'js',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     const j = JSON.parse(out.stdout);
     expect(j).toMatchObject({ command: 'knn', n: 70, m: 90, d: 3, k: 4, backend: 'js' });
     expect(j.seconds).toBeGreaterThan(0);
@@ -114,7 +119,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
     const y = cloud(30, 3, 4, 0.5);
     writePoints(path.join(tmp, 'x.ply'), x);
     writePoints(path.join(tmp, 'y.txt'), y);
-    const out = run(
+    const out = runOk(
       'ot',
       'x.ply',
       'y.txt',
@@ -132,8 +137,6 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
       '--compute',
       'js',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     const j = JSON.parse(out.stdout);
     const opts = { blur: 0.1, compute: 'js' };
     const lib = samplesLoss(x, y, { ...opts, gradients: false });
@@ -192,7 +195,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
   });
 
   it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
-    const out = run(
+    const out = runOk(
       'knn',
       fixture('f32.npy'),
       fixture('points.csv'),
@@ -203,24 +206,18 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
       '--compute',
       'js',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     // Each float32 point is nearest to its own float64 original.
     expect(Array.from(readPoints(path.join(tmp, 'self.txt')).data)).toEqual([0, 1, 2, 3]);
   });
 
   it('ot --bunny runs the shipped example (text output)', () => {
-    const out = run('ot', '--bunny', '--exact', '0', '--compute', 'js', '--blur', '0.2');
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
+    const out = runOk('ot', '--bunny', '--exact', '0', '--compute', 'js', '--blur', '0.2');
     expect(out.stdout).toMatch(/Sinkhorn divergence S_ε = \d/);
     expect(out.stdout).toMatch(/bunny \(\d+ points\) → copy rotated 30°/);
   });
 
   it('bench --quick times each task and draws bars', () => {
-    const out = run('bench', '--quick', '--compute', 'js', '--json', '--plot', 'bench.png');
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
+    const out = runOk('bench', '--quick', '--compute', 'js', '--json', '--plot', 'bench.png');
     const j = JSON.parse(out.stdout);
     expect(j.n).toBe(2000);
     expect(j.results.map((r: { task: string }) => r.task)).toEqual(['gaussian sum', 'knn K=10']);
@@ -272,7 +269,7 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
   });
 
   it('kmeans: labels, centroids, inertia and its curve equal the library with the same seed', () => {
-    const out = run(
+    const out = runOk(
       'kmeans',
       'blobs3.npy',
       '-k',
@@ -291,8 +288,6 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
       '--compute',
       'js',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     const lib = kmeans(x3, 3, { seed: 7, init: 'random', backend: 'js' });
     const j = JSON.parse(out.stdout);
     expect(j).toMatchObject({
@@ -335,7 +330,7 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
   });
 
   it('gmm: labels, means and log-likelihood equal the library with the same seed', () => {
-    const out = run(
+    const out = runOk(
       'gmm',
       'blobs2.npy',
       '-k',
@@ -354,8 +349,6 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
       '--compute',
       'js',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     const lib = gaussianMixture(x2, 3, { covariance: 'diag', seed: 3, backend: 'js' });
     const j = JSON.parse(out.stdout);
     expect(j).toMatchObject({
@@ -393,9 +386,7 @@ describe('clustering commands end to end (kmeans, gmm)', () => {
   });
 
   it('kmeans text output', () => {
-    const out = run('kmeans', 'blobs2.npy', '-k', '2', '--compute', 'js');
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
+    const out = runOk('kmeans', 'blobs2.npy', '-k', '2', '--compute', 'js');
     expect(out.stdout).toMatch(/^k-means: 45 points, D = 2, K = 2 \(backend js\)\ninertia \d/);
   });
 
@@ -445,7 +436,7 @@ describe('register end to end', () => {
     writePoints(path.join(tmp, 'reg-src.npy'), x);
     writePoints(path.join(tmp, 'reg-tgt.npy'), y);
     const args = ['reg-src.npy', 'reg-tgt.npy', '--model', 'rigid', '--compute', 'js'];
-    const out = run(
+    const out = runOk(
       'register',
       ...args,
       '-o',
@@ -456,8 +447,6 @@ describe('register end to end', () => {
       'reg.svg',
       '--json',
     );
-    expect(out.stderr).toBe('');
-    expect(out.status).toBe(0);
     const j = JSON.parse(out.stdout);
     const ref = register(x, y, { model: 'rigid', compute: 'js' });
     expect(j).toMatchObject({ command: 'register', model: 'rigid', n: 150, m: 150, d: 3 });

@@ -3,35 +3,18 @@
  * means to files, the components drawn with their means and the log-likelihood curve.
  */
 import { type Command, Option } from 'commander';
-import { getBackend } from '../../backends/registry.js';
 import { type CovarianceType, type GaussianMixtureResult, gaussianMixture } from '../../learn/index.js';
-import { addCommon, Context, num, since } from '../context.js';
-import { document, fmt } from '../plot/svg.js';
-import {
-  checkClusters,
-  clusterPanel,
-  clusterSizes,
-  curveDecision,
-  curvePanel,
-  labelsArray,
-  rerunCurve,
-} from './clusters.js';
+import { addCommon, num } from '../context.js';
+import { fmt } from '../plot/svg.js';
+import { type ClusterOptions, runClustering } from './clusterRun.js';
 
-interface GmmOptions {
-  k: number;
+interface GmmOptions extends ClusterOptions {
   covariance: CovarianceType;
   maxIter: number;
   tol: number;
   regCovar: number;
   init: 'kmeans' | 'random';
-  nInit: number;
-  seed: number;
   means?: string;
-  output?: string;
-  plot?: string;
-  json?: boolean;
-  quiet?: boolean;
-  compute?: string;
 }
 
 export function registerGmm(program: Command): void {
@@ -67,85 +50,42 @@ export function registerGmm(program: Command): void {
 }
 
 function run(file: string, opts: GmmOptions): void {
-  const ctx = new Context(opts);
-  const backend = ctx.compute();
-  const x = ctx.read(file);
-  const [n, d] = x.shape as [number, number];
-  const K = opts.k;
-  checkClusters(K, n, file);
-  const fitMixture = (maxIter: number): GaussianMixtureResult =>
-    gaussianMixture(x, K, {
-      covariance: opts.covariance,
-      maxIter,
-      tol: opts.tol,
-      regCovar: opts.regCovar,
-      init: opts.init,
-      nInit: opts.nInit,
-      seed: opts.seed,
-      backend,
-    });
-  ctx.progress.start('gaussian mixture', 1);
-  const t0 = performance.now();
-  const r = fitMixture(opts.maxIter);
-  const labels = r.predict(x).data;
-  const seconds = since(t0);
-  ctx.progress.tick();
-  // Mean log-likelihood after 1, 2, … EM iterations: the same seeded run stopped earlier.
-  const curve = curveDecision(Boolean(opts.plot), opts.nInit, n, K, r.iterations);
-  const values = rerunCurve(
-    ctx,
-    curve.draw,
-    r.iterations,
-    r.logLikelihood,
-    (t) => fitMixture(t).logLikelihood,
-  );
-  ctx.progress.stop();
-  const sizes = clusterSizes(labels, K);
-  if (opts.output) ctx.write(opts.output, labelsArray(labels));
-  if (opts.means) ctx.write(opts.means, r.means);
-  ctx.plot(() =>
-    document(
-      `Gaussian mixture: ${n} points, K = ${K} (${opts.covariance}), mean log-likelihood ${fmt(r.logLikelihood)}`,
-      [
-        clusterPanel(x, labels, K, r.means, { cluster: 'component', centres: 'means' }),
-        ...(values.length > 1
-          ? [curvePanel('Mean log-likelihood per EM iteration', 'log-likelihood', values, 'log-likelihood')]
-          : []),
-      ],
-    ),
-  );
-  const used = getBackend(backend).name;
-  ctx.report(
-    {
-      command: 'gmm',
-      n,
-      d,
-      k: K,
-      covariance: opts.covariance,
-      backend: used,
-      logLikelihood: r.logLikelihood,
-      iterations: r.iterations,
-      converged: r.converged,
-      weights: Array.from(r.weights),
-      sizes,
-      seed: opts.seed,
-      init: opts.init,
-      nInit: opts.nInit,
-      seconds,
-      convergence: values.length > 0 ? values : null,
-      output: opts.output ?? null,
-      means: opts.means ?? null,
-      plot: opts.plot ?? null,
+  runClustering<GaussianMixtureResult>(file, opts, {
+    command: 'gmm',
+    label: 'gaussian mixture',
+    maxIter: opts.maxIter,
+    fit: (x, backend, maxIter) =>
+      gaussianMixture(x, opts.k, {
+        covariance: opts.covariance,
+        maxIter,
+        tol: opts.tol,
+        regCovar: opts.regCovar,
+        init: opts.init,
+        nInit: opts.nInit,
+        seed: opts.seed,
+        backend,
+      }),
+    outcome: (x, r) => ({ ...r, labels: r.predict(x).data, centres: r.means }),
+    value: (r) => r.logLikelihood,
+    names: {
+      cluster: 'component',
+      centres: 'means',
+      curveTitle: 'Mean log-likelihood per EM iteration',
+      curveValue: 'log-likelihood',
     },
-    [
-      `gaussian mixture: ${n} points, D = ${d}, K = ${K}, ${opts.covariance} covariances (backend ${used})`,
-      `mean log-likelihood ${fmt(r.logLikelihood)} after ${r.iterations} EM iterations (${r.converged ? 'converged' : 'not converged: raise --max-iter'}), ${seconds.toFixed(3)} s`,
-      `weights ${Array.from(r.weights, (w) => fmt(w)).join(', ')}; points per component ${sizes.join(', ')}`,
-      ...(opts.output ? [`wrote the labels [${n}, 1] to ${opts.output}`] : []),
-      ...(opts.means ? [`wrote the means [${K}, ${d}] to ${opts.means}`] : []),
-      ...(opts.plot
-        ? [`wrote ${opts.plot}${curve.draw ? '' : ` (no convergence curve: ${curve.why})`}`]
-        : []),
+    centresFile: { key: 'means', file: opts.means },
+    title: (r, f) =>
+      `Gaussian mixture: ${f.n} points, K = ${f.K} (${opts.covariance}), mean log-likelihood ${fmt(r.logLikelihood)}`,
+    fields: (r) => ({
+      covariance: opts.covariance,
+      logLikelihood: r.logLikelihood,
+      weights: Array.from(r.weights),
+      init: opts.init,
+    }),
+    lines: (r, f) => [
+      `gaussian mixture: ${f.n} points, D = ${f.d}, K = ${f.K}, ${opts.covariance} covariances (backend ${f.backend})`,
+      `mean log-likelihood ${fmt(r.logLikelihood)} after ${r.iterations} EM iterations (${r.converged ? 'converged' : 'not converged: raise --max-iter'}), ${f.seconds.toFixed(3)} s`,
+      `weights ${Array.from(r.weights, (w) => fmt(w)).join(', ')}; points per component ${f.sizes.join(', ')}`,
     ],
-  );
+  });
 }
