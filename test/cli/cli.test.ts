@@ -195,7 +195,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
   });
 
   it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
-    const out = runOk(
+    runOk(
       'knn',
       fixture('f32.npy'),
       fixture('points.csv'),

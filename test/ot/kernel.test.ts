@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplesLoss } from '../../src/ot/index.js';
-import {
-  cloud,
-  expectFiniteDiffGradients,
-  finiteDiff,
-  nd,
-  refKernelLoss,
-  relErr,
-  rng,
-  weights,
-} from './reference.js';
+import { cloud, expectFiniteDiffGradients, nd, refKernelLoss, relErr, rng, weights } from './reference.js';
 
 describe('kernel losses', () => {
   const r = rng(11);

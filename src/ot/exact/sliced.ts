@@ -124,7 +124,7 @@ class SlicedGradients {
   }
 
   add(r: OneDResult, px: Float64Array, py: Float64Array, theta: Float64Array): void {
-    const { d } = this;
+    const d = this.d;
     const plan = r.plan!;
     for (let k = 0; k < plan.mass.length; k++) {
       const i = plan.rows[k]!;
