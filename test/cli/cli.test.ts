@@ -195,17 +195,7 @@ describe('commands end to end (spawned bin, files in a temp folder)', () => {
   });
 
   it('knn between a float32 .npy and a float64 .csv (computed in float64)', () => {
-    runOk(
-      'knn',
-      fixture('f32.npy'),
-      fixture('points.csv'),
-      '-k',
-      '1',
-      '-o',
-      'self.txt',
-      '--compute',
-      'js',
-    );
+    runOk('knn', fixture('f32.npy'), fixture('points.csv'), '-k', '1', '-o', 'self.txt', '--compute', 'js');
     // Each float32 point is nearest to its own float64 original.
     expect(Array.from(readPoints(path.join(tmp, 'self.txt')).data)).toEqual([0, 1, 2, 3]);
   });
