@@ -8,7 +8,8 @@ import { powfConstant } from '../formula/ops/math.js';
 import type { Ast } from './ast.js';
 import { syntaxError } from './errors.js';
 import { describeSignature, encodeParams, isKnownKeOpsName, keopsNames, signatureOf } from './signatures.js';
-import { MAX_DIM, MAX_VAR_INDEX, type VarTable } from './variables.js';
+import { suggestion } from './suggest.js';
+import { MAX_DIM, MAX_VAR_INDEX, VAR_CATS, type VarTable } from './variables.js';
 
 /** Largest integer written as a compile-time constant or integer parameter. */
 export const INT_LIMIT = 2 ** 31 - 1;
@@ -23,74 +24,7 @@ export interface LiteralParam {
 /** Names with a meaning of their own in formula text (besides the op table). */
 export const SPECIAL_FORMS = new Set(['Var', 'Vi', 'Vj', 'Pm', 'IntCst', 'Zero', 'IntInv', 'Grad']);
 
-const VAR_CATS: Record<string, Cat> = { Vi: 'i', Vj: 'j', Pm: 'p' };
 const CAT_CODES: readonly Cat[] = ['i', 'j', 'p'];
-
-/** Largest variable index written inline (Var/Vi/Vj/Pm with an explicit index) in a syntax tree. */
-export function maxInlineIndex(ast: Ast): number {
-  let max = -1;
-  const stack: Ast[] = [ast];
-  while (stack.length > 0) {
-    const a = stack.pop()!;
-    switch (a.kind) {
-      case 'call': {
-        const first = a.args[0];
-        if (
-          (a.name === 'Var' || Object.hasOwn(VAR_CATS, a.name)) &&
-          a.args.length >= 2 &&
-          first?.kind === 'num' &&
-          first.isInt &&
-          first.value >= 0 &&
-          first.value <= MAX_VAR_INDEX
-        ) {
-          max = Math.max(max, first.value);
-        }
-        for (const c of a.args) stack.push(c);
-        break;
-      }
-      case 'unary':
-        stack.push(a.arg);
-        break;
-      case 'binary':
-        stack.push(a.left, a.right);
-        break;
-      case 'tuple':
-        for (const c of a.items) stack.push(c);
-        break;
-      default:
-        break;
-    }
-  }
-  return max;
-}
-
-/** Edit distance (for "did you mean" hints); small strings only. */
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3 || a.length > 40 || b.length > 40) return 99;
-  let prev = Array.from({ length: b.length + 1 }, (_, k) => k);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-function suggestion(name: string, candidates: Iterable<string>): string {
-  let best = '';
-  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = distance(name, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best ? ` (did you mean '${best}'?)` : '';
-}
 
 interface Frame {
   readonly ast: Ast;

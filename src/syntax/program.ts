@@ -5,10 +5,10 @@ import { hasOp } from '../formula/opRegistry.js';
 import { type AliasDecl, parseAlias } from './aliases.js';
 import type { Ast } from './ast.js';
 import { syntaxError } from './errors.js';
-import { type LiteralParam, Lowerer, maxInlineIndex, SPECIAL_FORMS } from './lower.js';
+import { type LiteralParam, Lowerer, SPECIAL_FORMS } from './lower.js';
 import { parseAst } from './parser.js';
 import { isKnownKeOpsName } from './signatures.js';
-import { type VariableInfo, VarTable } from './variables.js';
+import { maxInlineIndex, type VariableInfo, VarTable } from './variables.js';
 
 /** Most aliases accepted in one list. */
 export const MAX_ALIASES = 10_000;

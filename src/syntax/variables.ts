@@ -2,6 +2,7 @@ import type { LazyTensorError } from '../errors.js';
 import type { Cat, Node } from '../formula/node.js';
 import { Var } from '../formula/ops/leaves.js';
 import { MAX_DIM } from '../limits.js';
+import type { Ast } from './ast.js';
 
 /** Largest variable index accepted in formula text (KeOps indices are argument positions). */
 export const MAX_VAR_INDEX = 9999;
@@ -66,4 +67,45 @@ export class VarTable {
 export function describeVar(v: { cat: Cat; dim: number; index: number }): string {
   const f = v.cat === 'i' ? 'Vi' : v.cat === 'j' ? 'Vj' : 'Pm';
   return `${f}(${v.index}, ${v.dim})`;
+}
+
+/** The variable-declaring forms of formula text and their categories (Var gives its own). */
+export const VAR_CATS: Readonly<Record<string, Cat>> = { Vi: 'i', Vj: 'j', Pm: 'p' };
+
+/** Largest variable index written inline (Var/Vi/Vj/Pm with an explicit index) in a syntax tree. */
+export function maxInlineIndex(ast: Ast): number {
+  let max = -1;
+  const stack: Ast[] = [ast];
+  while (stack.length > 0) {
+    const a = stack.pop()!;
+    switch (a.kind) {
+      case 'call': {
+        const first = a.args[0];
+        if (
+          (a.name === 'Var' || Object.hasOwn(VAR_CATS, a.name)) &&
+          a.args.length >= 2 &&
+          first?.kind === 'num' &&
+          first.isInt &&
+          first.value >= 0 &&
+          first.value <= MAX_VAR_INDEX
+        ) {
+          max = Math.max(max, first.value);
+        }
+        for (const c of a.args) stack.push(c);
+        break;
+      }
+      case 'unary':
+        stack.push(a.arg);
+        break;
+      case 'binary':
+        stack.push(a.left, a.right);
+        break;
+      case 'tuple':
+        for (const c of a.items) stack.push(c);
+        break;
+      default:
+        break;
+    }
+  }
+  return max;
 }
