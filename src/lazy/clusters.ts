@@ -1,6 +1,7 @@
 import { check } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { toFloatArray } from './data.js';
+import { keptFromMask, keptRanges } from './keptRanges.js';
 import type { Ranges } from './ranges.js';
 
 /**
@@ -116,7 +117,8 @@ export function clusterRangesCentroids(
 /**
  * Ranges that visit only the cluster pairs (a, b) with keep[a * Cj + b] true. rangesI/rangesJ are
  * the clusters' index ranges of the i and j points ([C, 2] flattened, as from
- * clusterRangesCentroids). Consecutive kept clusters are merged into one interval.
+ * clusterRangesCentroids). Kept clusters whose index ranges touch are merged into one interval;
+ * empty clusters add none.
  */
 export function rangesFromMask(
   rangesI: Int32Array,
@@ -129,38 +131,5 @@ export function rangesFromMask(
     keep.length === Ci * Cj,
     () => `rangesFromMask: expected a ${Ci}×${Cj} mask (${Ci * Cj} entries), got ${keep.length}`,
   );
-  const half = (
-    rowR: Int32Array,
-    colR: Int32Array,
-    nr: number,
-    nc: number,
-    at: (r: number, c: number) => boolean,
-  ) => {
-    const slices = new Int32Array(nr);
-    const red: number[] = [];
-    for (let r = 0; r < nr; r++) {
-      let open = -1;
-      for (let c = 0; c <= nc; c++) {
-        const k = c < nc && at(r, c);
-        if (k && open < 0) open = c;
-        if (!k && open >= 0) {
-          // Merge adjacent clusters c in [open, c) into one column interval.
-          red.push(colR[2 * open]!, colR[2 * (c - 1) + 1]!);
-          open = -1;
-        }
-      }
-      slices[r] = red.length / 2;
-    }
-    return { ranges: Int32Array.from(rowR), slices, red: Int32Array.from(red) };
-  };
-  const a = half(rangesI, rangesJ, Ci, Cj, (r, c) => Boolean(keep[r * Cj + c]));
-  const b = half(rangesJ, rangesI, Cj, Ci, (r, c) => Boolean(keep[c * Cj + r]));
-  return {
-    ranges_i: a.ranges,
-    slices_i: a.slices,
-    redranges_j: a.red,
-    ranges_j: b.ranges,
-    slices_j: b.slices,
-    redranges_i: b.red,
-  };
+  return keptRanges(rangesI, rangesJ, keptFromMask(keep, Ci, Cj));
 }

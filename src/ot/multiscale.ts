@@ -1,4 +1,5 @@
 import { check, LazyTensorError } from '../errors.js';
+import { type Kept, keptRanges, transposeKept, unitRanges } from '../lazy/keptRanges.js';
 import { transposeRanges } from '../lazy/ranges.js';
 import { type HausdorffPairs, hausdorffResult } from './hausdorff.js';
 import {
@@ -12,7 +13,7 @@ import {
   kmeansHierarchies,
   labelHierarchy,
 } from './hierarchy.js';
-import { type Kept, keptRanges, transposeKept, truncate, unitRanges } from './keptPairs.js';
+import { truncate } from './keptPairs.js';
 import { softmins } from './pairBatch.js';
 import { perBatch } from './perBatch.js';
 import { type SinkhornProblem, scalingParameters } from './problem.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Kept } from '../../src/lazy/keptRanges.js';
 import type { Level } from '../../src/ot/hierarchy.js';
-import { type Kept, truncate } from '../../src/ot/keptPairs.js';
+import { truncate } from '../../src/ot/keptPairs.js';
 import { cloud, rng } from './reference.js';
 
 /** A level of n points in D dims whose children are consecutive blocks of the given sizes. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
+import { allPairs, keptRanges, transposeKept } from '../../src/lazy/keptRanges.js';
 import { exactOT, samplesLoss } from '../../src/ot/index.js';
-import { allPairs, keptRanges, transposeKept } from '../../src/ot/keptPairs.js';
 import { resolveOptions } from '../../src/ot/options.js';
 import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
 import { cloud, nd, relErr, rng } from './reference.js';
