@@ -1,9 +1,10 @@
+import { check } from '../errors.js';
 import type { Ranges } from '../lazy/ranges.js';
 import type { Cost } from './cost.js';
-import type { Cloud } from './input.js';
+import { type Cloud, type PointsInput, readCloud, readWeights, type WeightsInput } from './input.js';
 import type { ResolvedOptions } from './options.js';
 import type { PairOps } from './pairs.js';
-import { checkEpsilonRange, reachRho } from './scale.js';
+import { checkEpsilonRange, checkPointExtent, reachRho } from './scale.js';
 import { epsilonSchedule, maxDiameter } from './schedule.js';
 
 /**
@@ -39,4 +40,44 @@ export function scalingParameters(pr: SinkhornProblem, p: number): { epsList: nu
   const epsList = epsilonSchedule(p, diameter, opts.blur, opts.scaling);
   checkEpsilonRange(p, opts.blur, diameter, extent, pr.x.dtype);
   return { epsList, rho: reachRho(p, opts.reach) };
+}
+
+/** The two sides of a problem: the clouds and their weights (float64). */
+export interface ProblemSides {
+  x: Cloud;
+  y: Cloud;
+  a: Float64Array;
+  b: Float64Array;
+}
+
+/**
+ * Reads x and y as the two sides of one problem, with their weights (default uniform): same
+ * dimension, batch size and dtype, squared distances finite in that dtype. `who` names the
+ * caller in the errors.
+ */
+export function readSides(
+  x: PointsInput,
+  y: PointsInput,
+  weights: { a?: WeightsInput; b?: WeightsInput },
+  who: string,
+): ProblemSides {
+  const cx = readCloud(x, `${who}: x`);
+  const cy = readCloud(y, `${who}: y`);
+  check(cx.d === cy.d, () => `${who}: x and y must have the same dimension D, got ${cx.d} and ${cy.d}`);
+  check(
+    cx.batched === cy.batched && cx.B === cy.B,
+    () =>
+      `${who}: x and y must have the same batch size, got shapes [${cx.shape.join(', ')}] and [${cy.shape.join(', ')}]`,
+  );
+  check(
+    cx.dtype === cy.dtype,
+    () => `${who}: x and y must have the same dtype, got ${cx.dtype} and ${cy.dtype}`,
+  );
+  checkPointExtent(cx, cy);
+  return {
+    x: cx,
+    y: cy,
+    a: readWeights(weights.a, cx, `${who}: a`),
+    b: readWeights(weights.b, cy, `${who}: b`),
+  };
 }

@@ -1,14 +1,14 @@
-import { check, LazyTensorError } from '../errors.js';
+import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { type Cost, makeCost } from './cost.js';
 import { hausdorffSamples } from './hausdorff.js';
-import { type Cloud, type PointsInput, readCloud, readWeights } from './input.js';
+import type { Cloud, PointsInput } from './input.js';
 import { kernelSamples } from './kernelLoss.js';
 import { type OTBackend, type ResolvedOptions, resolveOptions, type SamplesLossOptions } from './options.js';
 import { DensePair, OnlinePair } from './pairs.js';
-import type { PairFactory, SinkhornProblem } from './problem.js';
+import { type PairFactory, readSides, type SinkhornProblem } from './problem.js';
 import type { SamplesLossResult, SamplesLossValue } from './result.js';
-import { checkKernelBlur, checkPointExtent } from './scale.js';
+import { checkKernelBlur } from './scale.js';
 import { sinkhornSamples } from './sinkhornDivergence.js';
 
 /**
@@ -73,22 +73,8 @@ export function samplesLoss(
   options: SamplesLossOptions = {},
 ): SamplesLossResult | SamplesLossValue {
   const opts = resolveOptions(options);
-  const cx = readCloud(x, 'samplesLoss: x');
-  const cy = readCloud(y, 'samplesLoss: y');
-  check(cx.d === cy.d, () => `samplesLoss: x and y must have the same dimension D, got ${cx.d} and ${cy.d}`);
-  check(
-    cx.batched === cy.batched && cx.B === cy.B,
-    () =>
-      `samplesLoss: x and y must have the same batch size, got shapes [${cx.shape.join(', ')}] and [${cy.shape.join(', ')}]`,
-  );
-  check(
-    cx.dtype === cy.dtype,
-    () => `samplesLoss: x and y must have the same dtype, got ${cx.dtype} and ${cy.dtype}`,
-  );
-  checkPointExtent(cx, cy);
-  const a = readWeights(options.a, cx, 'samplesLoss: a');
-  const b = readWeights(options.b, cy, 'samplesLoss: b');
-
+  const sides = readSides(x, y, options, 'samplesLoss');
+  const { x: cx, y: cy, a, b } = sides;
   if (opts.loss === 'energy' || opts.loss === 'gaussian' || opts.loss === 'laplacian') {
     checkKernelBlur(opts.loss, opts.blur, cx.dtype);
     return kernelSamples(cx, cy, a, b, opts);
@@ -96,10 +82,7 @@ export function samplesLoss(
   const backend = pickBackend(opts, cx, cy);
   const cost = makeCost(opts.p, opts.cost, cx.d);
   const problem: SinkhornProblem = {
-    x: cx,
-    y: cy,
-    a,
-    b,
+    ...sides,
     opts,
     cost,
     makePair: pairFactory(opts, backend, cost),

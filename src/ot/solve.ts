@@ -1,15 +1,14 @@
 import { check } from '../errors.js';
 import type { NDArray } from '../ndarray.js';
 import { makeCost } from './cost.js';
-import { type PointsInput, readCloud, readWeights } from './input.js';
+import type { PointsInput } from './input.js';
 import { multiscaleSolver, toUserOrder } from './multiscale.js';
 import { resolveOptions, type SamplesLossOptions, SOLVE_OT_OPTIONS } from './options.js';
 import { DensePair, OnlinePair, type PairOps } from './pairs.js';
 import { LazyPlan, type PlanOrder } from './plan.js';
-import type { SinkhornProblem } from './problem.js';
+import { readSides, type SinkhornProblem } from './problem.js';
 import type { Convergence } from './result.js';
 import { pairFactory, pickBackend } from './samplesLoss.js';
-import { checkPointExtent } from './scale.js';
 import { runSinkhorn, type SinkhornRun } from './sinkhornDivergence.js';
 import { biasedValue } from './valueTerm.js';
 
@@ -54,31 +53,21 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
   check(typeof options === 'object' && options !== null, 'solveOT: options must be an object');
   const opts = resolveOptions(options, 'solveOT', SOLVE_OT_OPTIONS);
   opts.debias = false;
-  const cx = readCloud(x, 'solveOT: x');
-  const cy = readCloud(y, 'solveOT: y');
+  const sides = readSides(x, y, options, 'solveOT');
+  const { x: cx, y: cy, a, b } = sides;
   check(!cx.batched && !cy.batched, 'solveOT: expected unbatched point clouds [N, D] and [M, D]');
-  check(cx.d === cy.d, () => `solveOT: x and y must have the same dimension D, got ${cx.d} and ${cy.d}`);
-  check(
-    cx.dtype === cy.dtype,
-    () => `solveOT: x and y must have the same dtype, got ${cx.dtype} and ${cy.dtype}`,
-  );
-  checkPointExtent(cx, cy);
-  const a = readWeights(options.a, cx, 'solveOT: a');
-  const b = readWeights(options.b, cy, 'solveOT: b');
   const backend = pickBackend(opts, cx, cy);
   check(
     backend === 'tensorized' || backend === 'online' || backend === 'multiscale',
     () => `solveOT: backend '${backend}' is not available yet`,
   );
   const cost = makeCost(opts.p, opts.cost, cx.d);
+  const pairBackend = backend === 'multiscale' ? 'online' : backend;
   const problem: SinkhornProblem = {
-    x: cx,
-    y: cy,
-    a,
-    b,
+    ...sides,
     opts,
     cost,
-    makePair: pairFactory(opts, backend === 'multiscale' ? 'online' : backend, cost),
+    makePair: pairFactory(opts, pairBackend, cost),
     backend,
   };
   let run: SinkhornRun;
