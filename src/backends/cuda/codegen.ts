@@ -39,6 +39,8 @@ export interface KernelEntry {
  * The CUDA code of one spec, as two modules compiled separately (the second only when needed):
  *  - `main`: one thread per output row, j-tiles staged in shared memory, dense or block-sparse
  *    (params: inputs..., out, outIdx, nI, nJ, seg, slices, colRanges; seg = null for dense runs);
+ *    formulas dominated by dot products over a large D take the tiled path of gemm.ts (the feature
+ *    dimension streamed in shared-memory blocks, running sums of 16 columns per thread);
  *  - `split` holds the 2-D scheme for few rows and many columns: `partial`, where block (x, y)
  *    reduces the rows of block x over column chunk y and stores its state (params: inputs...,
  *    partF, partI, nI, nJ, chunk), and `merge`, which folds the nSplit partial states of each row
