@@ -4,12 +4,13 @@
  * of tiled and untiled kernels on the CPU emulation against dense float64 loops in this file
  * (K-NN, Gaussian sums, scalar products, weighted distances; D = 32 to 1000; sizes that are not
  * multiples of the tiles; block-sparse ranges; both launch schemes; float32 and float64), and
- * nvcc compiling the tiled kernels without register spills (skipped where nvcc is absent).
+ * nvcc compiling the tiled kernels without register spills (skipped where nvcc is absent), and
+ * the same value checks on a real GPU (skipped without one).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCuda } from '../../../src/backends/cuda/codegen.js';
 import { GEMM_COLS } from '../../../src/backends/cuda/gemm.js';
-import type { CudaBackend } from '../../../src/backends/cuda/index.js';
+import { type CudaBackend, createCudaBackend, cudaBackend } from '../../../src/backends/cuda/index.js';
 import type { KernelRanges } from '../../../src/backends/types.js';
 import { op, Var } from '../../../src/formula/index.js';
 import type { Node } from '../../../src/formula/node.js';
@@ -307,6 +308,23 @@ describe.skipIf(skip !== undefined)(title, () => {
       for (const be of backends) {
         SIZES.forEach(([nI, nJ], q) => check(be, sh, D, dtype, nI, nJ, 100 * n + q));
         check(be, sh, D, dtype, 70, 150, 100 * n + 50, randomRanges(70, 150, 7 + n));
+      }
+    });
+  });
+});
+
+const gpu = cudaBackend.status();
+const gpuTitle = `CUDA tiled path on the GPU${gpu.available ? ` (${gpu.device})` : ` (SKIPPED: no usable CUDA GPU: ${gpu.reason})`}`;
+
+// The same checks on a real GPU (`npm run test:gpu`): 256-thread blocks, accurate math.
+describe.skipIf(!gpu.available)(gpuTitle, () => {
+  const tiled = gpu.available ? createCudaBackend({ fastMath: false }) : undefined;
+  const untiled = gpu.available ? createCudaBackend({ fastMath: false, gemm: false }) : undefined;
+  COMBOS.forEach(({ sh, D, dtype }, n) => {
+    it(`${sh.name}, D=${D}, ${dtype}: tiled and untiled, dense and block-sparse`, () => {
+      for (const be of [tiled!, untiled!]) {
+        SIZES.forEach(([nI, nJ], q) => check(be, sh, D, dtype, nI, nJ, 100 * n + q));
+        check(be, sh, D, dtype, 300, 700, 100 * n + 50, randomRanges(300, 700, 7 + n));
       }
     });
   });
