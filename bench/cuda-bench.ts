@@ -5,6 +5,10 @@
  * dense blocked PyTorch baseline on the same GPU (when python3 with torch and CUDA exists), plus the
  * issue #4 targets on an H100; checks the first rows of every result against the JS backend; and
  * writes bench/results/cuda-<date>.json. Without a GPU it prints why and exits 0.
+ *
+ * The large-D cases (K-NN and Gaussian sums at D = 50 to 1000) run twice: with the tiled path for
+ * dot-product-dominated formulas (src/backends/cuda/gemm.ts, the default) and with it off
+ * (`-untiled` ids, `createCudaBackend({ gemm: false })`), side by side in the same run.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,6 +32,8 @@ interface Case {
   dtype: 'float32' | 'float64';
   /** Target seconds on an H100 (issue #4), if any. */
   target?: number;
+  /** Run with the tiled path off (the same case's tiled run has the id without `-untiled`). */
+  untiled?: boolean;
 }
 
 function specOf(c: Case): KernelSpec {
@@ -122,6 +128,32 @@ function main(): void {
     });
   }
   cases.push({ id: 'gauss-d3-f64-n100000', family: 'gauss', n: 1e5, d: 3, dtype: 'float64' });
+  // Large D: the tiled path against the untiled kernels (issue #11).
+  const nHigh = quick ? 1e4 : 1e5;
+  for (const d of [50, 100, 784, 1000]) {
+    for (const untiled of [false, true]) {
+      const tag = untiled ? '-untiled' : '';
+      cases.push({
+        id: `knn-k10-d${d}-f32-n${nHigh}${tag}`,
+        family: 'knn',
+        n: nHigh,
+        d,
+        k: 10,
+        dtype: 'float32',
+        untiled,
+      });
+      if (d === 100 || d === 784)
+        cases.push({
+          id: `gauss-d${d}-f32-n${nHigh}${tag}`,
+          family: 'gauss',
+          n: nHigh,
+          d,
+          dtype: 'float32',
+          untiled,
+        });
+    }
+  }
+  const untiledBackend = createCudaBackend({ gemm: false });
 
   // First call including NVRTC compilation (fresh cache folder) and cached-call overhead.
   const fresh = createCudaBackend({
@@ -152,23 +184,23 @@ function main(): void {
   );
   console.log(`cached call overhead, device arrays, queued: ${(overheadDevice * 1e6).toFixed(1)} us`);
 
-  const torch = torchBaseline(cases);
+  const torch = torchBaseline(cases.filter((c) => !c.untiled));
   console.log(torch.info);
   const rows: Record<string, unknown>[] = [];
   console.log(
-    'case                      cuda (s)   pairs/s    js est. (s)  torch (s)  cuda/torch  target   check',
+    'case                                cuda (s)   pairs/s    js est. (s)  torch (s)  cuda/torch  target   check',
   );
   for (const c of cases) {
     const spec = specOf(c);
     const inputs = inputsOf(spec, c.n);
-    const kern = cudaBackend.compile(spec);
+    const kern = (c.untiled ? untiledBackend : cudaBackend).compile(spec);
     const out = spec.outDim > 0 ? allocFloat(spec.dtype, c.n * spec.outDim) : undefined;
     const outIdx = spec.outIdxDim > 0 ? new Int32Array(c.n * spec.outIdxDim) : undefined;
     const run = () => kern.run({ inputs, nI: c.n, nJ: c.n, out, outIdx });
     run();
     const t = best(run, c.n >= 1e6 ? 2 : 5);
     // JS backend on the first rows: the check, and a time estimate for all rows.
-    const rowsJs = Math.max(1, Math.min(c.n, Math.floor(2e7 / c.n)));
+    const rowsJs = Math.max(1, Math.min(c.n, Math.floor(2e7 / c.n), Math.floor(2e8 / (c.n * c.d))));
     const jsIn = inputs.map(
       (a, s) => (spec.slots[s]!.cat === 'i' ? a.subarray(0, rowsJs * spec.slots[s]!.dim) : a) as FloatArray,
     );
@@ -186,12 +218,20 @@ function main(): void {
     if (jsIdx && outIdx)
       for (let k2 = 0; k2 < jsIdx.length; k2++) if (jsIdx[k2] !== outIdx[k2]) idxMismatch++;
     const check = jsIdx ? `${idxMismatch} idx diff` : `rel ${worst.toExponential(1)}`;
-    const tt = torch.results[c.id];
+    const tt = torch.results[c.id.replace(/-untiled$/, '')];
     const jsEst = (tj * c.n) / rowsJs;
     console.log(
-      `${c.id.padEnd(26)}${t.toFixed(4).padStart(9)}  ${((c.n * c.n) / t).toExponential(2).padStart(9)}  ${jsEst.toFixed(2).padStart(11)}  ${tt == null ? '      -' : tt.toFixed(4).padStart(9)}  ${tt == null ? '      -' : (t / tt).toFixed(2).padStart(9)}  ${c.target === undefined ? '     -' : `${c.target}`.padStart(6)}   ${check}`,
+      `${c.id.padEnd(36)}${t.toFixed(4).padStart(9)}  ${((c.n * c.n) / t).toExponential(2).padStart(9)}  ${jsEst.toFixed(2).padStart(11)}  ${tt == null ? '      -' : tt.toFixed(4).padStart(9)}  ${tt == null ? '      -' : (t / tt).toFixed(2).padStart(9)}  ${c.target === undefined ? '     -' : `${c.target}`.padStart(6)}   ${check}`,
     );
-    rows.push({ ...c, cuda: t, pairsPerSec: (c.n * c.n) / t, jsEstimate: jsEst, torch: tt ?? null, check });
+    rows.push({
+      ...c,
+      tiledSites: kern.gen.tiledSites,
+      cuda: t,
+      pairsPerSec: (c.n * c.n) / t,
+      jsEstimate: jsEst,
+      torch: tt ?? null,
+      check,
+    });
   }
   const dir = path.join(import.meta.dirname ?? 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });

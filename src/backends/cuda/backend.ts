@@ -43,6 +43,11 @@ export interface CudaBackendOptions {
    * H100 for the Gaussian sum, same conformance results); LAZYTENSOR_CUDA_FAST_MATH=0 turns it off.
    */
   fastMath?: boolean;
+  /**
+   * The tiled path for formulas dominated by dot products over a large D (K-NN, Gaussian sums,
+   * scalar products at D >= 32; gemm.ts). On by default; LAZYTENSOR_CUDA_GEMM=0 turns it off.
+   */
+  gemm?: boolean;
   /** Environment and file system used by discovery. */
   host?: DiscoveryHost;
 }
@@ -106,7 +111,10 @@ export function createCudaBackend(opts: CudaBackendOptions = {}): CudaBackend {
   const host = opts.host ?? systemHost();
   const env = host.env;
   const scheme = opts.scheme ?? envScheme(env.LAZYTENSOR_CUDA_SCHEME);
-  const codegen: CudaCodegenOptions = { fastMath: opts.fastMath ?? env.LAZYTENSOR_CUDA_FAST_MATH !== '0' };
+  const codegen: CudaCodegenOptions = {
+    fastMath: opts.fastMath ?? env.LAZYTENSOR_CUDA_FAST_MATH !== '0',
+    gemm: opts.gemm ?? env.LAZYTENSOR_CUDA_GEMM !== '0',
+  };
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(env) : opts.cacheDir;
   const cache = cacheDir === null ? undefined : new ModuleCache(cacheDir);
   let init: Init | undefined;

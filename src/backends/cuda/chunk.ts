@@ -22,9 +22,18 @@ export {
 /** CUDA's loops over components: `#pragma unroll 1` keeps nvcc from unrolling them again. */
 const CUDA_LOOP: LoopSyntax = { ...C_LOOP, pragma: '#pragma unroll 1' };
 
-/** `emitWithChunks` (src/backends/common/loops.ts) with CUDA's loop syntax. */
-export function emitCudaChunks(buf: CodeBuffer, root: Node, nSlots: number, loader: SlotLoader): string[] {
-  return emitWithChunks(buf, root, nSlots, loader, CHUNK_MIN_DIM, CHUNK_UNROLL, CUDA_LOOP);
+/**
+ * `emitWithChunks` (src/backends/common/loops.ts) with CUDA's loop syntax; `pre` gives the values
+ * of sites computed otherwise (the tiled path, gemm.ts).
+ */
+export function emitCudaChunks(
+  buf: CodeBuffer,
+  root: Node,
+  nSlots: number,
+  loader: SlotLoader,
+  pre?: ReadonlyMap<number, string>,
+): string[] {
+  return emitWithChunks(buf, root, nSlots, loader, CHUNK_MIN_DIM, CHUNK_UNROLL, CUDA_LOOP, pre);
 }
 
 /** `emitComponentsAt` (src/backends/common/loops.ts) with CUDA's loop syntax. */

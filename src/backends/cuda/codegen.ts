@@ -3,6 +3,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import { declareState } from '../common/state.js';
 import { cType } from './dialect.js';
+import { cudaGemmPlan } from './gemm.js';
 import {
   eachPass,
   emitColumnLoop,
@@ -20,7 +21,7 @@ import { type SlotLayout, slotLayout } from './layout.js';
 import { passEmits } from './passes.js';
 
 /** Version of the generated code; part of every cache key. Bump it when the codegen changes. */
-export const CUDA_CODEGEN_VERSION = 1;
+export const CUDA_CODEGEN_VERSION = 2;
 
 /** Largest block the launcher uses. */
 export const MAX_BLOCK = 256;
@@ -38,6 +39,8 @@ export interface KernelEntry {
  * The CUDA code of one spec, as two modules compiled separately (the second only when needed):
  *  - `main`: one thread per output row, j-tiles staged in shared memory, dense or block-sparse
  *    (params: inputs..., out, outIdx, nI, nJ, seg, slices, colRanges; seg = null for dense runs);
+ *    formulas dominated by dot products over a large D take the tiled path of gemm.ts (the feature
+ *    dimension streamed in shared-memory blocks, running sums of 16 columns per thread);
  *  - `split` holds the 2-D scheme for few rows and many columns: `partial`, where block (x, y)
  *    reduces the rows of block x over column chunk y and stores its state (params: inputs...,
  *    partF, partI, nI, nJ, chunk), and `merge`, which folds the nSplit partial states of each row
@@ -49,6 +52,10 @@ export interface GeneratedCuda {
   partial: KernelEntry;
   merge: KernelEntry;
   layout: SlotLayout;
+  /** Dynamic shared memory of a launch: `perThread * blockSize + fixed` bytes. */
+  shared: { perThread: number; fixed: number };
+  /** Vector reductions computed by the tiled path (gemm.ts); 0 when the kernels are untiled. */
+  tiledSites: number;
   /** Float (accumulator type) and int scalars of state per row stored by `partial`. */
   partF: number;
   partI: number;
@@ -64,6 +71,11 @@ export interface CudaCodegenOptions {
   fastMath?: boolean;
   /** Prefix of kernel names (default 'lt'); lets many modules share one translation unit. */
   prefix?: string;
+  /**
+   * The tiled path for formulas dominated by dot products over a large D (gemm.ts); on by
+   * default, false keeps one column at a time (for comparisons).
+   */
+  gemm?: boolean;
 }
 
 const PRELUDE = `#ifndef LT_PRELUDE
@@ -191,7 +203,9 @@ export function generateCuda(spec: KernelSpec, opts: CudaCodegenOptions = {}): G
   const prefix = opts.prefix ?? 'lt';
   const T = cType(spec.dtype);
   const A = spec.reduction.accumulator === 'float64' ? 'double' : T;
-  const { passes, dynamic } = passEmits(spec, planPasses(spec));
+  const plan = planPasses(spec);
+  const { passes, dynamic } = passEmits(spec, plan);
+  const gemm = opts.gemm === false ? undefined : cudaGemmPlan(spec, plan === undefined);
   let PF = 0;
   let PI = 0;
   for (const p of passes) {
@@ -203,11 +217,12 @@ export function generateCuda(spec: KernelSpec, opts: CudaCodegenOptions = {}): G
     spec,
     T,
     A,
-    layout: slotLayout(spec, dynamic),
+    layout: gemm?.layout ?? slotLayout(spec, dynamic),
     passes,
     PF,
     PI,
     fastMath: opts.fastMath ?? false,
+    gemm,
   };
   const names = { main: `${prefix}_main`, partial: `${prefix}_part`, merge: `${prefix}_merge` };
   const header = `// lazytensor CUDA module (codegen v${CUDA_CODEGEN_VERSION}), ${spec.reduction.kind} ${spec.dtype}`;
@@ -221,6 +236,8 @@ export function generateCuda(spec: KernelSpec, opts: CudaCodegenOptions = {}): G
     partial: { name: names.partial, params: [...inKinds, ...kinds(['*', '*', 'i', 'i', 'i'])] },
     merge: { name: names.merge, params: kinds(['*', '*', '*', '*', 'i', 'i']) },
     layout: g.layout,
+    shared: gemm ? { perThread: 0, fixed: gemm.sharedBytes } : { perThread: g.layout.tileRowBytes, fixed: 0 },
+    tiledSites: gemm?.sites.length ?? 0,
     partF: PF,
     partI: PI,
     accBytes: A === 'double' ? 8 : 4,

@@ -79,7 +79,11 @@ export class CudaKernel implements CompiledKernel {
     private readonly host: KernelHost,
     readonly main: LoadedFn,
   ) {
-    this.bs = blockSize(main.maxThreads, gen.layout.tileRowBytes, host.ctx.info.sharedPerBlock);
+    this.bs = blockSize(
+      main.maxThreads,
+      gen.shared.perThread,
+      host.ctx.info.sharedPerBlock - gen.shared.fixed,
+    );
   }
 
   private get elem(): number {
@@ -227,7 +231,8 @@ export class CudaKernel implements CompiledKernel {
   /** Queues the launches of one reduction. */
   private enqueue(p: Pointers, nI: number, nJ: number): void {
     const { ctx } = this.host;
-    const tile = this.gen.layout.tileRowBytes;
+    const { perThread, fixed } = this.gen.shared;
+    const sharedFor = (bs: number) => bs * perThread + fixed;
     const launch = (
       f: LoadedFn,
       grid: [number, number, number],
@@ -239,7 +244,7 @@ export class CudaKernel implements CompiledKernel {
       ctx.driver.launchKernel(f.fn, grid, [bs, 1, 1], smem, ctx.stream, params);
     };
     if (p.seg) {
-      launch(this.main, [p.seg.blocks, 1, 1], this.bs, this.bs * tile, [
+      launch(this.main, [p.seg.blocks, 1, 1], this.bs, sharedFor(this.bs), [
         ...p.inputs,
         p.out,
         p.outIdx,
@@ -253,7 +258,7 @@ export class CudaKernel implements CompiledKernel {
     }
     const split = this.split(nI, nJ);
     if (!split) {
-      launch(this.main, [Math.ceil(nI / this.bs), 1, 1], this.bs, this.bs * tile, [
+      launch(this.main, [Math.ceil(nI / this.bs), 1, 1], this.bs, sharedFor(this.bs), [
         ...p.inputs,
         p.out,
         p.outIdx,
@@ -266,10 +271,10 @@ export class CudaKernel implements CompiledKernel {
       return;
     }
     const { partial, merge } = this.host.splitFns(this);
-    const bs2 = blockSize(partial.maxThreads, tile, ctx.info.sharedPerBlock);
+    const bs2 = blockSize(partial.maxThreads, perThread, ctx.info.sharedPerBlock - fixed);
     const fBytes = align(split.nSplit * this.gen.partF * nI * this.gen.accBytes);
     const part = ctx.scratch('part', fBytes + split.nSplit * this.gen.partI * nI * 4);
-    launch(partial, [Math.ceil(nI / bs2), split.nSplit, 1], bs2, bs2 * tile, [
+    launch(partial, [Math.ceil(nI / bs2), split.nSplit, 1], bs2, sharedFor(bs2), [
       ...p.inputs,
       part,
       part + BigInt(fBytes),

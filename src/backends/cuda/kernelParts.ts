@@ -2,6 +2,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
 import { cudaDialect } from './dialect.js';
+import { type CudaGemm, emitGemmColumnLoop } from './gemm.js';
 import type { SlotLayout } from './layout.js';
 import { type PassEmit, range } from './passes.js';
 
@@ -21,6 +22,8 @@ export interface Gen {
   PF: number;
   PI: number;
   fastMath: boolean;
+  /** The tiled path for dot-product-dominated formulas (gemm.ts), when the spec takes it. */
+  gemm?: CudaGemm;
 }
 
 /** Runs `body` once per pass: inside a `for (c0 ...)` loop for looped passes. */
@@ -126,6 +129,17 @@ export function emitTileLoad(buf: CodeBuffer, g: Gen, endExpr: string): void {
 export function emitColumnLoop(buf: CodeBuffer, g: Gen, pass: PassEmit, acc: AccState): void {
   const red = reductionDef(pass.shape.kind);
   const ld = loader(g);
+  if (g.gemm) {
+    const e = {
+      spec: g.spec,
+      T: g.T,
+      gemm: g.gemm,
+      ld,
+      value: (b: CodeBuffer, pre: ReadonlyMap<number, string>) => pass.value(b, ld, pre),
+    };
+    emitGemmColumnLoop(buf, e, pass.shape, acc);
+    return;
+  }
   const needJ =
     pass.stateI > 0 || g.layout.modes.some((m, s) => m === 'global' && g.spec.slots[s]!.cat === 'j');
   const body = () => {
@@ -158,7 +172,7 @@ export function emitColumnLoop(buf: CodeBuffer, g: Gen, pass: PassEmit, acc: Acc
 }
 
 export function emitSharedDecl(buf: CodeBuffer, g: Gen): void {
-  if (g.layout.tileRow === 0) return;
+  if (g.layout.tileRow === 0 && !g.gemm) return;
   buf.stmt('extern __shared__ __align__(16) unsigned char lt_smem[];');
   buf.stmt(`${g.T}* __restrict__ tile = reinterpret_cast<${g.T}*>(lt_smem);`);
 }

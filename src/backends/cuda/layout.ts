@@ -1,3 +1,4 @@
+import { type Node, varIndex, variablesOf } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { dynamicSlots } from './chunk.js';
 
@@ -27,10 +28,19 @@ export const SHARED_BYTES = 48 * 1024;
 /** Smallest tile (rows) that must fit in SHARED_BYTES for j-variables to be staged. */
 export const MIN_TILE_ROWS = 64;
 
-/** Chooses the memory of each slot (static: depends only on the spec); `alsoDynamic` slots are indexed at run time. */
-export function slotLayout(spec: KernelSpec, alsoDynamic: readonly number[] = []): SlotLayout {
+/**
+ * Chooses the memory of each slot (static: depends only on the spec); `alsoDynamic` slots are
+ * indexed at run time. `formula` is what the layout serves (default: the spec's): slots it does
+ * not read take no registers and no tile space ('global', never read through the layout).
+ */
+export function slotLayout(
+  spec: KernelSpec,
+  alsoDynamic: readonly number[] = [],
+  formula: Node = spec.formula,
+): SlotLayout {
   const elem = spec.dtype === 'float32' ? 4 : 8;
-  const dyn = dynamicSlots(spec.formula);
+  const dyn = dynamicSlots(formula);
+  const used = new Set(variablesOf(formula).map(varIndex));
   for (const s of alsoDynamic) dyn.add(s);
   const modes: SlotMode[] = spec.slots.map(() => 'global');
   const tileOffset = spec.slots.map(() => -1);
@@ -41,6 +51,7 @@ export function slotLayout(spec: KernelSpec, alsoDynamic: readonly number[] = []
   const maxTileRow = Math.floor(SHARED_BYTES / (MIN_TILE_ROWS * elem));
   const maxRegs = MAX_REG_WORDS / (elem / 4);
   for (const { s, k } of order) {
+    if (!used.has(k)) continue;
     if (s.cat === 'j') {
       if (tileRow + s.dim <= maxTileRow) {
         modes[k] = 'shared';

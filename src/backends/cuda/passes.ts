@@ -15,8 +15,8 @@ import { emitCudaChunks, emitCudaComponentsAt, type SlotLoader, vectorSlots } fr
 export interface PassEmit {
   shape: ReductionShape;
   loop?: { count: number; chunk: number };
-  /** Emits the value components this pass reduces. */
-  value(buf: CodeBuffer, ld: SlotLoader): string[];
+  /** Emits the value components this pass reduces; `pre`: values of sites computed otherwise (gemm.ts). */
+  value(buf: CodeBuffer, ld: SlotLoader, pre?: ReadonlyMap<number, string>): string[];
   outIndex(k: number): string;
   /** For a loop whose last chunk is partial: the condition under which output k exists. */
   outGuard?(k: number): string;
@@ -39,7 +39,7 @@ export function passEmits(
     const st = stateOf(spec.reduction);
     const pass: PassEmit = {
       shape: spec.reduction,
-      value: (buf, ld) => emitCudaChunks(buf, spec.formula, n, ld),
+      value: (buf, ld, pre) => emitCudaChunks(buf, spec.formula, n, ld, pre),
       outIndex: (k) => String(k),
       stateF: st.f,
       stateI: st.i,

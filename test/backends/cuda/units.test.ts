@@ -189,7 +189,8 @@ describe('CUDA codegen decisions', () => {
       axis: 'j',
       dtype: 'float64',
     });
-    const g = generateCuda(spec);
+    // Untiled (this site takes the tiled path by default: test/backends/cuda/gemm.test.ts).
+    const g = generateCuda(spec, { gemm: false });
     expect(g.sources.main).toMatch(/#pragma unroll 1\n\s*for \(int kc_\d+ = 0; kc_\d+ < 296; kc_\d+ \+= 8\)/);
     expect(g.layout.modes).toEqual(['global', 'global']);
   });
@@ -222,7 +223,7 @@ describe('CUDA codegen decisions', () => {
     const idents = new Set(src.match(/\b[A-Za-z_][A-Za-z0-9_]*/g));
     for (const id of idents) {
       expect(id).toMatch(
-        /^(lt_\w+|in\d+|out|outIdx|nI|nJ|seg|slices|colRanges|x\d+_\d+|xr\d+|yr\d+|yt|tile|[a-z]\d*_\d+|[a-z]+\d*_[fi]\d+|v_\d+|sc_\d+|ck_\d+|kc_\d+|i|j|jb|je|jt|jl|t|nt|ne|e|r|r0|r1|rb|sb|rowEnd|active|extern|__shared__|__align__|unsigned|char|float|double|int|const|bool|size_t|__restrict__|reinterpret_cast|if|else|for|return|threadIdx|blockIdx|blockDim|x|y|__syncthreads|expf|logf|INFINITY|ifndef|define|endif|LT_PRELUDE|__int_as_float|__global__|void|C|lazytensor|CUDA|module|codegen|v1|LogSumExp|float32|0x7f800000)$/,
+        /^(lt_\w+|in\d+|out|outIdx|nI|nJ|seg|slices|colRanges|x\d+_\d+|xr\d+|yr\d+|yt|tile|[a-z]\d*_\d+|[a-z]+\d*_[fi]\d+|v_\d+|sc_\d+|ck_\d+|kc_\d+|i|j|jb|je|jt|jl|t|nt|ne|e|r|r0|r1|rb|sb|rowEnd|active|extern|__shared__|__align__|unsigned|char|float|double|int|const|bool|size_t|__restrict__|reinterpret_cast|if|else|for|return|threadIdx|blockIdx|blockDim|x|y|__syncthreads|expf|logf|INFINITY|ifndef|define|endif|LT_PRELUDE|__int_as_float|__global__|void|C|lazytensor|CUDA|module|codegen|v\d+|LogSumExp|float32|0x7f800000)$/,
       );
     }
   });
