@@ -6,8 +6,8 @@ import { cMathName } from '../common/cmath.js';
 
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
- * second per compilation). exp, log, sin and cos are the prelude's branch-free versions
- * (vectorisable, ~1 ulp; no libm call in the pair loop), and so are pow and atan in float32
+ * second per compilation). exp, log, sin, cos and atan are the prelude's branch-free
+ * versions (vectorisable, ~1 ulp; no libm call in the pair loop), and so is pow in float32
  * kernels (computed in double); round is C's (halves away from zero); min and max follow
  * JavaScript's Math semantics so that native and JS kernels agree; the rest are the builtins of
  * the compute type (`f` suffix in float32 kernels).
@@ -17,15 +17,15 @@ const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   log: 'lt::log_',
   sin: 'lt::sin_',
   cos: 'lt::cos_',
+  atan: 'lt::atan_',
   round: 'lt::round_',
   min: 'lt::min_',
   max: 'lt::max_',
 };
 
-/** float32 only: the prelude's vectorisable versions evaluated in double; float64 keeps libm's. */
+/** float32 only: the prelude's vectorisable pow evaluated in double; float64 keeps libm's. */
 const FLOAT_PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   pow: 'lt::pow_',
-  atan: 'lt::atan_',
 };
 
 /** The prelude functions that stand for a libm function (exp and log had no libm form before). */

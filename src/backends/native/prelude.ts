@@ -1,6 +1,6 @@
 /**
- * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin and cos
- * (and, for float kernels, pow and atan evaluated in double) written as branch-free polynomials
+ * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin, cos and
+ * atan (and, for float kernels, pow evaluated in double) written as branch-free polynomials
  * (the loop vectoriser inlines them into SIMD code; no libm call, no -ffast-math needed), a few helpers with JavaScript semantics, the planner that turns dense or
  * block-sparse ranges into row chunks, and the parallel loop (OpenMP, or std::thread when the
  * compiler has no OpenMP). Constant text: nothing here depends on user input.
@@ -158,31 +158,44 @@ static inline float pow_(float x, float y) {
   return x == 1.0f ? 1.0f : f;
 }
 
-// atan of float kernels, in double: |x| > 1 uses pi/2 - atan(1/|x|); two halvings
-// t -> t / (1 + sqrt(1 + t^2)) bring [0, 1] to [0, tan(pi/16)], where the odd Taylor series to
-// t^23 is within a double ulp; the result is 4 atan(t) with the sign of x. +-inf gives +-pi/2.
-static inline float atan_(float x) {
-  const double a = __builtin_fabs((double)x);
-  const bool big = a > 1.0;
-  double t = big ? 1.0 / a : a;
-  t = t / (1.0 + __builtin_sqrt(__builtin_fma(t, t, 1.0)));
-  t = t / (1.0 + __builtin_sqrt(__builtin_fma(t, t, 1.0)));
-  const double z = t * t;
-  double p = -1.0 / 23.0;
-  p = __builtin_fma(p, z, 1.0 / 21.0);
-  p = __builtin_fma(p, z, -1.0 / 19.0);
-  p = __builtin_fma(p, z, 1.0 / 17.0);
-  p = __builtin_fma(p, z, -1.0 / 15.0);
-  p = __builtin_fma(p, z, 1.0 / 13.0);
-  p = __builtin_fma(p, z, -1.0 / 11.0);
-  p = __builtin_fma(p, z, 1.0 / 9.0);
-  p = __builtin_fma(p, z, -1.0 / 7.0);
-  p = __builtin_fma(p, z, 1.0 / 5.0);
-  p = __builtin_fma(p, z, -1.0 / 3.0);
-  double y = 4.0 * __builtin_fma(t * z, p, t);
-  y = big ? 1.57079632679489661923 - y : y;
-  return (float)__builtin_copysign(y, (double)x);
+// atan of a >= 0 (+inf included): five regions cut at 7/16, 11/16, 19/16 and 39/16 (selects, no
+// branch), u = (p a - q) / (s a + d) = tan(atan a - atan c) for c = 0, 1/2, 1, 3/2 and u = -1/a
+// past 39/16, so |u| <= 7/16; atan u = u + u z P(z), z = u^2, P a degree-11 near-minimax
+// polynomial (Chebyshev fit of (atan(sqrt z)/sqrt z - 1)/z, error < 4e-18); plus atan c in two
+// parts. Within 1 ulp.
+static inline double atan_pos_(double a) {
+  const bool r1 = a >= 0.4375, r2 = a >= 0.6875, r3 = a >= 1.1875, r4 = a >= 2.4375;
+  double p = r1 ? 2.0 : 1.0, q = r1 ? 1.0 : 0.0, s = r1 ? 1.0 : 0.0, d = r1 ? 2.0 : 1.0;
+  double bh = r1 ? 0.4636476090008061 : 0.0, bl = r1 ? 2.2698777452961687e-17 : 0.0;
+  p = r2 ? 1.0 : p;
+  d = r2 ? 1.0 : d;
+  bh = r2 ? 0.7853981633974483 : bh;
+  bl = r2 ? 3.061616997868383e-17 : bl;
+  q = r3 ? 1.5 : q;
+  s = r3 ? 1.5 : s;
+  bh = r3 ? 0.982793723247329 : bh;
+  bl = r3 ? 1.3903311031230998e-17 : bl;
+  bh = r4 ? 1.5707963267948966 : bh;
+  bl = r4 ? 6.123233995736766e-17 : bl;
+  const double u = r4 ? -1.0 / a : (p * a - q) / (s * a + d);
+  const double z = u * u;
+  double P = 0.014773184616983806;
+  P = __builtin_fma(P, z, -0.033128134256069586);
+  P = __builtin_fma(P, z, 0.04492259293193656);
+  P = __builtin_fma(P, z, -0.05216679739313656);
+  P = __builtin_fma(P, z, 0.05876946456755061);
+  P = __builtin_fma(P, z, -0.06666241923359964);
+  P = __builtin_fma(P, z, 0.07692285554889286);
+  P = __builtin_fma(P, z, -0.09090908355602592);
+  P = __builtin_fma(P, z, 0.11111111096645038);
+  P = __builtin_fma(P, z, -0.14285714285566806);
+  P = __builtin_fma(P, z, 0.1999999999999941);
+  P = __builtin_fma(P, z, -0.3333333333333333);
+  return bh + (u + __builtin_fma(u * z, P, bl));
 }
+
+static inline double atan_(double x) { return __builtin_copysign(atan_pos_(__builtin_fabs(x)), x); }
+static inline float atan_(float x) { return (float)atan_((double)x); }
 
 // sin and cos of float kernels, in double, branch-free and table-free so that they vectorise, for
 // every float argument (no threshold, no scalar fallback): |x| 2/pi mod 4 from 2/pi cut into 8

@@ -134,6 +134,50 @@ describe('native float64 sin and cos', () => {
   }
 });
 
+/** Each breakpoint and its two neighbouring doubles, both signs. */
+function around(points: number[]): number[] {
+  const f = new Float64Array(1);
+  const u = new BigInt64Array(f.buffer);
+  return points.flatMap((p) => {
+    f[0] = p;
+    u[0]! += 1n;
+    const up = f[0];
+    u[0]! -= 2n;
+    return [p, up, f[0], -p, -up, -f[0]];
+  });
+}
+
+describe('native float64 inverse trigonometry', () => {
+  const UNARY = [
+    [
+      'Atan',
+      Math.atan,
+      [
+        ...SPECIALS,
+        ...magnitudes(30000, -1074, 1024, 21),
+        ...sweep(20001, -20, 20),
+        ...around([0.4375, 0.6875, 1.1875, 2.4375, 1, 0.5, 1.5]),
+      ],
+      1,
+    ],
+  ] as const;
+  for (const [name, ref, points, bound] of UNARY) {
+    it(`${name} is within ${bound} ulp of Math.${name.toLowerCase()} across its domain`, () => {
+      useSharedCache();
+      const xs = Float64Array.from(points);
+      const got = nativeValues(name, xs);
+      const d = worstUlps(
+        got,
+        (q) => ref(xs[q]!),
+        (q) => `${name}(${xs[q]})`,
+        bound,
+      );
+      expect(d).toBeLessThanOrEqual(bound);
+      expect(xs.length).toBeGreaterThan(20000);
+    });
+  }
+});
+
 /** Dense float64 reference of Sum_j b_j f(x_i, y_j) with the kernel's argument. */
 function denseSum(
   f: (x: number[], y: number[]) => number,
@@ -156,7 +200,10 @@ function denseSum(
 
 const dot = (x: number[], y: number[]) => x.reduce((s, v, k) => s + v * y[k]!, 0);
 
+const scaled = (f: string, x: Node, y: Node) => op(f, [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])])]);
+
 const FORMULAS: [string, (x: Node, y: Node) => Node, (x: number[], y: number[]) => number][] = [
+  ['atan(50 <x, y>)', (x, y) => scaled('Atan', x, y), (x, y) => Math.atan(50 * dot(x, y))],
   [
     'sin(50 <x, y>)',
     (x, y) => op('Sin', [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])])]),
