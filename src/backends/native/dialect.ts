@@ -6,8 +6,8 @@ import { cMathName } from '../common/cmath.js';
 
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
- * second per compilation). exp, log, sin, cos and atan are the prelude's branch-free
- * versions (vectorisable, ~1 ulp; no libm call in the pair loop), and so is pow in float32
+ * second per compilation). exp, log, sin, cos, atan and atan2 are the prelude's
+ * branch-free versions (vectorisable, ~1 ulp; no libm call in the pair loop), and so is pow in float32
  * kernels (computed in double); round is C's (halves away from zero); min and max follow
  * JavaScript's Math semantics so that native and JS kernels agree; the rest are the builtins of
  * the compute type (`f` suffix in float32 kernels).
@@ -18,6 +18,7 @@ const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   sin: 'lt::sin_',
   cos: 'lt::cos_',
   atan: 'lt::atan_',
+  atan2: 'lt::atan2_',
   round: 'lt::round_',
   min: 'lt::min_',
   max: 'lt::max_',

@@ -1,6 +1,6 @@
 /**
- * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin, cos and
- * atan (and, for float kernels, pow evaluated in double) written as branch-free polynomials
+ * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin, cos, atan
+ * and atan2 (and, for float kernels, pow evaluated in double) written as branch-free polynomials
  * (the loop vectoriser inlines them into SIMD code; no libm call, no -ffast-math needed), a few helpers with JavaScript semantics, the planner that turns dense or
  * block-sparse ranges into row chunks, and the parallel loop (OpenMP, or std::thread when the
  * compiler has no OpenMP). Constant text: nothing here depends on user input.
@@ -196,6 +196,24 @@ static inline double atan_pos_(double a) {
 
 static inline double atan_(double x) { return __builtin_copysign(atan_pos_(__builtin_fabs(x)), x); }
 static inline float atan_(float x) { return (float)atan_((double)x); }
+
+// atan2(y, x) by C's rules: t = min(|x|, |y|) / max(|x|, |y|) in [0, 1] (0 when both are 0, 1
+// when both are infinite), atan t, then pi/2 - . when |y| > |x|, pi - . when x has its sign bit
+// set (-0 too), and the sign of y. NaN in, NaN out.
+static inline double atan2_(double y, double x) {
+  const double ax = __builtin_fabs(x), ay = __builtin_fabs(y);
+  const bool swap = ay > ax;
+  const double hi = swap ? ay : ax, lo = swap ? ax : ay;
+  double t = lo / hi;
+  t = hi == 0.0 ? 0.0 : t;
+  t = lo == __builtin_inf() ? 1.0 : t;
+  double th = atan_pos_(t);
+  th = swap ? (1.5707963267948966 - th) + 6.123233995736766e-17 : th;
+  th = bits<int64_t>(x) < 0 ? (3.141592653589793 - th) + 1.2246467991473532e-16 : th;
+  th = __builtin_copysign(th, y);
+  return x != x || y != y ? x + y : th;
+}
+static inline float atan2_(float y, float x) { return (float)atan2_((double)y, (double)x); }
 
 // sin and cos of float kernels, in double, branch-free and table-free so that they vectorise, for
 // every float argument (no threshold, no scalar fallback): |x| 2/pi mod 4 from 2/pi cut into 8

@@ -178,6 +178,42 @@ describe('native float64 inverse trigonometry', () => {
   }
 });
 
+describe('native float64 atan2', () => {
+  it('Atan2 is within 2 ulps of Math.atan2 for every sign, magnitude and special value', () => {
+    useSharedCache();
+    const grid = [...SPECIALS, 1, -1, 2, -2, Number.MAX_VALUE, -Number.MAX_VALUE, 1e-300, -1e-300];
+    const ys: number[] = [];
+    const xs: number[] = [];
+    for (const y of grid) {
+      for (const x of grid) {
+        ys.push(y);
+        xs.push(x);
+      }
+    }
+    const my = magnitudes(20000, -1074, 1024, 31);
+    const mx = magnitudes(20000, -1074, 1024, 32);
+    const cy = magnitudes(20000, -8, 8, 33);
+    const cx = magnitudes(20000, -8, 8, 34);
+    ys.push(...my, ...cy);
+    xs.push(...mx, ...cx);
+    const Y = Float64Array.from(ys);
+    const X = Float64Array.from(xs);
+    const got = nativeValues('Atan2', Y, X);
+    const d = worstUlps(
+      got,
+      (q) => Math.atan2(Y[q]!, X[q]!),
+      (q) => `Atan2(${Y[q]}, ${X[q]})`,
+      2,
+    );
+    expect(d).toBeLessThanOrEqual(2);
+    // Signed zeros and the quadrants of the special cases (a one-column sum keeps -0 only as 0).
+    for (let q = 0; q < grid.length ** 2; q++) {
+      const w = Math.atan2(Y[q]!, X[q]!);
+      if (w !== 0) expect(Math.sign(got[q]!), `Atan2(${Y[q]}, ${X[q]})`).toBe(Math.sign(w));
+    }
+  });
+});
+
 /** Dense float64 reference of Sum_j b_j f(x_i, y_j) with the kernel's argument. */
 function denseSum(
   f: (x: number[], y: number[]) => number,
@@ -203,6 +239,11 @@ const dot = (x: number[], y: number[]) => x.reduce((s, v, k) => s + v * y[k]!, 0
 const scaled = (f: string, x: Node, y: Node) => op(f, [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])])]);
 
 const FORMULAS: [string, (x: Node, y: Node) => Node, (x: number[], y: number[]) => number][] = [
+  [
+    'atan2(<x, y>, y_0 - 1/2)',
+    (x, y) => op('Atan2', [op('Scalprod', [x, y]), op('Subtract', [op('Elem', [y], [0]), Var(4, 1, 'p')])]),
+    (x, y) => Math.atan2(dot(x, y), y[0]! - 0.5),
+  ],
   ['atan(50 <x, y>)', (x, y) => scaled('Atan', x, y), (x, y) => Math.atan(50 * dot(x, y))],
   [
     'sin(50 <x, y>)',
@@ -229,7 +270,13 @@ describe('native float64 transcendental formulas against dense loops', () => {
       const B = Float64Array.from({ length: nJ }, () => r());
       const formula = op('Mult', [build(Var(0, D, 'i'), Var(1, D, 'j')), Var(2, 1, 'j')]);
       const { spec, slotVars } = buildSpec({ formula, kind: 'Sum', axis: 'j', dtype: 'float64' });
-      const data: Record<number, Float64Array> = { 0: X, 1: Y, 2: B, 3: Float64Array.of(50) };
+      const data: Record<number, Float64Array> = {
+        0: X,
+        1: Y,
+        2: B,
+        3: Float64Array.of(50),
+        4: Float64Array.of(0.5),
+      };
       const inputs = slotVars.map((v) => data[varIndex(v)]!);
       const k = nativeBackend.compile(spec) as NativeKernel;
       k.waitReady();
