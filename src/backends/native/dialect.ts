@@ -6,8 +6,8 @@ import { cMathName } from '../common/cmath.js';
 
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
- * second per compilation). exp, log, sin, cos, atan and atan2 are the prelude's
- * branch-free versions (vectorisable, ~1 ulp; no libm call in the pair loop), and so is pow in float32
+ * second per compilation). exp, log and the trigonometric functions (sin, cos, atan,
+ * atan2, asin, acos) are the prelude's branch-free versions (vectorisable, ~1 ulp; no libm call in the pair loop), and so is pow in float32
  * kernels (computed in double); round is C's (halves away from zero); min and max follow
  * JavaScript's Math semantics so that native and JS kernels agree; the rest are the builtins of
  * the compute type (`f` suffix in float32 kernels).
@@ -19,6 +19,8 @@ const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   cos: 'lt::cos_',
   atan: 'lt::atan_',
   atan2: 'lt::atan2_',
+  asin: 'lt::asin_',
+  acos: 'lt::acos_',
   round: 'lt::round_',
   min: 'lt::min_',
   max: 'lt::max_',

@@ -1,6 +1,6 @@
 /**
- * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin, cos, atan
- * and atan2 (and, for float kernels, pow evaluated in double) written as branch-free polynomials
+ * The fixed C++ prelude of every generated translation unit: vectorisable exp, log, sin, cos, atan,
+ * atan2, asin and acos (and, for float kernels, pow evaluated in double) written as branch-free polynomials
  * (the loop vectoriser inlines them into SIMD code; no libm call, no -ffast-math needed), a few helpers with JavaScript semantics, the planner that turns dense or
  * block-sparse ranges into row chunks, and the parallel loop (OpenMP, or std::thread when the
  * compiler has no OpenMP). Constant text: nothing here depends on user input.
@@ -214,6 +214,61 @@ static inline double atan2_(double y, double x) {
   return x != x || y != y ? x + y : th;
 }
 static inline float atan2_(float y, float x) { return (float)atan2_((double)y, (double)x); }
+
+// asin and acos: asin v = v + v z R(z), z = v^2, for |v| <= 1/2 (R a degree-12 near-minimax
+// polynomial of (asin(sqrt z)/sqrt z - 1)/z, error < 2e-17); beyond, with w = (1 - |x|)/2 (exact)
+// and s + c = sqrt(w) to double-double (c from the fma residual), asin |x| = pi/2 - 2 asin s,
+// acos x = 2 asin s (x > 1/2) or pi - 2 asin s (x < -1/2). |x| > 1 gives NaN.
+static inline double asin_r_(double z) {
+  double R = 0.028757851367421566;
+  R = __builtin_fma(R, z, -0.014851887071247204);
+  R = __builtin_fma(R, z, 0.01740087944269402);
+  R = __builtin_fma(R, z, 0.005457506718640358);
+  R = __builtin_fma(R, z, 0.01032281435018578);
+  R = __builtin_fma(R, z, 0.011479177415184906);
+  R = __builtin_fma(R, z, 0.013971212973552933);
+  R = __builtin_fma(R, z, 0.017352392720869973);
+  R = __builtin_fma(R, z, 0.02237217294214989);
+  R = __builtin_fma(R, z, 0.030381944138531247);
+  R = __builtin_fma(R, z, 0.04464285714635543);
+  R = __builtin_fma(R, z, 0.07499999999998433);
+  return __builtin_fma(R, z, 0.16666666666666669);
+}
+
+// 2 asin s for the large branch, as s2 + c2 (s2 = 2 s exact; c2 the rest).
+static inline double asin_tail_(double w, double s, double R) {
+  const double c = s == 0.0 ? 0.0 : __builtin_fma(-s, s, w) / (s + s);
+  return 2.0 * __builtin_fma(s * w, R, c);
+}
+
+static inline double asin_(double x) {
+  const double a = __builtin_fabs(x);
+  const bool big = a > 0.5;
+  const double w = __builtin_fma(-0.5, a, 0.5);
+  const double s = __builtin_sqrt(big ? w : 0.0);
+  const double z = big ? w : a * a;
+  const double R = asin_r_(z);
+  const double ys = __builtin_fma(a * z, R, a);
+  const double yb = (1.5707963267948966 - 2.0 * s) - (asin_tail_(w, s, R) - 6.123233995736766e-17);
+  const double y = __builtin_copysign(big ? yb : ys, x);
+  return a > 1.0 ? __builtin_nan("") : y;
+}
+
+static inline double acos_(double x) {
+  const double a = __builtin_fabs(x);
+  const bool big = a > 0.5;
+  const double w = __builtin_fma(-0.5, a, 0.5);
+  const double s = __builtin_sqrt(big ? w : 0.0);
+  const double z = big ? w : x * x;
+  const double R = asin_r_(z);
+  const double ys = 1.5707963267948966 - (x + __builtin_fma(x * z, R, -6.123233995736766e-17));
+  const double two = 2.0 * s + asin_tail_(w, s, R);
+  const double yn = (3.141592653589793 - two) + 1.2246467991473532e-16;
+  const double y = big ? (x > 0.0 ? two : yn) : ys;
+  return a > 1.0 ? __builtin_nan("") : y;
+}
+static inline float asin_(float x) { return (float)asin_((double)x); }
+static inline float acos_(float x) { return (float)acos_((double)x); }
 
 // sin and cos of float kernels, in double, branch-free and table-free so that they vectorise, for
 // every float argument (no threshold, no scalar fallback): |x| 2/pi mod 4 from 2/pi cut into 8

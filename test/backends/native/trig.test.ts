@@ -1,5 +1,5 @@
 /**
- * Native float32 trigonometry against Math.sin / Math.cos / Math.atan rounded to float, across the
+ * Native float32 trigonometry against Math.sin / cos / atan / asin / acos rounded to float, across the
  * domain: magnitudes 1e-38 .. 3.4e38 of both signs, the floats nearest to multiples of pi/2 (where
  * an argument reduction cancels most), a dense sweep of [-20, 20], zeros, infinities and NaN.
  * Atan2 on pairs of those. All are the prelude's vectorisable versions evaluated in double (`lt::atan_`; `lt::sin_`
@@ -21,6 +21,7 @@ function inputs(): Float32Array {
     out.push(v, -v, Math.fround(v * (1 + 2 ** -23)), Math.fround(v * (1 - 2 ** -24)));
   }
   for (let q = 0; q <= 4000; q++) out.push(-20 + q / 100);
+  for (let q = 0; q <= 4000; q++) out.push(-1 + q / 2000, 1 - 2 ** -(q % 25));
   out.push(1.4e-45, -1.4e-45, 16777216, 2 ** 30, 2 ** 60, 2 ** 100);
   return Float32Array.from(out);
 }
@@ -37,6 +38,8 @@ const CASES = [
   ['Sin', Math.sin],
   ['Cos', Math.cos],
   ['Atan', Math.atan],
+  ['Asin', Math.asin],
+  ['Acos', Math.acos],
 ] as const;
 
 describe('native float32 trigonometry', () => {
@@ -51,7 +54,7 @@ describe('native float32 trigonometry', () => {
       });
       const src = generateUnit([spec]).source;
       expect(src).toContain(`= lt::${name.toLowerCase()}_(`);
-      expect(src).not.toMatch(/__builtin_(sin|cos|atan)f?\(/);
+      expect(src).not.toMatch(/__builtin_(sin|cos|atan|asin|acos)f?\(/);
       const k = nativeBackend.compile(spec) as NativeKernel;
       k.waitReady();
       const xs = inputs();

@@ -147,6 +147,16 @@ function around(points: number[]): number[] {
   });
 }
 
+/** [-1, 1] and a little beyond: magnitudes down to 2^-1074, a sweep, 1 - 2^-k, the breakpoint 1/2. */
+function unitDomain(seed: number): number[] {
+  const near1 = Array.from({ length: 54 }, (_, k) => 1 - 2 ** -k);
+  return [
+    ...magnitudes(20000, -1074, 0, seed),
+    ...sweep(20001, -1.1, 1.1),
+    ...around([...near1, 1, 0.5, 1.0000000000000002]),
+  ];
+}
+
 describe('native float64 inverse trigonometry', () => {
   const UNARY = [
     [
@@ -160,6 +170,8 @@ describe('native float64 inverse trigonometry', () => {
       ],
       1,
     ],
+    ['Asin', Math.asin, [...SPECIALS, ...unitDomain(41)], 2],
+    ['Acos', Math.acos, [...SPECIALS, ...unitDomain(42)], 2],
   ] as const;
   for (const [name, ref, points, bound] of UNARY) {
     it(`${name} is within ${bound} ulp of Math.${name.toLowerCase()} across its domain`, () => {
@@ -244,6 +256,16 @@ const FORMULAS: [string, (x: Node, y: Node) => Node, (x: number[], y: number[]) 
     (x, y) => op('Atan2', [op('Scalprod', [x, y]), op('Subtract', [op('Elem', [y], [0]), Var(4, 1, 'p')])]),
     (x, y) => Math.atan2(dot(x, y), y[0]! - 0.5),
   ],
+  [
+    'asin(<x, y> / 3)',
+    (x, y) => op('Asin', [op('Divide', [op('Scalprod', [x, y]), Var(5, 1, 'p')])]),
+    (x, y) => Math.asin(dot(x, y) / 3),
+  ],
+  [
+    'acos(<x, y> / 3)',
+    (x, y) => op('Acos', [op('Divide', [op('Scalprod', [x, y]), Var(5, 1, 'p')])]),
+    (x, y) => Math.acos(dot(x, y) / 3),
+  ],
   ['atan(50 <x, y>)', (x, y) => scaled('Atan', x, y), (x, y) => Math.atan(50 * dot(x, y))],
   [
     'sin(50 <x, y>)',
@@ -276,6 +298,7 @@ describe('native float64 transcendental formulas against dense loops', () => {
         2: B,
         3: Float64Array.of(50),
         4: Float64Array.of(0.5),
+        5: Float64Array.of(3),
       };
       const inputs = slotVars.map((v) => data[varIndex(v)]!);
       const k = nativeBackend.compile(spec) as NativeKernel;
