@@ -1,5 +1,5 @@
 /**
- * Native float64 transcendental functions against Math.* (V8's fdlibm, within 1 ulp of the exact
+ * Native float64 transcendental functions (pow: test/backends/native/pow.test.ts) against Math.* (V8's fdlibm, within 1 ulp of the exact
  * value) across each function's domain: random magnitudes from the smallest subnormal to the
  * largest double, dense sweeps of the common range, the doubles nearest to multiples of pi/2
  * (where an argument reduction cancels most), the hardest known argument of the double
@@ -266,6 +266,11 @@ const FORMULAS: [string, (x: Node, y: Node) => Node, (x: number[], y: number[]) 
     (x, y) => op('Acos', [op('Divide', [op('Scalprod', [x, y]), Var(5, 1, 'p')])]),
     (x, y) => Math.acos(dot(x, y) / 3),
   ],
+  [
+    'pow(|x - y|^2 + 1/2, -1.3)',
+    (x, y) => op('Powf', [op('Add', [op('SqDist', [x, y]), Var(4, 1, 'p')]), Var(6, 1, 'p')]),
+    (x, y) => (x.reduce((s, v, k) => s + (v - y[k]!) ** 2, 0) + 0.5) ** -1.3,
+  ],
   ['atan(50 <x, y>)', (x, y) => scaled('Atan', x, y), (x, y) => Math.atan(50 * dot(x, y))],
   [
     'sin(50 <x, y>)',
@@ -299,6 +304,7 @@ describe('native float64 transcendental formulas against dense loops', () => {
         3: Float64Array.of(50),
         4: Float64Array.of(0.5),
         5: Float64Array.of(3),
+        6: Float64Array.of(-1.3),
       };
       const inputs = slotVars.map((v) => data[varIndex(v)]!);
       const k = nativeBackend.compile(spec) as NativeKernel;
