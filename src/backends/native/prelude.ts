@@ -14,6 +14,9 @@ export const PRELUDE = `#include <stdint.h>
 #endif
 
 #define LT_EXPORT extern "C" __attribute__((visibility("default")))
+// The math functions of the pair loops: always inlined (a call would keep the loop scalar; GCC
+// declines to inline the larger ones, e.g. double sin and pow, once a kernel grows).
+#define LT_MATH __attribute__((always_inline)) static inline
 
 // GEMM micro-kernels: bytes of their generic vector type (the target's widest registers) and
 // vectors of columns per tile (4 with 32 registers, else 2: the accumulators stay in registers).
@@ -40,7 +43,7 @@ template <class To, class From> static inline To bits(From x) {
 // doubled, times 2^(n-1) built from the exponent bits: one multiply, valid for n in [-125, 128]
 // (float) / [-1021, 1024] (double), i.e. up to the overflow threshold. Results below 2.4e-38
 // (float) / 4.5e-308 (double) flush to 0 (no subnormals); NaN propagates, -inf gives 0.
-static inline float exp_(float x) {
+LT_MATH float exp_(float x) {
   float xc = x < -86.9f ? -86.9f : x;
   xc = xc > 88.7228394f ? 88.7228394f : xc;
   const float n = __builtin_rintf(xc * 1.44269504088896341f);
@@ -59,7 +62,7 @@ static inline float exp_(float x) {
   return x > 88.7228394f ? __builtin_inff() : y;
 }
 
-static inline double exp_(double x) {
+LT_MATH double exp_(double x) {
   double xc = x < -707.5 ? -707.5 : x;
   xc = xc > 709.782712893384 ? 709.782712893384 : xc;
   const double n = __builtin_rint(xc * 1.4426950408889634074);
@@ -87,7 +90,7 @@ static inline double exp_(double x) {
 // log: x = m 2^e with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f), z = s^2:
 // log m = f - (f^2/2 - s (f^2/2 + 2 z q(z))) with q the atanh series (fdlibm's arrangement).
 // Subnormals are rescaled; 0 gives -inf, negatives and NaN give NaN, +inf gives +inf.
-static inline float log_(float x) {
+LT_MATH float log_(float x) {
   const bool sub = x < 1.17549435e-38f;
   const float xs = sub ? x * 16777216.0f : x;
   const int32_t ix = bits<int32_t>(xs) - 0x3f3504f3;
@@ -110,7 +113,7 @@ static inline float log_(float x) {
   return x == x ? y : x;
 }
 
-static inline double log_(double x) {
+LT_MATH double log_(double x) {
   const bool sub = x < 2.2250738585072014e-308;
   const double xs = sub ? x * 18014398509481984.0 : x;
   const int64_t ix = bits<int64_t>(xs) - 0x3fe6a09e667f3bcdLL;
@@ -143,7 +146,7 @@ static inline double log_(double x) {
 // pow of float kernels: |x|^y = exp(y log|x|) evaluated in double (exp_/log_ above, ~1 double ulp
 // each, so the float result is within 1 float ulp), then C's rules for the sign and the special
 // cases, all as selects: the loop vectoriser turns it into SIMD code (powf is a scalar libm call).
-static inline float pow_(float x, float y) {
+LT_MATH float pow_(float x, float y) {
   const double ax = (double)__builtin_fabsf(x);
   float f = (float)exp_((double)y * log_(ax));
   const bool yint = __builtin_rintf(y) == y;  // false for NaN, true for +-inf
@@ -163,7 +166,7 @@ static inline float pow_(float x, float y) {
 // double-double (m - c exact, m + c by two-sum, the quotient's residual by fma), |s| < 0.044:
 // log m = log c + 2 s + s z Q(z) with z = s^2 and Q the atanh series to z^7 (its share is below
 // 2^-10, so a double suffices); log c and e ln2 in two parts (e ln2's high part exact).
-__attribute__((always_inline)) static inline void log2x_(double x, double* hi, double* lo) {
+LT_MATH void log2x_(double x, double* hi, double* lo) {
   const bool sub = x < 2.2250738585072014e-308;
   const double xs = sub ? x * 18014398509481984.0 : x;
   const int64_t ix = bits<int64_t>(xs) - 0x3fe6a09e667f3bcdLL;
@@ -219,7 +222,7 @@ __attribute__((always_inline)) static inline void log2x_(double x, double* hi, d
 // double-doubles (so |y log x| up to 745 keeps ~2^-53 absolute), exp of the sum by n ln2 + r,
 // Taylor to r^13 on |r| <= ln2/2, times 2^n in two factors (gradual underflow); then C's rules
 // for the sign and the special cases as selects (the same as the float pow_ above).
-__attribute__((always_inline)) static inline double pow_(double x, double y) {
+LT_MATH double pow_(double x, double y) {
   double lh, ll;
   log2x_(__builtin_fabs(x), &lh, &ll);
   const double ph = y * lh;
@@ -264,7 +267,7 @@ __attribute__((always_inline)) static inline double pow_(double x, double y) {
 // past 39/16, so |u| <= 7/16; atan u = u + u z P(z), z = u^2, P a degree-11 near-minimax
 // polynomial (Chebyshev fit of (atan(sqrt z)/sqrt z - 1)/z, error < 4e-18); plus atan c in two
 // parts. Within 1 ulp.
-static inline double atan_pos_(double a) {
+LT_MATH double atan_pos_(double a) {
   const bool r1 = a >= 0.4375, r2 = a >= 0.6875, r3 = a >= 1.1875, r4 = a >= 2.4375;
   double p = r1 ? 2.0 : 1.0, q = r1 ? 1.0 : 0.0, s = r1 ? 1.0 : 0.0, d = r1 ? 2.0 : 1.0;
   double bh = r1 ? 0.4636476090008061 : 0.0, bl = r1 ? 2.2698777452961687e-17 : 0.0;
@@ -295,13 +298,13 @@ static inline double atan_pos_(double a) {
   return bh + (u + __builtin_fma(u * z, P, bl));
 }
 
-static inline double atan_(double x) { return __builtin_copysign(atan_pos_(__builtin_fabs(x)), x); }
-static inline float atan_(float x) { return (float)atan_((double)x); }
+LT_MATH double atan_(double x) { return __builtin_copysign(atan_pos_(__builtin_fabs(x)), x); }
+LT_MATH float atan_(float x) { return (float)atan_((double)x); }
 
 // atan2(y, x) by C's rules: t = min(|x|, |y|) / max(|x|, |y|) in [0, 1] (0 when both are 0, 1
 // when both are infinite), atan t, then pi/2 - . when |y| > |x|, pi - . when x has its sign bit
 // set (-0 too), and the sign of y. NaN in, NaN out.
-static inline double atan2_(double y, double x) {
+LT_MATH double atan2_(double y, double x) {
   const double ax = __builtin_fabs(x), ay = __builtin_fabs(y);
   const bool swap = ay > ax;
   const double hi = swap ? ay : ax, lo = swap ? ax : ay;
@@ -314,13 +317,13 @@ static inline double atan2_(double y, double x) {
   th = __builtin_copysign(th, y);
   return x != x || y != y ? x + y : th;
 }
-static inline float atan2_(float y, float x) { return (float)atan2_((double)y, (double)x); }
+LT_MATH float atan2_(float y, float x) { return (float)atan2_((double)y, (double)x); }
 
 // asin and acos: asin v = v + v z R(z), z = v^2, for |v| <= 1/2 (R a degree-12 near-minimax
 // polynomial of (asin(sqrt z)/sqrt z - 1)/z, error < 2e-17); beyond, with w = (1 - |x|)/2 (exact)
 // and s + c = sqrt(w) to double-double (c from the fma residual), asin |x| = pi/2 - 2 asin s,
 // acos x = 2 asin s (x > 1/2) or pi - 2 asin s (x < -1/2). |x| > 1 gives NaN.
-static inline double asin_r_(double z) {
+LT_MATH double asin_r_(double z) {
   double R = 0.028757851367421566;
   R = __builtin_fma(R, z, -0.014851887071247204);
   R = __builtin_fma(R, z, 0.01740087944269402);
@@ -337,12 +340,12 @@ static inline double asin_r_(double z) {
 }
 
 // 2 asin s for the large branch, as s2 + c2 (s2 = 2 s exact; c2 the rest).
-static inline double asin_tail_(double w, double s, double R) {
+LT_MATH double asin_tail_(double w, double s, double R) {
   const double c = s == 0.0 ? 0.0 : __builtin_fma(-s, s, w) / (s + s);
   return 2.0 * __builtin_fma(s * w, R, c);
 }
 
-static inline double asin_(double x) {
+LT_MATH double asin_(double x) {
   const double a = __builtin_fabs(x);
   const bool big = a > 0.5;
   const double w = __builtin_fma(-0.5, a, 0.5);
@@ -355,7 +358,7 @@ static inline double asin_(double x) {
   return a > 1.0 ? __builtin_nan("") : y;
 }
 
-static inline double acos_(double x) {
+LT_MATH double acos_(double x) {
   const double a = __builtin_fabs(x);
   const bool big = a > 0.5;
   const double w = __builtin_fma(-0.5, a, 0.5);
@@ -368,8 +371,8 @@ static inline double acos_(double x) {
   const double y = big ? (x > 0.0 ? two : yn) : ys;
   return a > 1.0 ? __builtin_nan("") : y;
 }
-static inline float asin_(float x) { return (float)asin_((double)x); }
-static inline float acos_(float x) { return (float)acos_((double)x); }
+LT_MATH float asin_(float x) { return (float)asin_((double)x); }
+LT_MATH float acos_(float x) { return (float)acos_((double)x); }
 
 // sin and cos of float kernels, in double, branch-free and table-free so that they vectorise, for
 // every float argument (no threshold, no scalar fallback): |x| 2/pi mod 4 from 2/pi cut into 8
@@ -377,7 +380,7 @@ static inline float acos_(float x) { return (float)acos_((double)x); }
 // 4 exactly, summed with their rounding errors kept (x up to 3.4e38 needs 2/pi to 2^-192); then
 // r = frac * pi/2 in [-pi/4, pi/4], the Taylor series of sin r and cos r to r^13 / r^14, and the
 // quadrant. Inf and NaN give NaN.
-static inline void red_step_(double ax, double c, double* s, double* err) {
+LT_MATH void red_step_(double ax, double c, double* s, double* err) {
   const double p = ax * c;
   const double f = __builtin_fma(-4.0, __builtin_floor(p * 0.25), p);
   const double t = *s + f;
@@ -386,7 +389,7 @@ static inline void red_step_(double ax, double c, double* s, double* err) {
   *s = t;
 }
 
-static inline float sincos_(float x, bool cosine) {
+LT_MATH float sincos_(float x, bool cosine) {
   const double ax = __builtin_fabs((double)x);
   double s = 0.0, err = 0.0;
   red_step_(ax, 0xA2F983p-24, &s, &err);
@@ -422,8 +425,8 @@ static inline float sincos_(float x, bool cosine) {
   y = !cosine && bits<int32_t>(x) < 0 ? -y : y;  // sin is odd (the reduction used |x|), cos even
   return (float)y;
 }
-static inline float sin_(float x) { return sincos_(x, false); }
-static inline float cos_(float x) { return sincos_(x, true); }
+LT_MATH float sin_(float x) { return sincos_(x, false); }
+LT_MATH float cos_(float x) { return sincos_(x, true); }
 
 // 2/pi in 48-bit windows: entry k holds bits 24k+1 .. 24k+48 after the binary point, as an integer
 // (exact in double); windows k, k+2, k+4, k+6 are 192 consecutive bits.
@@ -443,7 +446,7 @@ static const double two_over_pi_48_[48] = {
 };
 // Adds t to the fraction s + c (two-sum, error kept in c) after taking out its integer part,
 // whose residue mod 4 goes to n (exact: every operand is an exact double, t up to 2^78).
-static inline void red_add_(double t, double* n, double* s, double* c) {
+LT_MATH void red_add_(double t, double* n, double* s, double* c) {
   const double i = __builtin_rint(t);
   const double f = t - i;
   *n += __builtin_fma(-4.0, __builtin_floor(i * 0.25), i);
@@ -460,7 +463,7 @@ static inline void red_add_(double t, double* n, double* s, double* c) {
 // rounding errors kept. r = frac pi/2 in [-pi/4, pi/4] as a double-double, the Taylor series of
 // sin and cos (to r^19 / r^20) with the low part's first-order term, and the quadrant. |x| < pi/4
 // skips the reduction. Inf and NaN give NaN.
-__attribute__((always_inline)) static inline double sincos_(double x, bool cosine) {
+LT_MATH double sincos_(double x, bool cosine) {
   const double ax = __builtin_fabs(x);
   const int64_t bx = bits<int64_t>(ax);
   int32_t E = (int32_t)(bx >> 52) - 1023;
@@ -527,8 +530,8 @@ __attribute__((always_inline)) static inline double sincos_(double x, bool cosin
   y = !cosine && bits<int64_t>(x) < 0 ? -y : y;  // sin is odd, cos even
   return ax == __builtin_inf() ? __builtin_nan("") : (x == x ? y : x);
 }
-static inline double sin_(double x) { return sincos_(x, false); }
-static inline double cos_(double x) { return sincos_(x, true); }
+LT_MATH double sin_(double x) { return sincos_(x, false); }
+LT_MATH double cos_(double x) { return sincos_(x, true); }
 
 // C's round (halves away from zero, as KeOps and the JS backend's $round), min and max (NaN wins).
 static inline float round_(float x) { return __builtin_roundf(x); }

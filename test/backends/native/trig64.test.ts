@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateUnit } from '../../../src/backends/native/codegen.js';
 import { type NativeKernel, nativeBackend } from '../../../src/backends/native/index.js';
+import { PRELUDE } from '../../../src/backends/native/prelude.js';
 import { type Node, op, Var } from '../../../src/formula/index.js';
 import { varIndex } from '../../../src/formula/node.js';
 import { buildSpec } from '../../../src/kernel/spec.js';
@@ -92,6 +93,18 @@ function worstUlps(
   }
   return worst;
 }
+
+describe('native prelude math', () => {
+  it('defines every pair-loop math function for float and double, always inlined (a call keeps the loop scalar)', () => {
+    for (const fn of ['exp_', 'log_', 'pow_', 'sin_', 'cos_', 'atan_', 'atan2_', 'asin_', 'acos_']) {
+      for (const T of ['float', 'double']) expect(PRELUDE, `${T} ${fn}`).toContain(`LT_MATH ${T} ${fn}(`);
+    }
+    expect(PRELUDE).toContain('#define LT_MATH __attribute__((always_inline)) static inline');
+    expect(PRELUDE).not.toMatch(
+      /static inline (float|double) (exp|log|pow|sin|cos|sincos|atan|atan2|asin|acos)_\(/,
+    );
+  });
+});
 
 describe('native float64 sin and cos', () => {
   const xs = Float64Array.from([
