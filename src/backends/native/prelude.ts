@@ -533,9 +533,17 @@ LT_MATH double sincos_(double x, bool cosine) {
 LT_MATH double sin_(double x) { return sincos_(x, false); }
 LT_MATH double cos_(double x) { return sincos_(x, true); }
 
-// C's round (halves away from zero, as KeOps and the JS backend's $round), min and max (NaN wins).
-static inline float round_(float x) { return __builtin_roundf(x); }
-static inline double round_(double x) { return __builtin_round(x); }
+// C's round (halves away from zero, as KeOps and the JS backend's $round) as trunc and a select
+// (GCC calls libm's round for doubles, which keeps the loop scalar); -0, infinities, NaN and
+// values past 2^52 come back unchanged. min and max (NaN wins).
+LT_MATH float round_(float x) {
+  const float t = __builtin_truncf(x);
+  return __builtin_fabsf(x - t) >= 0.5f ? t + __builtin_copysignf(1.0f, x) : t;
+}
+LT_MATH double round_(double x) {
+  const double t = __builtin_trunc(x);
+  return __builtin_fabs(x - t) >= 0.5 ? t + __builtin_copysign(1.0, x) : t;
+}
 template <class T> static inline T min_(T a, T b) { return a != a ? a : (b < a ? b : a); }
 template <class T> static inline T max_(T a, T b) { return a != a ? a : (b > a ? b : a); }
 
