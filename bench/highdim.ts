@@ -15,7 +15,12 @@
  * - sin and cos kernels (float32, N = M = 2e4): b_j sin(<x_i, y_j>) and b_j cos(<x_i, y_j>), with
  *   the scalar products in [0, 3] and scaled by 1000 (argument reduction over many periods).
  *
- * `--transcendental` runs only the pow and sin/cos rows.
+ * - sin, cos, atan, atan2, asin, acos and pow (run-time exponent) kernels, float32 and float64,
+ *   N = M = 1e4: the prelude's vectorisable functions against libm's (the code before them, by
+ *   useLibmMath), side by side in one process, and their ratio.
+ *
+ * `--transcendental` runs only the pow, sin/cos and prelude-vs-libm rows; `--libm [--n 10000]
+ * [--only float64]` only the prelude-vs-libm rows (those whose name contains the --only text).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useLibmMath } from '../src/backends/native/dialect.js';
 import {
   type NativeKernel,
   nativeBackend,
@@ -31,7 +37,7 @@ import {
   setNativeOptions,
 } from '../src/backends/native/index.js';
 import { op, powfConstant, Var } from '../src/formula/index.js';
-import { varIndex } from '../src/formula/node.js';
+import { type Node, varIndex } from '../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../src/kernel/spec.js';
 import { mulberry32 } from '../src/random.js';
 
@@ -43,6 +49,8 @@ export interface HighDimOptions {
   refs: number;
   threads: number;
   faiss: boolean;
+  /** Transcendental rows: only those whose name contains this text. */
+  only?: string;
 }
 
 function knnSpec(D: number): KernelSpec {
@@ -285,6 +293,97 @@ export function trigCase(o: HighDimOptions): Record<string, number> {
   return out;
 }
 
+/** One transcendental row: the function applied to a pair-dependent argument built from x, y (3-D, in [0, 1)). */
+const TRANSCENDENTAL: [string, (x: Node, y: Node) => Node, Record<number, number>][] = [
+  ['sin(<x, y>)', (x, y) => op('Sin', [op('Scalprod', [x, y])]), {}],
+  ['cos(<x, y>)', (x, y) => op('Cos', [op('Scalprod', [x, y])]), {}],
+  [
+    'atan(10 <x, y>)',
+    (x, y) => op('Atan', [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])])]),
+    { 3: 10 },
+  ],
+  [
+    'atan2(<x, y> - 3/2, y_0 - 1/2)',
+    (x, y) =>
+      op('Atan2', [
+        op('Subtract', [op('Scalprod', [x, y]), Var(3, 1, 'p')]),
+        op('Subtract', [op('Elem', [y], [0]), Var(4, 1, 'p')]),
+      ]),
+    { 3: 1.5, 4: 0.5 },
+  ],
+  [
+    'asin(2/3 <x, y> - 1)',
+    (x, y) =>
+      op('Asin', [op('Subtract', [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])]), Var(4, 1, 'p')])]),
+    { 3: 2 / 3, 4: 1 },
+  ],
+  [
+    'acos(2/3 <x, y> - 1)',
+    (x, y) =>
+      op('Acos', [op('Subtract', [op('Mult', [Var(3, 1, 'p'), op('Scalprod', [x, y])]), Var(4, 1, 'p')])]),
+    { 3: 2 / 3, 4: 1 },
+  ],
+  [
+    'pow(|x - y|^2 + 0.01, p), p = -1.3',
+    (x, y) => op('Powf', [op('Add', [op('SqDist', [x, y]), Var(3, 1, 'p')]), Var(4, 1, 'p')]),
+    { 3: 0.01, 4: -1.3 },
+  ],
+];
+
+/**
+ * Gpairs/s of Sum_j b_j f(x_i, y_j) for each transcendental row, float32 and float64, with the
+ * prelude's vectorisable functions and with libm's (useLibmMath: the code before them), side by
+ * side in one process; the ratio is prelude / libm. N = M = `o.refs`.
+ */
+export function transcendentalCase(o: HighDimOptions): Record<string, Record<string, number>> {
+  const n = o.refs;
+  const x = Var(0, 3, 'i');
+  const y = Var(1, 3, 'j');
+  const b = Var(2, 1, 'j');
+  setNativeOptions({ sync: true, threads: o.threads, cacheDir: undefined });
+  const out: Record<string, Record<string, number>> = {};
+  for (const dtype of ['float32', 'float64'] as const) {
+    const r = mulberry32(7);
+    const arr = (v: number[]) => (dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v));
+    const X = arr(Array.from({ length: n * 3 }, () => r()));
+    const Y = arr(Array.from({ length: n * 3 }, () => r()));
+    const B = arr(Array.from({ length: n }, () => r()));
+    for (const [name, f, params] of TRANSCENDENTAL) {
+      if (o.only && !`${dtype} ${name}`.includes(o.only)) continue;
+      const { spec, slotVars } = buildSpec({
+        formula: op('Mult', [f(x, y), b]),
+        kind: 'Sum',
+        axis: 'j',
+        dtype,
+      });
+      const data: Record<number, Float32Array | Float64Array> = { 0: X, 1: Y, 2: B };
+      for (const [k, v] of Object.entries(params)) data[Number(k)] = arr([v]);
+      const inputs = slotVars.map((v) => data[varIndex(v)]!);
+      const row: Record<string, number> = {};
+      for (const libm of [false, true]) {
+        useLibmMath(libm);
+        resetNativeMemory();
+        const k = nativeBackend.compile(spec) as NativeKernel;
+        k.waitReady();
+        const res = arr(new Array<number>(n).fill(0));
+        k.run({ inputs, nI: n, nJ: n, out: res });
+        const s = Math.min(
+          ...[0, 1, 2].map(() => secondsOf(() => k.run({ inputs, nI: n, nJ: n, out: res }))),
+        );
+        row[libm ? 'libm' : 'prelude'] = (n * n) / s / 1e9;
+      }
+      useLibmMath(false);
+      resetNativeMemory();
+      row.ratio = row.prelude! / row.libm!;
+      out[`${dtype} ${name}`] = row;
+      console.log(
+        `${dtype} N = M = ${n}, ${name}: prelude ${row.prelude!.toFixed(3)} Gpairs/s, libm ${row.libm!.toFixed(3)} Gpairs/s, ratio ${row.ratio.toFixed(2)}x`,
+      );
+    }
+  }
+  return out;
+}
+
 /** Runs the high-dimension benchmarks and returns their rows (for the results file). */
 export function runHighDim(o: HighDimOptions): Record<string, unknown> {
   console.log(
@@ -301,8 +400,9 @@ export function runHighDim(o: HighDimOptions): Record<string, unknown> {
   }
   const pow = powCase({ ...o, refs: Math.max(o.refs, 20_000) });
   const trig = trigCase({ ...o, refs: Math.max(o.refs, 20_000) });
+  const transcendental = transcendentalCase({ ...o, refs: 10_000 });
   setNativeOptions({ cacheDir: undefined, sync: true });
-  return { knn: rows, pow, trig };
+  return { knn: rows, pow, trig, transcendental };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
@@ -315,10 +415,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     refs: arg('--refs', 8000),
     threads: arg('--threads', os.availableParallelism()),
     faiss: !process.argv.includes('--no-faiss'),
+    only: process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined,
   };
-  if (process.argv.includes('--transcendental')) {
+  if (process.argv.includes('--libm')) transcendentalCase({ ...o, refs: arg('--n', 10_000) });
+  else if (process.argv.includes('--transcendental')) {
     powCase({ ...o, refs: Math.max(o.refs, 20_000) });
     trigCase({ ...o, refs: Math.max(o.refs, 20_000) });
+    transcendentalCase({ ...o, refs: 10_000 });
   } else runHighDim(o);
   process.exit(0);
 }

@@ -6,30 +6,45 @@ import { cMathName } from '../common/cmath.js';
 
 /**
  * C++ spellings of the math functions, as compiler builtins (no <cmath>: it costs a fifth of a
- * second per compilation). exp and log are the prelude's branch-free polynomials (vectorisable,
- * ~1 ulp), and so are pow, atan, sin and cos in float32 kernels (computed in double; float64
- * kernels keep libm's: a double argument reduction needs 2/pi to ~1100 bits); round is C's (halves away from zero); min and max follow JavaScript's Math semantics so that native and JS kernels
- * agree; the rest are the builtins of the compute type (`f` suffix in float32 kernels).
+ * second per compilation). exp, log, pow and the trigonometric functions (sin, cos, atan, atan2,
+ * asin, acos) are the prelude's branch-free versions (vectorisable, within 1-2 ulps; no libm call
+ * in the pair loop; float32 kernels evaluate pow and the inverse trigonometric functions in
+ * double); round is C's (halves away from zero); min and max follow JavaScript's Math semantics
+ * so that native and JS kernels agree; the rest are the builtins of the compute type (`f` suffix
+ * in float32 kernels).
  */
 const PRELUDE_FNS: Partial<Record<MathFn, string>> = {
   exp: 'lt::exp_',
   log: 'lt::log_',
+  pow: 'lt::pow_',
+  sin: 'lt::sin_',
+  cos: 'lt::cos_',
+  atan: 'lt::atan_',
+  atan2: 'lt::atan2_',
+  asin: 'lt::asin_',
+  acos: 'lt::acos_',
   round: 'lt::round_',
   min: 'lt::min_',
   max: 'lt::max_',
 };
 
-/** float32 only: the prelude's vectorisable versions evaluated in double; float64 keeps libm's. */
-const FLOAT_PRELUDE_FNS: Partial<Record<MathFn, string>> = {
-  pow: 'lt::pow_',
-  atan: 'lt::atan_',
-  sin: 'lt::sin_',
-  cos: 'lt::cos_',
-};
+/** The prelude functions that stand for a libm function (exp and log had no libm form before). */
+const LIBM_REPLACED: ReadonlySet<MathFn> = new Set(['sin', 'cos', 'atan', 'atan2', 'asin', 'acos', 'pow']);
+
+let libmMath = false;
+
+/**
+ * Benchmarks only (not public API): true makes new kernels call libm (the compiler builtins) for
+ * the functions the prelude replaces, as before the prelude had them, so that a benchmark can
+ * compare both in one process. Kernels already built keep their code (call resetNativeMemory()
+ * after switching; the sources differ, so the disk cache keeps both).
+ */
+export function useLibmMath(on: boolean): void {
+  libmMath = on;
+}
 
 function mathName(fn: MathFn, dtype: DType): string {
-  const float = dtype === 'float32' ? FLOAT_PRELUDE_FNS[fn] : undefined;
-  if (float) return float;
+  if (libmMath && LIBM_REPLACED.has(fn)) return `__builtin_${cMathName(fn, dtype)}`;
   const own = PRELUDE_FNS[fn];
   if (own) return own;
   return `__builtin_${cMathName(fn, dtype)}`;

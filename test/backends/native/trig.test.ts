@@ -1,8 +1,8 @@
 /**
- * Native float32 trigonometry against Math.sin / Math.cos / Math.atan rounded to float, across the
+ * Native float32 trigonometry against Math.sin / cos / atan / asin / acos rounded to float, across the
  * domain: magnitudes 1e-38 .. 3.4e38 of both signs, the floats nearest to multiples of pi/2 (where
  * an argument reduction cancels most), a dense sweep of [-20, 20], zeros, infinities and NaN.
- * All three are the prelude's vectorisable versions evaluated in double (`lt::atan_`; `lt::sin_`
+ * Atan2 on pairs of those. All are the prelude's vectorisable versions evaluated in double (`lt::atan_`; `lt::sin_`
  * and `lt::cos_` with a branch-free, table-free reduction exact for every float). Within 1 float
  * ulp everywhere.
  */
@@ -21,6 +21,7 @@ function inputs(): Float32Array {
     out.push(v, -v, Math.fround(v * (1 + 2 ** -23)), Math.fround(v * (1 - 2 ** -24)));
   }
   for (let q = 0; q <= 4000; q++) out.push(-20 + q / 100);
+  for (let q = 0; q <= 4000; q++) out.push(-1 + q / 2000, 1 - 2 ** -(q % 25));
   out.push(1.4e-45, -1.4e-45, 16777216, 2 ** 30, 2 ** 60, 2 ** 100);
   return Float32Array.from(out);
 }
@@ -37,6 +38,8 @@ const CASES = [
   ['Sin', Math.sin],
   ['Cos', Math.cos],
   ['Atan', Math.atan],
+  ['Asin', Math.asin],
+  ['Acos', Math.acos],
 ] as const;
 
 describe('native float32 trigonometry', () => {
@@ -51,7 +54,7 @@ describe('native float32 trigonometry', () => {
       });
       const src = generateUnit([spec]).source;
       expect(src).toContain(`= lt::${name.toLowerCase()}_(`);
-      expect(src).not.toMatch(/__builtin_(sin|cos|atan)f?\(/);
+      expect(src).not.toMatch(/__builtin_(sin|cos|atan|asin|acos)f?\(/);
       const k = nativeBackend.compile(spec) as NativeKernel;
       k.waitReady();
       const xs = inputs();
@@ -75,4 +78,36 @@ describe('native float32 trigonometry', () => {
       expect(worst).toBeLessThanOrEqual(1);
     });
   }
+
+  it('Atan2 is within 1 float ulp of Math.atan2 for every sign, magnitude and special value', () => {
+    useSharedCache();
+    const { spec } = buildSpec({
+      formula: op('Atan2', [Var(0, 1, 'i'), Var(1, 1, 'i')]),
+      kind: 'Sum',
+      axis: 'j',
+      dtype: 'float32',
+    });
+    const src = generateUnit([spec]).source;
+    expect(src).toContain('= lt::atan2_(');
+    expect(src).not.toMatch(/__builtin_atan2f?\(/);
+    const base = inputs();
+    const ys = Float32Array.from({ length: base.length * 3 }, (_, q) => base[q % base.length]!);
+    const xs = Float32Array.from({ length: ys.length }, (_, q) => base[(q * 7919 + 13) % base.length]!);
+    const k = nativeBackend.compile(spec) as NativeKernel;
+    k.waitReady();
+    const out = new Float32Array(xs.length);
+    k.run({ inputs: [ys, xs], nI: xs.length, nJ: 1, out });
+    let worst = 0;
+    for (let q = 0; q < xs.length; q++) {
+      const want = Math.fround(Math.atan2(ys[q]!, xs[q]!));
+      const what = `Atan2(${ys[q]}, ${xs[q]}) = ${out[q]}, expected ${want}`;
+      if (Number.isNaN(want)) expect(out[q], what).toBeNaN();
+      else {
+        const d = want === 0 ? Math.abs(out[q]!) / 1.4e-45 : ulps(out[q]!, want);
+        expect(d, what).toBeLessThanOrEqual(1);
+        worst = Math.max(worst, d);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
 });
