@@ -190,7 +190,7 @@ function probe(): BackendStatus {
   const threads = spawner();
   const mem = sharedMemoryStatus();
   if (!threads.spawner || n <= 1) {
-    const why = n <= 1 ? 'one thread asked for' : threads.reason;
+    const why = threads.spawner ? 'one thread asked for' : threads.reason;
     return { available: true, device: `WebAssembly SIMD128, 1 thread (${why})` };
   }
   const memory = mem.available ? 'on one shared memory' : `each on its own memory (${mem.reason})`;
