@@ -47,7 +47,7 @@ function probe(): { available: boolean; reason: string } {
   if (typeof SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) {
     return {
       available: false,
-      reason: 'no SharedArrayBuffer (a browser page needs the cross-origin-isolation headers COOP/COEP)',
+      reason: 'no SharedArrayBuffer: a browser page needs the cross-origin-isolation headers COOP and COEP',
     };
   }
   const Memory = memoryCtor();
