@@ -73,7 +73,12 @@ export class ArenaPool {
   ) {
     this.jb = ctrlLength(size);
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (this.jb + JOB_WORDS)));
-    for (let index = 0; index < size; index++) this.members.push(this.spawn(spawner, index));
+    try {
+      for (let index = 0; index < size; index++) this.members.push(this.spawn(spawner, index));
+    } catch (e) {
+      for (const m of this.members) m.terminate();
+      throw e;
+    }
   }
 
   private spawn(s: Spawner, index: number): Member {
@@ -196,16 +201,33 @@ function webWorkerUrl(): string {
   return blobUrl;
 }
 
-/** The wasm backend's shared-memory pool, made on first need and remade when the thread count changes or it broke. */
+/**
+ * The wasm backend's shared-memory pool, made on first need and remade when the thread count
+ * changes or it broke; a pool whose workers all failed before any started (a browser that refuses
+ * Web Workers, say) is not remade: the backend then computes on one thread and says why.
+ */
 export class ArenaSlot {
   private pool: ArenaPool | undefined;
+  /** Why workers cannot start here, once they failed to. */
+  failed: string | undefined;
   /** Whether the calling thread takes rows too (a testing knob). */
   callerWorks = true;
 
-  /** The pool for `threads` computing threads (the caller plus threads - 1 workers). */
-  get(threads: number, memory: WasmMemory, spawner: Spawner): ArenaPool {
-    if (this.pool && (this.pool.broken !== undefined || this.pool.size !== threads - 1)) this.shutdown();
-    this.pool ??= new ArenaPool(threads - 1, memory, spawner);
+  /** The pool for `threads` computing threads (the caller plus threads - 1 workers), if workers start. */
+  get(threads: number, memory: WasmMemory, spawner: Spawner): ArenaPool | undefined {
+    const p = this.pool;
+    if (p?.broken !== undefined && p.ready === 0) this.failed ??= p.broken;
+    if (this.failed !== undefined) {
+      this.shutdown();
+      return undefined;
+    }
+    if (p && (p.broken !== undefined || p.size !== threads - 1)) this.shutdown();
+    try {
+      this.pool ??= new ArenaPool(threads - 1, memory, spawner);
+    } catch (e) {
+      this.failed = `workers cannot start: ${e instanceof Error ? e.message : String(e)}`;
+      return undefined;
+    }
     this.pool.callerWorks = this.callerWorks;
     return this.pool;
   }

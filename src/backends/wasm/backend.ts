@@ -91,6 +91,7 @@ function spawner(): { spawner?: Spawner; reason: string } {
     return { reason: "a page's main thread cannot wait for workers; run in a Web Worker" };
   const mem = sharedMemoryStatus();
   if (!mem.available) return { reason: mem.reason };
+  if (arenaPools.failed !== undefined) return { reason: arenaPools.failed };
   return {
     spawner: { kind: 'web', Worker: g.Worker as Extract<Spawner, { kind: 'web' }>['Worker'] },
     reason: 'Web Workers',
