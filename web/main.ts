@@ -56,14 +56,15 @@ const ready: Promise<Init> = client.run<Init>('init').then((init) => {
             backend: string;
             rows: number;
             cols: number;
-            ms: number[];
-            gpairsPerS: number;
-            wasm: { threads: number };
+            runs: { threads: number; ms: number[]; gpairsPerS: number }[];
           }>('bench');
           show([
-            `Gaussian kernel sum, 3-D f32, ${r.rows} rows x ${r.cols} columns on '${r.backend}' ` +
-              `(${r.wasm.threads} thread(s)):`,
-            `${r.ms.map((t) => t.toFixed(0)).join(', ')} ms; ${r.gpairsPerS.toFixed(3)} Gpairs/s (best)`,
+            `Gaussian kernel sum, 3-D f32, ${r.rows} rows x ${r.cols} columns on '${r.backend}':`,
+            ...r.runs.map(
+              (t) =>
+                `${t.threads} thread(s): ${t.ms.map((v) => v.toFixed(0)).join(', ')} ms; ` +
+                `${t.gpairsPerS.toFixed(3)} Gpairs/s (best)`,
+            ),
           ]);
         } else {
           render(await client.run<TaskResult>(task, render));

@@ -2,7 +2,17 @@
  * What the demo computes, on the package's public API only (`lazytensor`, `lazytensor/ot`,
  * `lazytensor/learn`). Runs inside the Web Worker (worker.ts): reductions block their thread.
  */
-import { array, backends, getBackend, type NDArray, Vi, Vj, wasmPoolInfo, wasmThreads } from 'lazytensor';
+import {
+  array,
+  backends,
+  getBackend,
+  type NDArray,
+  setWasmThreads,
+  Vi,
+  Vj,
+  wasmPoolInfo,
+  wasmThreads,
+} from 'lazytensor';
 import * as learn from 'lazytensor/learn';
 import { samplesLoss, solveOT } from 'lazytensor/ot';
 import type { Scene } from './scene.js';
@@ -136,23 +146,24 @@ export function checkTask(s: Scene): {
   return { backend: backendName(), gaussSum, argKmin, sinkhorn, otValue };
 }
 
+/** One timing of the page's kernel: threads, the runs' times, pairs per second of the best. */
+export interface BenchRun {
+  threads: number;
+  ms: number[];
+  gpairsPerS: number;
+}
+
 /**
  * Gaussian kernel sum Σ_j exp(-|x_i - y_j|²) b_j, 3-D float32, as `npm run bench:wasm` measures it:
  * `rows` rows against `cols` columns (N = M = 1e5 subsampled over rows), best of `reps` runs after
- * a warm-up; also how the wasm backend ran it (threads, chunks its workers took).
+ * a warm-up, on one thread and on the default thread count (per-thread speed and scaling, to
+ * compare with Node's rows); also how the wasm backend ran it (threads, chunks its workers took).
  */
 export function kernelBench(
   rows = 4000,
   cols = 100_000,
   reps = 3,
-): {
-  backend: string;
-  rows: number;
-  cols: number;
-  ms: number[];
-  gpairsPerS: number;
-  wasm: ReturnType<typeof wasmInfo>;
-} {
+): { backend: string; rows: number; cols: number; runs: BenchRun[]; wasm: ReturnType<typeof wasmInfo> } {
   let seed = 1;
   const rand = () => {
     seed = (seed * 16807) % 2147483647;
@@ -166,20 +177,27 @@ export function kernelBench(
     .neg()
     .exp()
     .mul(Vj(array(b, [cols, 1])));
-  k.sum('j'); // compile, start the workers' instances, tier up
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    k.sum('j');
-    times.push(performance.now() - t0);
-  }
-  const best = Math.min(...times);
-  return {
-    backend: backendName(),
-    rows,
-    cols,
-    ms: times.map((t) => Math.round(t * 10) / 10),
-    gpairsPerS: (rows * cols) / (best * 1e6),
-    wasm: wasmInfo(),
+  const time = (threads: number): BenchRun => {
+    setWasmThreads(threads);
+    try {
+      k.sum('j'); // compile, start the workers' instances, tier up
+      const times: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        k.sum('j');
+        times.push(performance.now() - t0);
+      }
+      const best = Math.min(...times);
+      return {
+        threads,
+        ms: times.map((t) => Math.round(t * 10) / 10),
+        gpairsPerS: (rows * cols) / (best * 1e6),
+      };
+    } finally {
+      setWasmThreads(undefined);
+    }
   };
+  const runs = [time(1)];
+  if (wasmThreads() > 1) runs.push(time(wasmThreads()));
+  return { backend: backendName(), rows, cols, runs, wasm: wasmInfo() };
 }
