@@ -1,16 +1,13 @@
-import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
 import type { Factory } from '../js/pool.js';
-import { workerThreads } from '../js/pool.js';
-import { PoolSlot, pooledKernel, type RowPool } from '../js/pooledKernel.js';
+import { pooledKernel } from '../js/pooledKernel.js';
 import { preludeLib } from '../js/prelude.js';
-import { jsThreads } from '../js/threads.js';
 import type { Backend, BackendStatus, CompiledKernel } from '../types.js';
-import { ArenaPool, ArenaSlot, type Spawner } from './arenaPool.js';
 import { generateWasm } from './codegen.js';
 import { hostSource } from './host.js';
 import { arenaMemory, sharedMemoryStatus } from './memory.js';
+import { poolFor, threadsStatus, wasmThreads } from './threads.js';
 
 /** A compiled wasm kernel: its factory (main thread), the factory source (workers), the module text. */
 interface Entry {
@@ -50,54 +47,6 @@ export function wasmStats(): { compiled: number; cached: number } {
   return { compiled: stats.compiled, cached: cache.size };
 }
 
-let threadsOverride: number | undefined;
-
-/**
- * Sets the number of threads the wasm backend computes on (the calling thread plus n - 1 workers);
- * `undefined` restores the default: the JS backend's thread count (setJsThreads,
- * LAZYTENSOR_JS_THREADS, else the number of cores).
- */
-export function setWasmThreads(n?: number): void {
-  check(
-    n === undefined || (Number.isInteger(n) && n >= 1 && n <= 1024),
-    () =>
-      `setWasmThreads: expected an integer between 1 and 1024 (or undefined for the default), got ${String(n)}`,
-  );
-  threadsOverride = n;
-}
-
-/**
- * The number of threads the wasm backend computes on: in Node the JS backend's count; in a
- * browser's worker thread with shared memory, navigator.hardwareConcurrency; else 1.
- */
-export function wasmThreads(): number {
-  if (threadsOverride !== undefined) return threadsOverride;
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (spawner().spawner?.kind === 'web') return Math.max(1, nav?.hardwareConcurrency ?? 1);
-  return jsThreads();
-}
-
-/**
- * Where worker threads come from, or why there are none: Node's worker_threads, or Web Workers
- * started from a browser's worker thread (a page's main thread cannot block in Atomics.wait, so it
- * computes on one thread; so does a page that is not cross-origin isolated).
- */
-function spawner(): { spawner?: Spawner; reason: string } {
-  const wt = workerThreads();
-  if (wt) return { spawner: { kind: 'node', wt }, reason: 'worker_threads' };
-  const g = globalThis as { Worker?: unknown; document?: unknown };
-  if (typeof g.Worker !== 'function') return { reason: 'no worker threads in this runtime' };
-  if (g.document !== undefined)
-    return { reason: "a page's main thread cannot wait for workers; run in a Web Worker" };
-  const mem = sharedMemoryStatus();
-  if (!mem.available) return { reason: mem.reason };
-  if (arenaPools.failed !== undefined) return { reason: arenaPools.failed };
-  return {
-    spawner: { kind: 'web', Worker: g.Worker as Extract<Spawner, { kind: 'web' }>['Worker'] },
-    reason: 'Web Workers',
-  };
-}
-
 let inlineWork = 1e6;
 
 /** Testing knob: runs with less work than `w` (pairs x cost / 8) stay on the calling thread. Returns the previous value. */
@@ -105,77 +54,6 @@ export function setWasmInlineThreshold(w: number): number {
   const prev = inlineWork;
   inlineWork = w;
   return prev;
-}
-
-/** Worker pools: per-thread memories (fallback without shared memory) and the shared-memory one. */
-const pools = new PoolSlot();
-const arenaPools = new ArenaSlot();
-
-/** Stops the wasm backend's worker threads (they restart on the next threaded run). */
-export function shutdownWasmWorkers(): void {
-  pools.shutdown();
-  arenaPools.shutdown();
-}
-
-/** Testing knob: whether the calling thread takes rows too (default true; false leaves them to the workers). */
-export function setWasmCallerWorks(on: boolean): void {
-  pools.callerWorks = on;
-  arenaPools.callerWorks = on;
-}
-
-/** Statistics of a wasm worker pool. */
-export interface WasmPoolInfo {
-  /** Worker threads (the calling thread computes too). */
-  workers: number;
-  /** Workers started so far (a browser's workers start while the first runs go on). */
-  ready: number;
-  runs: number;
-  /** Chunks of rows the workers ran. */
-  workerChunks: number;
-  /** Whether the threads share one WebAssembly.Memory (else each copies the inputs into its own). */
-  sharedMemory: boolean;
-}
-
-/** Which pool ran last: the shared-memory one (true) or the per-thread-memory one (false). */
-let lastShared = true;
-
-/** Statistics of the wasm worker pool that ran last, if one is running. */
-export function wasmPoolInfo(): WasmPoolInfo | undefined {
-  const a = arenaPools.current;
-  if (a && lastShared) {
-    return {
-      workers: a.size,
-      ready: a.ready,
-      runs: a.runs,
-      workerChunks: a.workerChunks,
-      sharedMemory: true,
-    };
-  }
-  const p = pools.info();
-  return p && { ...p, ready: p.workers, sharedMemory: false };
-}
-
-/** The pool for a threaded run of a kernel compiled in `shared` mode, if threads are available. */
-function poolFor(threads: number, shared: boolean): RowPool | undefined {
-  if (threads <= 1) return undefined;
-  lastShared = shared;
-  if (!shared) return pools.get(threads);
-  const s = spawner().spawner;
-  return s && arenaPools.get(threads, arenaMemory(), s);
-}
-
-/**
- * Starts the wasm backend's worker threads ahead of the first run (in a browser, workers start
- * only while their parent thread is idle, so a Web Worker awaits this before it computes) and
- * resolves once they have started, or after about `timeoutMs`. Resolves to the pool's statistics,
- * or undefined where the backend runs on one thread.
- */
-export async function startWasmWorkers(timeoutMs = 10_000): Promise<WasmPoolInfo | undefined> {
-  const threads = wasmThreads();
-  const p = sharedMemoryStatus().available ? poolFor(threads, true) : undefined;
-  if (!(p instanceof ArenaPool)) return wasmPoolInfo();
-  for (let k = 0; k < timeoutMs / 5 && p.ready < p.size; k++) await new Promise((r) => setTimeout(r, 5));
-  return wasmPoolInfo();
 }
 
 function probe(): BackendStatus {
@@ -187,15 +65,7 @@ function probe(): BackendStatus {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
   ]);
   if (!W.validate(simd)) return { available: false, reason: 'this WebAssembly runtime has no SIMD128' };
-  const n = wasmThreads();
-  const threads = spawner();
-  const mem = sharedMemoryStatus();
-  if (!threads.spawner || n <= 1) {
-    const why = threads.spawner ? 'one thread asked for' : threads.reason;
-    return { available: true, device: `WebAssembly SIMD128, 1 thread (${why})` };
-  }
-  const memory = mem.available ? 'on one shared memory' : `each on its own memory (${mem.reason})`;
-  return { available: true, device: `WebAssembly SIMD128, ${n} threads (${threads.reason}) ${memory}` };
+  return { available: true, device: `WebAssembly SIMD128, ${threadsStatus()}` };
 }
 
 let probed: BackendStatus | undefined;
@@ -233,7 +103,7 @@ export const wasmBackend: Backend = {
       spec,
       make,
       source,
-      key: `wasm:${spec.key}`,
+      key: shared ? `wasm:${spec.key}` : `wasm-own:${spec.key}`,
       threads: wasmThreads,
       poolFor: (t) => poolFor(t, shared),
       inlineWork: () => inlineWork,

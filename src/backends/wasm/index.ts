@@ -1,14 +1,12 @@
 /** The WebAssembly backend: kernels encoded as wasm modules, run inline or on worker threads. */
+export { setWasmInlineThreshold, wasmBackend, wasmStats } from './backend.js';
+export { setWasmSharedMemory } from './memory.js';
 export {
   setWasmCallerWorks,
-  setWasmInlineThreshold,
   setWasmThreads,
   shutdownWasmWorkers,
   startWasmWorkers,
   type WasmPoolInfo,
-  wasmBackend,
   wasmPoolInfo,
-  wasmStats,
   wasmThreads,
-} from './backend.js';
-export { setWasmSharedMemory } from './memory.js';
+} from './threads.js';
