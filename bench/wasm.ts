@@ -79,6 +79,9 @@ console.log(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
 );
+setWasmThreads(2);
+console.log(`wasm on 2 threads: ${wasmBackend.status().device ?? ''}`);
+setWasmThreads(undefined);
 for (const c of [gaussCase('float32', 3, N), knnCase('float32', 3, N, 10)]) {
   for (const t of [1, 2]) {
     const js = rate(jsBackend, c, t);

@@ -33,7 +33,15 @@ export type {
   KernelRanges,
   RunArgs,
 } from './backends/types.js';
-export { setWasmThreads, shutdownWasmWorkers, wasmStats, wasmThreads } from './backends/wasm/index.js';
+export {
+  setWasmThreads,
+  shutdownWasmWorkers,
+  startWasmWorkers,
+  type WasmPoolInfo,
+  wasmPoolInfo,
+  wasmStats,
+  wasmThreads,
+} from './backends/wasm/index.js';
 export { LazyTensorError } from './errors.js';
 export {
   type GenredArg,

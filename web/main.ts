@@ -8,6 +8,7 @@ import type { Task } from './worker.js';
 interface Init {
   backend: string;
   crossOriginIsolated: boolean;
+  wasm: { device: string };
   scene: Scene;
   features: { kmeans: boolean; register: boolean };
 }
@@ -27,7 +28,8 @@ const ready: Promise<Init> = client.run<Init>('init').then((init) => {
   draw(canvas, drawing);
   status.textContent =
     `backend '${init.backend}' in a Web Worker; ${scene.n} + ${scene.m} points; ` +
-    (init.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated: one thread');
+    (init.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated') +
+    `; wasm: ${init.wasm.device}`;
   const buttons = document.querySelectorAll<HTMLButtonElement>('button[data-task]');
   const setBusy = (busy: boolean) => {
     for (const b of buttons) b.disabled = busy || b.dataset.unavailable === 'true';
@@ -50,12 +52,19 @@ const ready: Promise<Init> = client.run<Init>('init').then((init) => {
       };
       try {
         if (task === 'bench') {
-          const r = await client.run<{ backend: string; n: number; ms: number[]; gpairsPerS: number }>(
-            'bench',
-          );
+          const r = await client.run<{
+            backend: string;
+            rows: number;
+            cols: number;
+            runs: { threads: number; ms: number[]; gpairsPerS: number }[];
+          }>('bench');
           show([
-            `Gaussian kernel sum, 3-D f32, N = M = ${r.n} on '${r.backend}':`,
-            `${r.ms.map((t) => t.toFixed(0)).join(', ')} ms; ${r.gpairsPerS.toFixed(3)} Gpairs/s (median)`,
+            `Gaussian kernel sum, 3-D f32, ${r.rows} rows x ${r.cols} columns on '${r.backend}':`,
+            ...r.runs.map(
+              (t) =>
+                `${t.threads} thread(s): ${t.ms.map((v) => v.toFixed(0)).join(', ')} ms; ` +
+                `${t.gpairsPerS.toFixed(3)} Gpairs/s (best)`,
+            ),
           ]);
         } else {
           render(await client.run<TaskResult>(task, render));

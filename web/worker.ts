@@ -4,11 +4,21 @@
  * and { id, progress } for intermediate steps.
  */
 import bunny from 'bunny';
+import { startWasmWorkers } from 'lazytensor';
 import { loadRegister, registerTask } from './register.js';
 import { makeScene } from './scene.js';
-import { backendName, checkTask, kernelBench, kmeansFunction, kmeansTask, knnTask, otTask } from './tasks.js';
+import {
+  backendName,
+  checkTask,
+  kernelBench,
+  kmeansFunction,
+  kmeansTask,
+  knnTask,
+  otTask,
+  wasmInfo,
+} from './tasks.js';
 
-export type Task = 'init' | 'knn' | 'kmeans' | 'ot' | 'register' | 'check' | 'bench';
+export type Task = 'init' | 'knn' | 'kmeans' | 'ot' | 'register' | 'check' | 'bench' | 'wasm';
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<{ id: number; task: Task }>) => void) | null;
@@ -22,8 +32,11 @@ const scene = makeScene(bunny.positions);
 async function run(id: number, task: Task): Promise<unknown> {
   switch (task) {
     case 'init':
+      // Web Workers start only while this thread is idle: start the wasm backend's now.
+      await startWasmWorkers();
       return {
         backend: backendName(),
+        wasm: wasmInfo(),
         crossOriginIsolated: scope.crossOriginIsolated === true,
         scene,
         features: { kmeans: kmeansFunction() !== undefined, register: (await loadRegister()) !== undefined },
@@ -40,6 +53,8 @@ async function run(id: number, task: Task): Promise<unknown> {
       return checkTask(scene);
     case 'bench':
       return kernelBench();
+    case 'wasm':
+      return wasmInfo();
   }
 }
 

@@ -28,6 +28,21 @@ if (!haveChromium) {
   );
 }
 
+interface WasmInfo {
+  device: string;
+  threads: number;
+  pool?: { workers: number; ready: number; runs: number; workerChunks: number; sharedMemory: boolean };
+}
+
+/** The page worker's wasm backend: status line, threads, pool statistics. */
+async function wasmInfo(p: Page): Promise<WasmInfo> {
+  return p.evaluate(async () => {
+    const demo = (globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<unknown> } })
+      .lazytensorDemo;
+    return (await demo.run('wasm')) as WasmInfo;
+  });
+}
+
 interface PageCheck {
   backend: string;
   gaussSum: number[];
@@ -110,6 +125,8 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
         }
       ).lazytensorDemo;
       const r = await demo.ready;
+      const cores = (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator
+        .hardwareConcurrency;
       // The smallest module with a SIMD128 instruction: (func (result v128) (v128.const 0)).
       const simdModule = new Uint8Array([
         0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0,
@@ -118,6 +135,8 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
       const W = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
       return {
         backend: r.backend,
+        cores,
+        wasm: (r as unknown as { wasm: WasmInfo }).wasm,
         isolated: r.crossOriginIsolated,
         pageIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
         simd: W?.validate(simdModule) === true,
@@ -128,6 +147,17 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     // `auto` picks the wasm backend in the page's Web Worker wherever WebAssembly has SIMD128.
     expectedBackend = init.simd ? 'wasm' : 'js';
     expect(init.backend).toBe(expectedBackend);
+    // Its wasm backend computes on Web Workers started ahead of the first run, on one shared memory.
+    if (init.simd) {
+      expect(init.cores).toBeGreaterThanOrEqual(2);
+      expect(init.wasm.threads).toBe(init.cores);
+      expect(init.wasm.device).toMatch(/\d+ threads \(Web Workers\) on one shared memory/);
+      expect(init.wasm.pool).toMatchObject({
+        workers: init.cores - 1,
+        ready: init.cores - 1,
+        sharedMemory: true,
+      });
+    }
     expect(pageErrors).toEqual([]);
   });
 
@@ -175,6 +205,14 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     expect(Math.abs(got.sinkhorn - sinkhorn)).toBeLessThan(1e-9 * Math.max(1, Math.abs(sinkhorn)));
     expect(Math.abs(got.otValue - otValue)).toBeLessThan(1e-9 * Math.max(1, Math.abs(otValue)));
     expect(sinkhorn).toBeGreaterThan(0);
+    // The page's runs were split over its threads: its workers ran chunks of rows.
+    if (expectedBackend === 'wasm') {
+      const w = await wasmInfo(page);
+      expect(w.pool?.sharedMemory).toBe(true);
+      expect(w.pool?.workers).toBeGreaterThanOrEqual(1);
+      expect(w.pool?.runs).toBeGreaterThan(0);
+      expect(w.pool?.workerChunks).toBeGreaterThan(0);
+    }
     expect(pageErrors).toEqual([]);
   });
 
@@ -194,6 +232,12 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
       });
       expect(r.isolated).toBe(false);
       expect(r.sab).toBe('undefined');
+      // Without SharedArrayBuffer the wasm backend says it runs on one thread, and why.
+      if (expectedBackend === 'wasm') {
+        const w = await wasmInfo(plain);
+        expect(w.device).toMatch(/1 thread \(no SharedArrayBuffer/);
+        expect(w.pool).toBeUndefined();
+      }
       const isolatedKnn = await page.evaluate(async () => {
         const demo = (
           globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<{ lines: string[] }> } }
@@ -209,12 +253,29 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
   });
 
   it('times the Gaussian kernel sum in the page (reported, not asserted)', async () => {
-    const r = await page.evaluate(async () => {
+    const r = (await page.evaluate(async () => {
       const demo = (globalThis as unknown as { lazytensorDemo: { run(t: string): Promise<unknown> } })
         .lazytensorDemo;
       return demo.run('bench');
-    });
-    console.log(`[browser] Gaussian kernel sum 3-D f32 in Chromium: ${JSON.stringify(r)}`);
-    expect(r).toBeDefined();
+    })) as {
+      backend: string;
+      rows: number;
+      cols: number;
+      runs: { threads: number; ms: number[]; gpairsPerS: number }[];
+      wasm: WasmInfo;
+    };
+    // Compare with `npm run bench:wasm` (the same kernel, rows and columns, in Node) on the same machine.
+    const runs = r.runs.map(
+      (t) => `${t.threads} thread(s) ${t.gpairsPerS.toFixed(3)} Gpairs/s (best of ${t.ms.join(', ')} ms)`,
+    );
+    console.log(
+      `[browser] Gaussian kernel sum 3-D f32, ${r.rows} rows x ${r.cols} columns, in Chromium on ` +
+        `'${r.backend}' (${r.wasm.device}): ${runs.join('; ')}; worker chunks so far ${r.wasm.pool?.workerChunks ?? 0}`,
+    );
+    expect(r.rows * r.cols).toBe(4e8);
+    if (expectedBackend === 'wasm') {
+      expect(r.runs.map((t) => t.threads)).toEqual([1, r.wasm.threads]);
+      expect(r.wasm.pool?.workerChunks).toBeGreaterThan(0);
+    }
   });
 });

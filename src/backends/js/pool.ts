@@ -3,17 +3,18 @@ import type { FloatArray } from '../../ndarray.js';
 import type { KernelRanges } from '../types.js';
 import { SharedBufferPool } from './buffers.js';
 import { driveRows, type RowKernel } from './driver.js';
-import { nodeModule } from './node.js';
 import {
-  CTRL,
-  ctrlLength,
-  jobTag,
-  joinedSlot,
-  STATE_CLOSED,
-  STATE_COUNT,
-  STOP_OFFSET,
-  workerSource,
-} from './worker-source.js';
+  closeAndWait,
+  deadWorker,
+  openJob,
+  stopJob,
+  takeChunks,
+  waitAllTaken,
+  wakeWorkers,
+  workerError,
+} from './jobs.js';
+import { nodeModule } from './node.js';
+import { CTRL, ctrlLength, workerSource } from './worker-source.js';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type Worker = import('node:worker_threads').Worker;
@@ -116,8 +117,7 @@ export class WorkerPool {
   shutdown(): void {
     this.markBroken('pool shut down');
     Atomics.store(this.ctrl, CTRL.SHUTDOWN, 1);
-    Atomics.add(this.ctrl, CTRL.EPOCH, 1);
-    Atomics.notify(this.ctrl, CTRL.EPOCH);
+    wakeWorkers(this.ctrl);
     for (const m of this.members) void m.worker.terminate();
   }
 
@@ -157,18 +157,13 @@ export class WorkerPool {
     };
     const ctrl = this.ctrl;
     const nChunks = job.bounds.length - 1;
-    Atomics.store(ctrl, CTRL.NEXT, 0);
-    Atomics.store(ctrl, CTRL.NCHUNKS, nChunks);
-    Atomics.store(ctrl, CTRL.DONE, 0);
-    Atomics.store(ctrl, CTRL.ERR, 0);
-    Atomics.store(ctrl, CTRL.STATE, jobTag(epoch) << 12);
+    openJob(ctrl, epoch, nChunks);
     for (const m of this.members) {
       message.compile = m.keys.has(job.key) ? [] : [{ key: job.key, source: job.source }];
       m.port.postMessage(message);
       m.keys.add(job.key);
     }
-    Atomics.add(ctrl, CTRL.EPOCH, 1);
-    Atomics.notify(ctrl, CTRL.EPOCH);
+    wakeWorkers(ctrl);
 
     // The calling thread takes chunks too.
     this.runs++;
@@ -180,20 +175,17 @@ export class WorkerPool {
           out?.view as FloatArray | undefined,
           outIdx?.view as Int32Array | undefined,
         );
-        for (;;) {
-          const c = Atomics.add(ctrl, CTRL.NEXT, 1);
-          if (c >= nChunks) break;
-          driveRows(kernel, job.nJ, job.ranges, job.bounds[c]!, job.bounds[c + 1]!);
-        }
+        takeChunks(ctrl, nChunks, (c) =>
+          driveRows(kernel, job.nJ, job.ranges, job.bounds[c]!, job.bounds[c + 1]!),
+        );
       } catch (e) {
         mainError = e;
-        Atomics.store(ctrl, CTRL.NEXT, STOP_OFFSET);
-        Atomics.compareExchange(ctrl, CTRL.ERR, 0, 1);
+        stopJob(ctrl);
       }
     } else {
-      this.waitAllTaken(nChunks);
+      waitAllTaken(ctrl, nChunks, (relevant) => this.checkDead(relevant));
     }
-    this.closeAndWait(epoch);
+    closeAndWait(ctrl, epoch, this.size, (relevant) => this.checkDead(relevant));
     if (mainError !== undefined) {
       this.releaseAll(held);
       throw mainError;
@@ -203,7 +195,7 @@ export class WorkerPool {
       const w = err - 2;
       const msg = this.wt.receiveMessageOnPort(this.members[w]!.port)?.message;
       this.releaseAll(held);
-      throw new LazyTensorError(`js backend: worker ${w} failed: ${String(msg ?? 'unknown error')}`);
+      throw workerError('js', w, msg);
     }
     if (job.out && out && out.view !== job.out) job.out.set(out.view as never);
     if (job.outIdx && outIdx && outIdx.view !== job.outIdx) job.outIdx.set(outIdx.view as Int32Array);
@@ -219,45 +211,15 @@ export class WorkerPool {
     for (const b of held) this.buffers.release(b);
   }
 
-  /** Closes the current job to late workers and blocks until the workers that joined are done. */
-  private closeAndWait(epoch: number): void {
-    const ctrl = this.ctrl;
-    let joined = 0;
-    for (;;) {
-      const st = Atomics.load(ctrl, CTRL.STATE);
-      if (Atomics.compareExchange(ctrl, CTRL.STATE, st, st | STATE_CLOSED) === st) {
-        joined = st & STATE_COUNT;
-        break;
-      }
-    }
-    const tag = jobTag(epoch) + 1;
-    for (;;) {
-      const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= joined) return;
-      this.checkDead((w) => Atomics.load(ctrl, joinedSlot(this.size, w)) === tag);
-      Atomics.wait(ctrl, CTRL.DONE, done, 200);
-    }
-  }
-
-  /** With callerWorks off: blocks until the workers have taken every chunk. */
-  private waitAllTaken(nChunks: number): void {
-    const ctrl = this.ctrl;
-    while (Atomics.load(ctrl, CTRL.NEXT) < nChunks) {
-      this.checkDead(() => true);
-      Atomics.wait(ctrl, CTRL.DONE, Atomics.load(ctrl, CTRL.DONE), 1);
-    }
-  }
-
   /** Throws (and breaks the pool) if a worker selected by `relevant` has exited. */
   private checkDead(relevant: (w: number) => boolean): void {
-    for (let w = 0; w < this.size; w++) {
-      if (Atomics.load(this.ctrl, CTRL.DEAD + w) !== 0 && relevant(w)) {
-        // Other workers may still write into this job's buffers: they are not reused.
-        const reason = `worker ${w} exited during a run`;
-        this.shutdown();
-        this.broken = reason;
-        throw new LazyTensorError(`js backend: ${reason}`);
-      }
+    const w = deadWorker(this.ctrl, this.size, relevant);
+    if (w >= 0) {
+      // Other workers may still write into this job's buffers: they are not reused.
+      const reason = `worker ${w} exited during a run`;
+      this.shutdown();
+      this.broken = reason;
+      throw new LazyTensorError(`js backend: ${reason}`);
     }
   }
 }

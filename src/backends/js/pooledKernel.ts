@@ -5,12 +5,17 @@ import { validateRunArgs } from '../common/runargs.js';
 import type { CompiledKernel, RunArgs } from '../types.js';
 import { chunkBounds } from './chunks.js';
 import { driveRows } from './driver.js';
-import { type Factory, WorkerPool, workerThreads } from './pool.js';
+import { type Factory, type PoolJob, WorkerPool, workerThreads } from './pool.js';
 
 /** Runs rows [i0, i1) of a kernel on the calling thread, dense or block-sparse. */
 export function runRows(make: Factory, args: RunArgs, i0: number, i1: number): void {
   const kernel = make(args.inputs, args.out, args.outIdx);
   driveRows(kernel, args.nJ, args.ranges, i0, i1);
+}
+
+/** A pool that runs the rows of one job on several threads (js: WorkerPool; wasm: also its shared-memory pool). */
+export interface RowPool {
+  run(job: PoolJob): void;
 }
 
 /** What a row-kernel backend (js, wasm) supplies to run its kernels on the calling thread or a pool. */
@@ -23,7 +28,7 @@ export interface PooledKernelParts {
   /** Key of the factory in the workers' caches. */
   key: string;
   threads: () => number;
-  poolFor: (threads: number) => WorkerPool | undefined;
+  poolFor: (threads: number) => RowPool | undefined;
   /** Runs below this much work (pairs × cost / 8) stay on the calling thread. */
   inlineWork: () => number;
 }

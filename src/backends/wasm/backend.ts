@@ -1,13 +1,13 @@
-import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { estimateSeconds, type ThroughputModel } from '../common/cost.js';
 import type { Factory } from '../js/pool.js';
-import { PoolSlot, pooledKernel } from '../js/pooledKernel.js';
+import { pooledKernel } from '../js/pooledKernel.js';
 import { preludeLib } from '../js/prelude.js';
-import { jsThreads } from '../js/threads.js';
 import type { Backend, BackendStatus, CompiledKernel } from '../types.js';
 import { generateWasm } from './codegen.js';
 import { hostSource } from './host.js';
+import { arenaMemory, sharedMemoryStatus } from './memory.js';
+import { poolFor, threadsStatus, wasmThreads } from './threads.js';
 
 /** A compiled wasm kernel: its factory (main thread), the factory source (workers), the module text. */
 interface Entry {
@@ -15,6 +15,8 @@ interface Entry {
   source: string;
   text: string;
   bytes: Uint8Array;
+  /** Whether the module imports the shared memory (else each thread's instance has its own). */
+  shared: boolean;
 }
 
 const cache = new Map<string, Entry>();
@@ -25,13 +27,16 @@ const stats = { compiled: 0 };
  * binary encoding, WebAssembly.Module compilation (synchronous).
  */
 export function compileWasm(spec: KernelSpec): Entry {
-  let hit = cache.get(spec.key);
+  const shared = sharedMemoryStatus().available;
+  const key = shared ? spec.key : `own:${spec.key}`;
+  let hit = cache.get(key);
   if (!hit) {
-    const mod = generateWasm(spec);
+    const mod = generateWasm(spec, shared);
     const source = hostSource(spec, mod.bytes);
-    const make = new Function('$lib', source)(preludeLib()) as Factory;
-    hit = { make, source, text: mod.text, bytes: mod.bytes };
-    cache.set(spec.key, hit);
+    const arena = shared ? arenaMemory() : undefined;
+    const make = new Function('$lib', '$arena', source)(preludeLib(), arena) as Factory;
+    hit = { make, source, text: mod.text, bytes: mod.bytes, shared };
+    cache.set(key, hit);
     stats.compiled++;
   }
   return hit;
@@ -40,27 +45,6 @@ export function compileWasm(spec: KernelSpec): Entry {
 /** Number of wasm kernels compiled in this process (tests, benchmarks). */
 export function wasmStats(): { compiled: number; cached: number } {
   return { compiled: stats.compiled, cached: cache.size };
-}
-
-let threadsOverride: number | undefined;
-
-/**
- * Sets the number of threads the wasm backend computes on (the calling thread plus n - 1 workers);
- * `undefined` restores the default: the JS backend's thread count (setJsThreads,
- * LAZYTENSOR_JS_THREADS, else the number of cores).
- */
-export function setWasmThreads(n?: number): void {
-  check(
-    n === undefined || (Number.isInteger(n) && n >= 1 && n <= 1024),
-    () =>
-      `setWasmThreads: expected an integer between 1 and 1024 (or undefined for the default), got ${String(n)}`,
-  );
-  threadsOverride = n;
-}
-
-/** The number of threads the wasm backend computes on. */
-export function wasmThreads(): number {
-  return threadsOverride ?? jsThreads();
 }
 
 let inlineWork = 1e6;
@@ -72,18 +56,6 @@ export function setWasmInlineThreshold(w: number): number {
   return prev;
 }
 
-const pools = new PoolSlot();
-
-/** Stops the wasm backend's worker threads (they restart on the next threaded run). */
-export function shutdownWasmWorkers(): void {
-  pools.shutdown();
-}
-
-/** Statistics of the wasm worker pool, if one is running. */
-export function wasmPoolInfo(): { workers: number; runs: number; workerChunks: number } | undefined {
-  return pools.info();
-}
-
 function probe(): BackendStatus {
   const W = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
   if (!W) return { available: false, reason: 'no WebAssembly in this runtime' };
@@ -93,7 +65,7 @@ function probe(): BackendStatus {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
   ]);
   if (!W.validate(simd)) return { available: false, reason: 'this WebAssembly runtime has no SIMD128' };
-  return { available: true, device: `WebAssembly SIMD128, ${wasmThreads()} thread(s)` };
+  return { available: true, device: `WebAssembly SIMD128, ${threadsStatus()}` };
 }
 
 let probed: BackendStatus | undefined;
@@ -109,7 +81,11 @@ const WASM_MODEL: ThroughputModel = { fixedSeconds: 0.05, nsPerOp: 1 };
  * In browsers: kernels compile synchronously (new WebAssembly.Module). A kernel module is a few
  * KB; Chromium allows synchronous compilation on the main thread up to 8 MB (older versions:
  * 4 KB), and without limit in a Web Worker, where long reductions belong anyway (they block
- * their thread). The worker pool needs node:worker_threads, so a browser computes on one thread.
+ * their thread). Threads: worker_threads in Node; in a browser, Web Workers started from a Web
+ * Worker of a cross-origin-isolated page (SharedArrayBuffer); elsewhere one thread. With shared
+ * memory (Node; isolated pages) every kernel imports one shared WebAssembly.Memory: a run writes
+ * its inputs there once and each thread's instance runs its rows on them; without, each thread's
+ * instance has its own memory and copies the inputs in.
  */
 export const wasmBackend: Backend = {
   name: 'wasm',
@@ -121,15 +97,15 @@ export const wasmBackend: Backend = {
   },
   estimateSeconds: (spec, pairs) => estimateSeconds(WASM_MODEL, spec, pairs, wasmThreads()),
   compile(spec: KernelSpec): CompiledKernel {
-    const { make, source } = compileWasm(spec);
+    const { make, source, shared } = compileWasm(spec);
     return pooledKernel({
       backend: 'wasm',
       spec,
       make,
       source,
-      key: `wasm:${spec.key}`,
+      key: shared ? `wasm:${spec.key}` : `wasm-own:${spec.key}`,
       threads: wasmThreads,
-      poolFor: (t) => pools.get(t),
+      poolFor: (t) => poolFor(t, shared),
       inlineWork: () => inlineWork,
     });
   },

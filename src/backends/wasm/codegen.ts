@@ -7,6 +7,7 @@ import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
 import { parseStatements } from './lang.js';
 import { Lowering, MATH_IMPORTS } from './lower.js';
+import { MAX_PAGES } from './memory.js';
 import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
 
 /**
@@ -30,9 +31,10 @@ export interface WasmKernelModule {
  *   span(i0, i1, cr, r0, r1)
  * that reduces rows [i0, i1) over the column intervals at cr (int32 pairs r0..r1 - 1) and writes
  * their output rows, with SIMD over columns (f32x4 or f64x2) and a scalar tail. Ops and reductions
- * emit through the shared codegen; nothing here comes from user text.
+ * emit through the shared codegen; nothing here comes from user text. The module imports its
+ * memory (e.memory): a shared one (`sharedMemory`, the threads' common arena) or a thread's own.
  */
-export function generateWasm(spec: KernelSpec): WasmKernelModule {
+export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernelModule {
   const f32 = spec.dtype === 'float32';
   const B = f32 ? 4 : 8;
   const L = f32 ? 4 : 2;
@@ -188,5 +190,6 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
     type: name === 'atan2' || name === 'pow' || name === 'fmod' ? f64x2 : f64,
   }));
   const funcs = f32 ? [vexpF32(), vlogF32(), span] : [span];
-  return { bytes: encodeModule(imports, funcs, 1), text, lanes: L };
+  const memory = { module: 'e', name: 'memory', pages: 1, maxPages: MAX_PAGES, shared: sharedMemory };
+  return { bytes: encodeModule(imports, funcs, memory), text, lanes: L };
 }

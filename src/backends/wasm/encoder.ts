@@ -137,14 +137,28 @@ export interface FuncImport {
 }
 
 /**
- * Assembles a module: imported functions first (indices 0..), then defined ones; one memory of
- * `memoryPages` initial pages, exported as "memory".
+ * An imported memory (module.name): `pages` initial pages, at most `maxPages`; `shared` makes it a
+ * shared memory (threads proposal: the importer passes a WebAssembly.Memory made with
+ * `shared: true`, whose maximum must not exceed `maxPages`).
+ */
+export interface MemoryImport {
+  module: string;
+  name: string;
+  pages: number;
+  maxPages: number;
+  shared: boolean;
+}
+
+/**
+ * Assembles a module: imported functions first (indices 0..), then defined ones; one memory:
+ * `memory` initial pages of its own, exported as "memory", or an imported memory.
  */
 export function encodeModule(
   imports: readonly FuncImport[],
   funcs: readonly FuncDef[],
-  memoryPages: number,
+  memory: number | MemoryImport,
 ): Uint8Array {
+  const memImport = typeof memory === 'number' ? undefined : memory;
   const types: FuncType[] = [];
   const typeKeys: string[] = [];
   const typeIndex = (t: FuncType): number => {
@@ -172,21 +186,34 @@ export function encodeModule(
       b.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
     }
   });
-  if (imports.length > 0) {
+  if (imports.length > 0 || memImport) {
     section(2, (b) => {
-      b.u32(imports.length);
+      b.u32(imports.length + (memImport ? 1 : 0));
       imports.forEach((f, k) => b.name(f.module).name(f.name).byte(0x00).u32(impTypes[k]!));
+      if (memImport) {
+        // Limits flags: 1 = min and max, 3 = min, max and shared.
+        b.name(memImport.module).name(memImport.name).byte(0x02);
+        b.byte(memImport.shared ? 0x03 : 0x01)
+          .u32(memImport.pages)
+          .u32(memImport.maxPages);
+      }
     });
   }
   section(3, (b) => {
     b.u32(funcs.length);
     for (const t of fnTypes) b.u32(t);
   });
-  section(5, (b) => b.u32(1).byte(0x00).u32(memoryPages));
+  if (!memImport)
+    section(5, (b) =>
+      b
+        .u32(1)
+        .byte(0x00)
+        .u32(memory as number),
+    );
   const exported = funcs.map((f, k) => ({ f, k })).filter((e) => e.f.export !== undefined);
   section(7, (b) => {
-    b.u32(exported.length + 1);
-    b.name('memory').byte(0x02).u32(0);
+    b.u32(exported.length + (memImport ? 0 : 1));
+    if (!memImport) b.name('memory').byte(0x02).u32(0);
     for (const { f, k } of exported)
       b.name(f.export!)
         .byte(0x00)

@@ -1,10 +1,12 @@
 /** The WebAssembly backend: kernels encoded as wasm modules, run inline or on worker threads. */
+export { setWasmInlineThreshold, wasmBackend, wasmStats } from './backend.js';
+export { setWasmSharedMemory } from './memory.js';
 export {
-  setWasmInlineThreshold,
+  setWasmCallerWorks,
   setWasmThreads,
   shutdownWasmWorkers,
-  wasmBackend,
+  startWasmWorkers,
+  type WasmPoolInfo,
   wasmPoolInfo,
-  wasmStats,
   wasmThreads,
-} from './backend.js';
+} from './threads.js';

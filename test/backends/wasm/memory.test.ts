@@ -3,9 +3,9 @@ import { Vi, Vj } from '../../../src/index.js';
 import { rng, uniform } from '../../helpers/rng.js';
 
 /**
- * A wasm kernel keeps one memory per thread and views of it across runs: a run larger than any
- * before grows the memory (its old views are detached), and later runs, small or large, must
- * read and write through views of the new memory.
+ * A wasm kernel runs on the thread's shared memory (or a memory of its own) and keeps views of it
+ * across runs: a run larger than any before grows the memory (its old views no longer cover it),
+ * and later runs, small or large, must read and write through views of the new memory.
  */
 describe('wasm memory across runs of growing and shrinking size', () => {
   it('matches the js backend on every run', () => {
