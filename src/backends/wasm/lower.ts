@@ -1,5 +1,6 @@
 import { Body, T, type ValType } from './encoder.js';
 import type { DeclType, Expr, Stmt } from './lang.js';
+import { NonNegative } from './sign.js';
 import { ExprTypes, type Ty } from './typing.js';
 
 export type { Ty } from './typing.js';
@@ -27,11 +28,16 @@ export interface Helpers {
   vlog?: number;
   /**
    * Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals; with
-   * `negate`, exp(-x)).
+   * `negate`, exp(-x); `nonPositive`: the argument, negated or not, is known to be <= 0 or NaN).
    */
   vexpInline?: Record<
     'f32' | 'f64',
-    (b: Body, locals: readonly [number, number, number, number], negate: boolean) => void
+    (
+      b: Body,
+      locals: readonly [number, number, number, number],
+      negate: boolean,
+      nonPositive: boolean,
+    ) => void
   >;
 }
 
@@ -66,6 +72,8 @@ export class Lowering {
   private readonly c: 'f32' | 'f64';
   /** Locals declared as the negation of another local (name -> that declaration's init). */
   private readonly negated = new Map<string, Expr>();
+  /** Values known to be non-negative (made from the whole function by the first `stmts`). */
+  private sign: NonNegative | undefined;
 
   constructor(
     private readonly cfg: LowerCfg,
@@ -366,12 +374,13 @@ export class Lowering {
       // Inline vector code; a scalar goes through lane 0 of a splat (no call into JavaScript).
       const lanes = as === 'v' ? this.c : as;
       const code = lanes === 'f32' ? h.vexpInline.f32 : h.vexpInline.f64;
-      // exp(-e) (Gaussian kernels): the negation folds into the exp's constants.
+      // exp(-e) (Gaussian kernels): the negation folds into the exp's constants; when e is
+      // known to be >= 0, the result is at most 1 (cheaper scaling).
       const neg = this.negationOf(args[0]!);
       this.emitAs(neg ?? args[0]!, as);
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x13 : 0x14);
       this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
-      code(b, this.scratch, neg !== undefined);
+      code(b, this.scratch, neg !== undefined, neg !== undefined && this.sign?.test(neg) === true);
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);
       return;
     }
@@ -430,7 +439,9 @@ export class Lowering {
       if (init.k === 'un' && init.a.k === 'id' && init.a.name === name) this.negated.delete(k);
   }
 
+  /** Lowers statements; the first call gets the whole function. */
   stmts(ss: readonly Stmt[]): void {
+    this.sign ??= new NonNegative(ss);
     for (const s of ss) this.stmt(s);
   }
 
@@ -445,6 +456,7 @@ export class Lowering {
         this.emitAs(s.init, ty);
         b.set(this.local(s.name, ty));
         this.forget(s.name);
+        this.sign?.declare(s.name, s.init);
         if (s.init.k === 'un' && s.init.op === '-' && s.init.a.k === 'id') this.negated.set(s.name, s.init);
         return;
       }

@@ -10,6 +10,11 @@ import { Body, type FuncDef, T } from './encoder.js';
 
 const V = T.v128;
 const SHIFT = 12582912;
+/**
+ * The shifter's bias when the result is at most 1: 127 + 63, the exponent field of 2^(n + 63)
+ * (see vexpF32Code). Even, as 254, so that the shifter rounds ties to the same n as f32x4.nearest.
+ */
+const NONPOS_BIAS = 190;
 
 /** f32x4 helpers over a Body (opcodes of the SIMD proposal). */
 class Vb {
@@ -73,11 +78,18 @@ const EXP_Q = [
  * -x); uses four v128 locals (given), so a kernel inlines it (V8 does not inline wasm calls, and a
  * call per vector costs more than the polynomial). Branch-free, 28 SIMD instructions and 12
  * constants (V8 keeps loop constants in the 16 xmm registers or spills them).
+ *
+ * With `nonPositive` the caller knows that the argument (after the negation) is <= 0 or NaN, as
+ * in Gaussian kernels exp(-|x - y|^2): the result is then bitwise the same in 24 instructions
+ * (one clamp, and one scaling by a normal power of two followed by the constant 2^-63, instead of
+ * two computed factors). The loop is latency-bound (each vector's chain of dependent
+ * instructions is long), so every instruction off the chain counts.
  */
 export function vexpF32Code(
   body: Body,
   locals: readonly [number, number, number, number],
   negate = false,
+  nonPositive = false,
 ): void {
   const v = new Vb(body);
   const [x, r, n, z] = locals;
@@ -88,7 +100,10 @@ export function vexpF32Code(
   // Clamp: below -104 the result is 0, above 88.8 it is +inf. pmin/pmax (a NaN x passes through)
   // rather than min/max, whose NaN and -0 rules cost V8 about seven x64 instructions each.
   // Negated: -x in [-104, 88.8] is x in [-88.8, 104].
-  if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
+  // Non-positive: only the lower clamp (the argument is <= 0 already, or NaN).
+  if (negate && nonPositive) v.get(x).f(104).pmin().set(x);
+  else if (nonPositive) v.get(x).f(-104).pmax().set(x);
+  else if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
   else v.get(x).f(88.8).pmin().f(-104).pmax().set(x);
   // t = sg x / ln 2 (into z); n = round(t): as a float by f32x4.nearest (one instruction) and,
   // off the chain that leads to the result, as integer bits by a shifter: the float sum
@@ -99,7 +114,7 @@ export function vexpF32Code(
     .mul()
     .set(z);
   v.get(z)
-    .f(SHIFT + 254)
+    .f(SHIFT + (nonPositive ? NONPOS_BIAS : 254))
     .add()
     .set(n);
   v.get(z).s(0x6a).set(z);
@@ -124,6 +139,15 @@ export function vexpF32Code(
   if (negate) v.sub();
   else v.add();
   v.f(1).add().set(x);
+  if (nonPositive) {
+    // n in [-150, 0]: m = n + 190 in [40, 190] is the exponent field of 2^(n + 63), a normal
+    // float; p 2^(n + 63) is exact and normal, and the product by 2^-63 rounds once, as below.
+    body.get(x).get(n).i32c(23).simd(0xab);
+    v.mul()
+      .f(2 ** -63)
+      .mul();
+    return;
+  }
   // Scale by 2^n = 2^(m - h - 127) 2^(h - 127), h = m >> 1: both factors are normal floats for
   // m = n + 254 in [104, 382] (x in [-104, 88.8]); the product rounds once into the subnormal
   // range (and overflows to inf above 88.72). Shifting the shifter's bits left by 23 keeps the
