@@ -5,6 +5,7 @@ import { emitFormula } from '../common/formula.js';
 import { declareState } from '../common/state.js';
 import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
+import { relaxedSimd } from './features.js';
 import { parseStatements } from './lang.js';
 import { Lowering, MATH_IMPORTS } from './lower.js';
 import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
@@ -170,7 +171,7 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
     ? { vexp: MATH_IMPORTS.length, vlog: MATH_IMPORTS.length + 1, vexpInline }
     : { vexpInline };
   const low = new Lowering(
-    { compute: f32 ? 'f32' : 'f64', acc: accType, helpers },
+    { compute: f32 ? 'f32' : 'f64', acc: accType, helpers, fma: relaxedSimd() },
     ['i0', 'i1', 'cr', 'r0', 'r1'].map((name) => ({ name, ty: 'i32' as const })),
   );
   low.stmts(parseStatements(text));

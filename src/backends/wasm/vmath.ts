@@ -54,6 +54,19 @@ class Vb {
   }
 }
 
+/** Variants of the inlined vector exp. */
+export interface ExpOptions {
+  /** Computes exp(-x). */
+  negate?: boolean;
+  /** The argument (after the negation) is known to be <= 0 or NaN. */
+  nonPositive?: boolean;
+  /**
+   * Uses relaxed SIMD's fused multiply-add (f32x4.relaxed_madd/nmadd): 8 instructions fewer; the
+   * module then validates only where the runtime has relaxed SIMD (features.ts).
+   */
+  fma?: boolean;
+}
+
 /** exp(x) for f32x4 as a module function (v128) -> v128. */
 export function vexpF32(): FuncDef {
   const body = new Body();
@@ -91,9 +104,9 @@ const EXP_Q = [
 export function vexpF32Code(
   body: Body,
   locals: readonly [number, number, number, number],
-  negate = false,
-  nonPositive = false,
+  opts: ExpOptions = {},
 ): void {
+  const { negate = false, nonPositive = false, fma = false } = opts;
   const v = new Vb(body);
   const [x, r, n, z] = locals;
   const sg = negate ? -1 : 1;
@@ -122,45 +135,83 @@ export function vexpF32Code(
     .set(n);
   v.get(z).s(0x6a).set(z);
   // r = sg x - n ln 2 (two-part constant); negated, r holds -r (Q's odd coefficients flip).
-  v.get(x)
-    .get(z)
-    .f(sg * 0.693359375)
-    .mul()
-    .sub()
-    .get(z)
-    .f(sg * -2.1219444e-4)
-    .mul()
-    .sub()
-    .set(r);
-  // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q r^2 by Estrin's scheme
-  // (q0 + q1 r) r^2 + ((q2 + q3 r) + q4 r^2) r^4: a chain of 7 operations where Horner's has 10
-  // (V8 does not schedule for latency: the CPU alone overlaps successive vectors, more when short).
   // Non-positive: p 2^-63 (every coefficient, r and 1 times 2^-63: the same roundings, in the
   // normal range), so that one product by 2^(n + 63) below gives the result.
   const sc = nonPositive ? 2 ** -63 : 1;
-  v.get(r).get(r).mul().set(z); // r^2
-  v.get(r)
-    .f(sc * q[1]!)
-    .mul()
-    .f(sc * q[0]!)
-    .add()
-    .get(z)
-    .mul()
-    .set(x); // (q0 + q1 r) r^2
-  v.get(r)
-    .f(sc * q[3]!)
-    .mul()
-    .f(sc * q[2]!)
-    .add()
-    .get(z)
-    .f(sc * q[4]!)
-    .mul()
-    .add(); // q2 + q3 r + q4 r^2
-  v.get(z).get(z).mul().mul().get(x).add().get(r); // ... r^4 + (q0 + q1 r) r^2
-  if (nonPositive) v.f(sc).mul(); // off the chain: r is ready early
-  if (negate) v.sub();
-  else v.add();
-  v.f(sc).add().set(x);
+  if (fma) {
+    // r = x - z C1 - z C2 with z C2 unrounded; p = (A + B r^2) r^2 + r + 1 with A = q0 + q1 r,
+    // B = q2 + q3 r + q4 r^2 (negated: 1 - (r - (A + B r^2) r^2)): 7 instructions for 13.
+    const madd = () => v.s(0x105);
+    const nmadd = () => v.s(0x106);
+    v.get(z)
+      .f(sg * -2.1219444e-4)
+      .get(z)
+      .f(sg * 0.693359375)
+      .get(x);
+    nmadd();
+    nmadd();
+    v.set(r);
+    v.get(r).get(r).mul().set(z); // r^2
+    v.get(z)
+      .f(sc * q[4]!)
+      .get(r)
+      .f(sc * q[3]!)
+      .f(sc * q[2]!);
+    madd();
+    madd(); // B
+    v.get(z)
+      .get(r)
+      .f(sc * q[1]!)
+      .f(sc * q[0]!);
+    madd(); // A
+    madd(); // A + B r^2
+    v.get(z).get(r);
+    if (sc !== 1) v.f(sc).mul();
+    if (negate) {
+      nmadd();
+      v.set(x).f(sc).get(x).sub().set(x);
+    } else {
+      madd();
+      v.f(sc).add().set(x);
+    }
+  } else {
+    v.get(x)
+      .get(z)
+      .f(sg * 0.693359375)
+      .mul()
+      .sub()
+      .get(z)
+      .f(sg * -2.1219444e-4)
+      .mul()
+      .sub()
+      .set(r);
+    // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q r^2 by Estrin's scheme
+    // (q0 + q1 r) r^2 + ((q2 + q3 r) + q4 r^2) r^4: a chain of 7 operations where Horner's has 10
+    // (V8 does not schedule for latency: the CPU alone overlaps successive vectors, more when short).
+    v.get(r).get(r).mul().set(z); // r^2
+    v.get(r)
+      .f(sc * q[1]!)
+      .mul()
+      .f(sc * q[0]!)
+      .add()
+      .get(z)
+      .mul()
+      .set(x); // (q0 + q1 r) r^2
+    v.get(r)
+      .f(sc * q[3]!)
+      .mul()
+      .f(sc * q[2]!)
+      .add()
+      .get(z)
+      .f(sc * q[4]!)
+      .mul()
+      .add(); // q2 + q3 r + q4 r^2
+    v.get(z).get(z).mul().mul().get(x).add().get(r); // ... r^4 + (q0 + q1 r) r^2
+    if (nonPositive) v.f(sc).mul(); // off the chain: r is ready early
+    if (negate) v.sub();
+    else v.add();
+    v.f(sc).add().set(x);
+  }
   if (nonPositive) {
     // n in [-150, 0]: m = n + 190 in [40, 190] is the exponent field of 2^(n + 63), a normal
     // float; the product (p 2^-63) 2^(n + 63) rounds once, as the two factors below.
@@ -234,8 +285,9 @@ function i64s(b: Body, v: number): void {
 export function vexpF64Code(
   body: Body,
   locals: readonly [number, number, number, number],
-  negate = false,
+  opts: ExpOptions = {},
 ): void {
+  const negate = opts.negate === true;
   const [x, n, r, z] = locals;
   if (negate) body.simd(0xed); // f64x2.neg
   const add = () => body.simd(0xf0);

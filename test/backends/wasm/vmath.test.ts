@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
+import { relaxedSimd } from '../../../src/backends/wasm/features.js';
 import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
 import { WA, type WasmMemory } from './wasm-api.js';
+
+/** The inlined exp is tested with relaxed SIMD's FMA too where the runtime has it (relaxed.test.ts runs this file so). */
+const FMA_MODES = relaxedSimd() ? [false, true] : [false];
 
 /** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
 function instance() {
@@ -107,7 +111,7 @@ describe('wasm vector exp and log (f32x4)', () => {
 /** exp(-x) by the inlined f32x4 code with `negate` (the form Gaussian kernels use), at address 0. */
 function negExpInstance() {
   const b = new Body().get(0).get(0).simdMem(0x00, 4);
-  vexpF32Code(b, [1, 2, 3, 4], true);
+  vexpF32Code(b, [1, 2, 3, 4], { negate: true });
   b.simdMem(0x0b, 4);
   const fn = {
     type: { params: [T.i32], results: [] },
@@ -170,9 +174,9 @@ describe('wasm vector exp of a negated argument (f32x4)', () => {
 });
 
 /** exp by the inlined f32x4 code with the given options, applied in place at address 0. */
-function inlineExp(negate: boolean, nonPositive: boolean) {
+function inlineExp(negate: boolean, nonPositive: boolean, fma = false) {
   const b = new Body().get(0).get(0).simdMem(0x00, 4);
-  vexpF32Code(b, [1, 2, 3, 4], negate, nonPositive);
+  vexpF32Code(b, [1, 2, 3, 4], { negate, nonPositive, fma });
   b.simdMem(0x0b, 4);
   const bytes = encodeModule(
     [],
@@ -218,10 +222,10 @@ describe('wasm vector exp of an argument known to be <= 0 (f32x4)', () => {
     return xs;
   };
 
-  for (const negate of [true, false]) {
-    it(`gives bitwise the general code's results (${negate ? 'exp(-x), x >= 0' : 'exp(x), x <= 0'}), ties of the rounding included`, () => {
-      const general = inlineExp(negate, false);
-      const cheap = inlineExp(negate, true);
+  for (const [negate, fma] of FMA_MODES.flatMap((fma) => [true, false].map((n) => [n, fma] as const))) {
+    it(`gives bitwise the general code's results (${negate ? 'exp(-x), x >= 0' : 'exp(x), x <= 0'}${fma ? ', relaxed SIMD FMA' : ''}), ties of the rounding included`, () => {
+      const general = inlineExp(negate, false, fma);
+      const cheap = inlineExp(negate, true, fma);
       const xs = args().map((x) => (negate ? x : -x));
       let checked = 0;
       for (let k = 0; k < xs.length; k += 4) {
@@ -242,6 +246,38 @@ describe('wasm vector exp of an argument known to be <= 0 (f32x4)', () => {
         Math.fround(Math.exp(-100)),
         Math.fround(Math.exp(-90)),
       ]);
+    });
+  }
+});
+
+describe.runIf(relaxedSimd())('wasm vector exp with relaxed SIMD FMA (f32x4)', () => {
+  for (const negate of [false, true]) {
+    it(`is within 1.1 ulp of ${negate ? 'exp(-x)' : 'exp(x)'} over float32 range (1.02 at worst here, as the negated SIMD128 code), exact to the subnormal spacing below, IEEE special values`, () => {
+      const e = inlineExp(negate, false, true);
+      const sg = negate ? -1 : 1;
+      let w = 0;
+      for (let k = 0; k < 48000; k += 4) {
+        const xs = [0, 1, 2, 3].map((l) => Math.fround(sg * (-103.9 + (192.6 * (k + l)) / 48000)));
+        const got = e(xs);
+        xs.forEach((x, l) => {
+          const want = Math.exp(sg * x);
+          if (want >= 1.1754943508222875e-38 && want <= 3.4028234663852886e38)
+            w = Math.max(w, ulpErr(got[l]!, want));
+          else
+            expect(Math.abs(got[l]! - want), `exp(${sg * x})`).toBeLessThanOrEqual(
+              want > 1 ? Infinity : 1.5e-45,
+            );
+        });
+      }
+      expect(w).toBeLessThan(1.1);
+      const at = (xs: number[]) => e(xs.map((x) => sg * x));
+      expect(at([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, 0])).toEqual([
+        0,
+        Infinity,
+        NaN,
+        1,
+      ]);
+      expect(at([-200, 200, 89, -104])).toEqual([0, Infinity, Infinity, 0]);
     });
   }
 });
@@ -306,8 +342,8 @@ describe('vector exp code', () => {
     return Array.from(b.toArray(), (x) => x.toString(16).padStart(2, '0')).join(' ');
   };
   it('drops one clamp and the computed second factor when the argument is known to be <= 0', () => {
-    const general = opcodes((b, l) => vexpF32Code(b, l, true));
-    const cheap = opcodes((b, l) => vexpF32Code(b, l, true, true));
+    const general = opcodes((b, l) => vexpF32Code(b, l, { negate: true }));
+    const cheap = opcodes((b, l) => vexpF32Code(b, l, { negate: true, nonPositive: true }));
     const count = (s: string, re: RegExp) => s.match(re)?.length ?? 0;
     expect(count(general, /fd ea 01|fd eb 01/g)).toBe(2);
     expect(count(cheap, /fd ea 01|fd eb 01/g)).toBe(1);
