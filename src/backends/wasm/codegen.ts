@@ -64,12 +64,6 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
   });
   const acc = declareState(buf, spec, 'a');
   red.init(buf, r, acc);
-  // Splat row values and parameters once per row for the SIMD loop.
-  spec.slots.forEach((slot, s) => {
-    if (slot.cat === 'j') return;
-    const name = slot.cat === 'i' ? 'x' : 'p';
-    for (let k = 0; k < slot.dim; k++) st(`vec v${name}${s}_${k} = ${name}${s}_${k};`);
-  });
   const vacc = vecSum ? Array.from({ length: r.dimF }, (_, k) => `va${k}`) : [];
   for (const v of vacc) st(`vec ${v} = 0.0;`);
   // Log-sum-exp family: each lane keeps its own (max, sums) state, folded in per row with merge.
@@ -88,7 +82,11 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
   const vvalue = emitFormula(buf, spec.formula, (s, k) => {
     const slot = spec.slots[s]!;
     if (slot.cat === 'j') return `ldv(Y${s}_${k} + j * ${B})`;
-    return `v${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
+    // Row values and parameters splat from memory at each use: a load, no instruction of the
+    // vector units, where a splat held in a register across the loop (V8 spills and re-splats
+    // it, 16 xmm registers) costs more.
+    if (slot.cat === 'i') return `ldsv(P${s} + (i * ${slot.dim} + ${k}) * ${B})`;
+    return `ldsv(P${s} + ${k * B})`;
   });
   if (vecSum) {
     vacc.forEach((v, k) => st(`${v} = ${v} + ${vvalue[k]};`));

@@ -313,6 +313,11 @@ export class Lowering {
         this.emitAs(a[0]!, 'i32');
         b.simdMem(0x00, width);
         return;
+      case 'ldsv':
+        // One value splat into every lane, straight from memory (no register held across a loop).
+        this.emitAs(a[0]!, 'i32');
+        b.simdMem(c === 'f32' ? 0x09 : 0x0a, width);
+        return;
       case 'stf':
         this.emitAs(a[0]!, 'i32');
         this.emitAs(a[1]!, c);
