@@ -95,11 +95,11 @@ export function generateWasm(spec: KernelSpec): WasmKernelModule {
     st(`vec vf = ${vvalue[0]};`);
     st('if (any(vf > vm)) {');
     st('vec vn = sel(vf > vm, vf, vm);');
-    st('vec vc = sel(vn > (-inf), exp(vm - vn), 1.0);');
+    st('vec vc = sel(vn > (-inf), expn(vm - vn), 1.0);'); // vn >= vm: at most 1
     for (const v of lseSums) st(`${v} = ${v} * vc;`);
     st('vm = vn;');
     st('}');
-    st('vec ve = sel(vf > (-inf), exp(vf - vm), 0.0);');
+    st('vec ve = sel(vf > (-inf), expn(vf - vm), 0.0);'); // vm >= vf: at most 1
     weights.forEach((w, c) =>
       st(`${lseSums[c]} = ${lseSums[c]} + ${w === 'one' ? 've' : `ve * ${vvalue[r.dimF + w]}`};`),
     );

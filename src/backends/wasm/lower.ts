@@ -389,8 +389,11 @@ export class Lowering {
     max: [0x97, 0xa5, 0xe9, 0xf5],
   };
 
-  private math(fn: string, args: readonly Expr[], as: Ty): void {
+  private math(name: string, args: readonly Expr[], as: Ty): void {
     const b = this.body;
+    // expn(x): exp of a value the kernel skeleton knows to be <= 0 or NaN (log-sum-exp rescaling).
+    const promised = name === 'expn';
+    const fn = promised ? 'exp' : name;
     const nat = Lowering.NATIVE[fn];
     if (nat) {
       for (const x of args) this.emitAs(x, as);
@@ -416,7 +419,7 @@ export class Lowering {
       this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
       code(b, this.scratch, {
         negate: neg !== undefined,
-        nonPositive: neg !== undefined && this.sign?.test(neg) === true,
+        nonPositive: promised || (neg !== undefined && this.sign?.test(neg) === true),
         fma: this.cfg.fma === true,
       });
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { generateWasm } from '../../../src/backends/wasm/codegen.js';
+import { encodeModule, T } from '../../../src/backends/wasm/encoder.js';
 import { parseStatements } from '../../../src/backends/wasm/lang.js';
+import { Lowering } from '../../../src/backends/wasm/lower.js';
 import { NonNegative } from '../../../src/backends/wasm/sign.js';
+import { vexpF32Code, vexpF64Code } from '../../../src/backends/wasm/vmath.js';
 import { op, Var } from '../../../src/formula/index.js';
 import { buildSpec } from '../../../src/kernel/spec.js';
+import { WA, type WasmMemory } from './wasm-api.js';
 
 /** The names among `names` that the analysis of `src` finds non-negative, after every declaration. */
 function nonNegative(src: string, names: string[]): string[] {
@@ -62,8 +66,8 @@ describe('wasm kernels use the cheaper exp where the argument is known to be <= 
   const y = Var(1, 3, 'j');
   const g = Var(2, 1, 'p');
   /** i32x4.shr_s in a kernel's module: the split of 2^n into two computed factors in exp code. */
-  const shifts = (f: ReturnType<typeof op>): number => {
-    const { spec } = buildSpec({ formula: f, kind: 'Sum', axis: 'j', dtype: 'float32' });
+  const shifts = (f: ReturnType<typeof op>, kind: 'Sum' | 'LogSumExp' = 'Sum'): number => {
+    const { spec } = buildSpec({ formula: f, kind, axis: 'j', dtype: 'float32' });
     const bytes = Array.from(generateWasm(spec).bytes, (v) => v.toString(16).padStart(2, '0')).join(' ');
     return bytes.split('fd ac 01').length - 1;
   };
@@ -76,5 +80,53 @@ describe('wasm kernels use the cheaper exp where the argument is known to be <= 
     expect(splits(op('Exp', [op('Minus', [op('Divide', [d2, op('IntCst', [], [2])])])]))).toBe(false);
     expect(splits(op('Exp', [d2]))).toBe(true);
     expect(splits(op('Exp', [op('Minus', [op('Mult', [g, d2])])]))).toBe(true);
+  });
+
+  it('log-sum-exp kernels take it for their rescaling exps (expn: arguments <= 0 by construction)', () => {
+    const f = op('Minus', [op('Mult', [g, op('SqDist', [x, y])])]);
+    const { spec } = buildSpec({ formula: f, kind: 'LogSumExp', axis: 'j', dtype: 'float32' });
+    const text = generateWasm(spec).text;
+    const loop = text.slice(text.indexOf('while (j + 4 <= j1)'), text.indexOf('while (j < j1)'));
+    expect(loop).toContain('expn(vm - vn)');
+    expect(loop).toContain('expn(vf - vm)');
+    expect(loop).not.toMatch(/[^n]exp\(/);
+  });
+
+  it('expn lowers to the cheaper exp, with the same results for arguments <= 0', () => {
+    const module = (fn: string) => {
+      const low = new Lowering(
+        { compute: 'f32', acc: 'f32', helpers: { vexpInline: { f32: vexpF32Code, f64: vexpF64Code } } },
+        [{ name: 'p', ty: 'i32' }],
+      );
+      low.stmts(parseStatements(`stv(p, ${fn}(ldv(p)));`));
+      return encodeModule(
+        [],
+        [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+        1,
+      );
+    };
+    const run = (bytes: Uint8Array, xs: number[]) => {
+      const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+        f: (p: number) => void;
+        memory: WasmMemory;
+      };
+      const mem = new Float32Array(ex.memory.buffer, 0, 4);
+      mem.set(xs);
+      ex.f(0);
+      return Array.from(mem);
+    };
+    const hexOf = (bytes: Uint8Array) => Array.from(bytes, (v) => v.toString(16).padStart(2, '0')).join(' ');
+    expect(hexOf(module('exp'))).toContain('fd ac 01');
+    expect(hexOf(module('expn'))).not.toContain('fd ac 01');
+    for (let k = 0; k < 200; k++) {
+      const xs = [0, 1, 2, 3].map((l) => Math.fround(-((k * 4 + l) * 0.131)));
+      expect(run(module('expn'), xs)).toEqual(run(module('exp'), xs));
+    }
+    expect(run(module('expn'), [Number.NEGATIVE_INFINITY, Number.NaN, -0, -200])).toEqual([
+      0,
+      Number.NaN,
+      1,
+      0,
+    ]);
   });
 });
