@@ -7,11 +7,13 @@
  *
  *   npx tsx bench/wasm.ts                 # about a minute on 2 cores
  *   npx tsx bench/wasm.ts --rows 2000     # rows per measurement (default 4000)
+ *   node --experimental-wasm-relaxed-simd --import tsx bench/wasm.ts   # Node 20 with relaxed SIMD (FMA)
  */
 import os from 'node:os';
 import { jsBackend, shutdownJsWorkers } from '../src/backends/js/index.js';
 import { setJsThreads } from '../src/backends/js/threads.js';
 import type { Backend } from '../src/backends/types.js';
+import { relaxedSimd } from '../src/backends/wasm/features.js';
 import { setWasmThreads, shutdownWasmWorkers, wasmBackend } from '../src/backends/wasm/index.js';
 import { op, Var } from '../src/formula/index.js';
 import { buildSpec } from '../src/kernel/spec.js';
@@ -74,6 +76,7 @@ function firstCallMs(seed: number): number {
 
 console.log(
   `wasm bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}, ` +
+    `wasm ${relaxedSimd() ? 'relaxed SIMD (FMA)' : 'SIMD128 (no relaxed SIMD: Node 20 needs --experimental-wasm-relaxed-simd)'}, ` +
     `${ROWS} rows x ${N} columns per run; load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))

@@ -5,6 +5,7 @@ import { emitFormula } from '../common/formula.js';
 import { declareState } from '../common/state.js';
 import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
+import { relaxedSimd } from './features.js';
 import { parseStatements } from './lang.js';
 import { Lowering, MATH_IMPORTS } from './lower.js';
 import { MAX_PAGES } from './memory.js';
@@ -65,12 +66,6 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   });
   const acc = declareState(buf, spec, 'a');
   red.init(buf, r, acc);
-  // Splat row values and parameters once per row for the SIMD loop.
-  spec.slots.forEach((slot, s) => {
-    if (slot.cat === 'j') return;
-    const name = slot.cat === 'i' ? 'x' : 'p';
-    for (let k = 0; k < slot.dim; k++) st(`vec v${name}${s}_${k} = ${name}${s}_${k};`);
-  });
   const vacc = vecSum ? Array.from({ length: r.dimF }, (_, k) => `va${k}`) : [];
   for (const v of vacc) st(`vec ${v} = 0.0;`);
   // Log-sum-exp family: each lane keeps its own (max, sums) state, folded in per row with merge.
@@ -89,7 +84,11 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   const vvalue = emitFormula(buf, spec.formula, (s, k) => {
     const slot = spec.slots[s]!;
     if (slot.cat === 'j') return `ldv(Y${s}_${k} + j * ${B})`;
-    return `v${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
+    // Row values and parameters splat from memory at each use: a load, no instruction of the
+    // vector units, where a splat held in a register across the loop (V8 spills and re-splats
+    // it, 16 xmm registers) costs more.
+    if (slot.cat === 'i') return `ldsv(P${s} + (i * ${slot.dim} + ${k}) * ${B})`;
+    return `ldsv(P${s} + ${k * B})`;
   });
   if (vecSum) {
     vacc.forEach((v, k) => st(`${v} = ${v} + ${vvalue[k]};`));
@@ -98,11 +97,11 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
     st(`vec vf = ${vvalue[0]};`);
     st('if (any(vf > vm)) {');
     st('vec vn = sel(vf > vm, vf, vm);');
-    st('vec vc = sel(vn > (-inf), exp(vm - vn), 1.0);');
+    st('vec vc = sel(vn > (-inf), expn(vm - vn), 1.0);'); // vn >= vm: at most 1
     for (const v of lseSums) st(`${v} = ${v} * vc;`);
     st('vm = vn;');
     st('}');
-    st('vec ve = sel(vf > (-inf), exp(vf - vm), 0.0);');
+    st('vec ve = sel(vf > (-inf), expn(vf - vm), 0.0);'); // vm >= vf: at most 1
     weights.forEach((w, c) =>
       st(`${lseSums[c]} = ${lseSums[c]} + ${w === 'one' ? 've' : `ve * ${vvalue[r.dimF + w]}`};`),
     );
@@ -172,7 +171,7 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
     ? { vexp: MATH_IMPORTS.length, vlog: MATH_IMPORTS.length + 1, vexpInline }
     : { vexpInline };
   const low = new Lowering(
-    { compute: f32 ? 'f32' : 'f64', acc: accType, helpers },
+    { compute: f32 ? 'f32' : 'f64', acc: accType, helpers, fma: relaxedSimd() },
     ['i0', 'i1', 'cr', 'r0', 'r1'].map((name) => ({ name, ty: 'i32' as const })),
   );
   low.stmts(parseStatements(text));

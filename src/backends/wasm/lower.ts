@@ -1,6 +1,8 @@
 import { Body, T, type ValType } from './encoder.js';
 import type { DeclType, Expr, Stmt } from './lang.js';
+import { NonNegative } from './sign.js';
 import { ExprTypes, type Ty } from './typing.js';
+import type { ExpOptions } from './vmath.js';
 
 export type { Ty } from './typing.js';
 
@@ -25,13 +27,10 @@ export interface Helpers {
   /** Vector exp and log of the compute type, when the module has them. */
   vexp?: number;
   vlog?: number;
-  /**
-   * Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals; with
-   * `negate`, exp(-x)).
-   */
+  /** Inline code of the vector exp per lane type (x on the stack, four v128 scratch locals). */
   vexpInline?: Record<
     'f32' | 'f64',
-    (b: Body, locals: readonly [number, number, number, number], negate: boolean) => void
+    (b: Body, locals: readonly [number, number, number, number], opts: ExpOptions) => void
   >;
 }
 
@@ -40,6 +39,11 @@ export interface LowerCfg {
   compute: 'f32' | 'f64';
   acc: 'f32' | 'f64';
   helpers: Helpers;
+  /**
+   * Fuses vector a * b + c and c - a * b into relaxed SIMD's multiply-add (one rounding where the
+   * CPU has FMA): only where the runtime validates relaxed SIMD (features.ts).
+   */
+  fma?: boolean;
 }
 
 const WASM_TY: Record<Exclude<Ty, 'none'>, ValType> = {
@@ -66,6 +70,10 @@ export class Lowering {
   private readonly c: 'f32' | 'f64';
   /** Locals declared as the negation of another local (name -> that declaration's init). */
   private readonly negated = new Map<string, Expr>();
+  /** Locals declared as a vector product, with the locals of its factors (fused multiply-add). */
+  private readonly products = new Map<string, [number, number]>();
+  /** Values known to be non-negative (made from the whole function by the first `stmts`). */
+  private sign: NonNegative | undefined;
 
   constructor(
     private readonly cfg: LowerCfg,
@@ -249,13 +257,42 @@ export class Lowering {
       if (a.k !== 'bin' || !Lowering.ARITH.has(a.op) || this.typeOf(a) !== as) break;
       spine.push(a);
     }
-    if (spine.length < 2) return false;
+    const fma = this.cfg.fma === true && as === 'v';
+    if (spine.length < 2 && !fma) return false;
     this.emitAs(spine[spine.length - 1]!.a, as);
     for (let k = spine.length - 1; k >= 0; k--) {
-      this.emitAs(spine[k]!.b, as);
-      this.arith(spine[k]!.op, as);
+      const { op, b } = spine[k]!;
+      const next = spine[k - 1];
+      if (fma && (op === '+' || op === '-') && this.product(b)) {
+        // acc + b1 b2, acc - b1 b2: the operands go under the accumulator.
+        const t = this.temp('v');
+        this.body.set(t);
+        this.product(b)!();
+        this.body.get(t);
+        this.body.simd(this.c === 'f32' ? (op === '+' ? 0x105 : 0x106) : op === '+' ? 0x107 : 0x108);
+      } else if (fma && op === '*' && next?.op === '+') {
+        // a b + c in one instruction.
+        this.emitAs(b, as);
+        this.emitAs(next.b, as);
+        this.body.simd(this.c === 'f32' ? 0x105 : 0x107);
+        k--;
+      } else {
+        this.emitAs(b, as);
+        this.arith(op, as);
+      }
     }
     return true;
+  }
+
+  /** Emits the two factors of a vector product (inline, or a local declared as one), if `e` is one. */
+  private product(e: Expr): (() => void) | undefined {
+    if (e.k === 'bin' && e.op === '*' && this.typeOf(e) === 'v')
+      return () => {
+        this.emitAs(e.a, 'v');
+        this.emitAs(e.b, 'v');
+      };
+    const f = e.k === 'id' ? this.products.get(e.name) : undefined;
+    return f && (() => this.body.get(f[0]).get(f[1]));
   }
 
   private call(e: Expr & { k: 'call' }, as: Ty): void {
@@ -275,6 +312,11 @@ export class Lowering {
       case 'ldv':
         this.emitAs(a[0]!, 'i32');
         b.simdMem(0x00, width);
+        return;
+      case 'ldsv':
+        // One value splat into every lane, straight from memory (no register held across a loop).
+        this.emitAs(a[0]!, 'i32');
+        b.simdMem(c === 'f32' ? 0x09 : 0x0a, width);
         return;
       case 'stf':
         this.emitAs(a[0]!, 'i32');
@@ -347,8 +389,11 @@ export class Lowering {
     max: [0x97, 0xa5, 0xe9, 0xf5],
   };
 
-  private math(fn: string, args: readonly Expr[], as: Ty): void {
+  private math(name: string, args: readonly Expr[], as: Ty): void {
     const b = this.body;
+    // expn(x): exp of a value the kernel skeleton knows to be <= 0 or NaN (log-sum-exp rescaling).
+    const promised = name === 'expn';
+    const fn = promised ? 'exp' : name;
     const nat = Lowering.NATIVE[fn];
     if (nat) {
       for (const x of args) this.emitAs(x, as);
@@ -366,12 +411,17 @@ export class Lowering {
       // Inline vector code; a scalar goes through lane 0 of a splat (no call into JavaScript).
       const lanes = as === 'v' ? this.c : as;
       const code = lanes === 'f32' ? h.vexpInline.f32 : h.vexpInline.f64;
-      // exp(-e) (Gaussian kernels): the negation folds into the exp's constants.
+      // exp(-e) (Gaussian kernels): the negation folds into the exp's constants; when e is
+      // known to be >= 0, the result is at most 1 (cheaper scaling).
       const neg = this.negationOf(args[0]!);
       this.emitAs(neg ?? args[0]!, as);
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x13 : 0x14);
       this.scratch ??= [this.temp('v'), this.temp('v'), this.temp('v'), this.temp('v')];
-      code(b, this.scratch, neg !== undefined);
+      code(b, this.scratch, {
+        negate: neg !== undefined,
+        nonPositive: promised || (neg !== undefined && this.sign?.test(neg) === true),
+        fma: this.cfg.fma === true,
+      });
       if (as !== 'v') b.simd(lanes === 'f32' ? 0x1f : 0x21).byte(0);
       return;
     }
@@ -426,11 +476,14 @@ export class Lowering {
   /** `name` changes: negations that read it or define it no longer hold. */
   private forget(name: string): void {
     this.negated.delete(name);
+    this.products.delete(name);
     for (const [k, init] of this.negated)
       if (init.k === 'un' && init.a.k === 'id' && init.a.name === name) this.negated.delete(k);
   }
 
+  /** Lowers statements; the first call gets the whole function. */
   stmts(ss: readonly Stmt[]): void {
+    this.sign ??= new NonNegative(ss);
     for (const s of ss) this.stmt(s);
   }
 
@@ -442,9 +495,25 @@ export class Lowering {
         return;
       case 'decl': {
         const ty = this.declType(s.ty, s.init);
-        this.emitAs(s.init, ty);
-        b.set(this.local(s.name, ty));
-        this.forget(s.name);
+        const init = s.init;
+        if (this.cfg.fma && ty === 'v' && init.k === 'bin' && init.op === '*' && this.typeOf(init) === 'v') {
+          // A vector product keeps its factors (in locals: free in optimized code), so that a
+          // later sum can fuse it; when it does, the product itself is dead code.
+          const f: [number, number] = [this.temp('v'), this.temp('v')];
+          this.emitAs(init.a, 'v');
+          b.set(f[0]);
+          this.emitAs(init.b, 'v');
+          b.set(f[1]).get(f[0]).get(f[1]);
+          this.arith('*', 'v');
+          b.set(this.local(s.name, ty));
+          this.forget(s.name);
+          this.products.set(s.name, f);
+        } else {
+          this.emitAs(init, ty);
+          b.set(this.local(s.name, ty));
+          this.forget(s.name);
+        }
+        this.sign?.declare(s.name, s.init);
         if (s.init.k === 'un' && s.init.op === '-' && s.init.a.k === 'id') this.negated.set(s.name, s.init);
         return;
       }

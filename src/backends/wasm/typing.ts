@@ -79,6 +79,7 @@ export class ExprTypes {
       case 'ldi':
         return 'i32';
       case 'ldv':
+      case 'ldsv':
         return 'v';
       case 'stf':
       case 'sti':

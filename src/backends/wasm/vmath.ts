@@ -10,6 +10,11 @@ import { Body, type FuncDef, T } from './encoder.js';
 
 const V = T.v128;
 const SHIFT = 12582912;
+/**
+ * The shifter's bias when the result is at most 1: 127 + 63, the exponent field of 2^(n + 63)
+ * (see vexpF32Code). Even, as 254, so that the shifter rounds ties to the same n as f32x4.nearest.
+ */
+const NONPOS_BIAS = 190;
 
 /** f32x4 helpers over a Body (opcodes of the SIMD proposal). */
 class Vb {
@@ -49,6 +54,19 @@ class Vb {
   }
 }
 
+/** Variants of the inlined vector exp. */
+export interface ExpOptions {
+  /** Computes exp(-x). */
+  negate?: boolean;
+  /** The argument (after the negation) is known to be <= 0 or NaN. */
+  nonPositive?: boolean;
+  /**
+   * Uses relaxed SIMD's fused multiply-add (f32x4.relaxed_madd/nmadd): 8 instructions fewer; the
+   * module then validates only where the runtime has relaxed SIMD (features.ts).
+   */
+  fma?: boolean;
+}
+
 /** exp(x) for f32x4 as a module function (v128) -> v128. */
 export function vexpF32(): FuncDef {
   const body = new Body();
@@ -73,12 +91,22 @@ const EXP_Q = [
  * -x); uses four v128 locals (given), so a kernel inlines it (V8 does not inline wasm calls, and a
  * call per vector costs more than the polynomial). Branch-free, 28 SIMD instructions and 12
  * constants (V8 keeps loop constants in the 16 xmm registers or spills them).
+ *
+ * With `nonPositive` the caller knows that the argument (after the negation) is <= 0 or NaN, as
+ * in Gaussian kernels exp(-|x - y|^2): the result is then bit for bit the same (checked once for
+ * every float32 argument in [-104.5, 0]; the tests check every rounding tie and a grid) in 24
+ * instructions with 2 fewer on the chain from x to the result:
+ * one clamp, the polynomial scaled by 2^-63 and one product by the normal 2^(n + 63), instead of
+ * two clamps and two computed factors. Kernel loops are latency-bound (a vector's chain of
+ * dependent instructions is long and the out-of-order window holds few vectors), so every
+ * instruction on or off the chain counts.
  */
 export function vexpF32Code(
   body: Body,
   locals: readonly [number, number, number, number],
-  negate = false,
+  opts: ExpOptions = {},
 ): void {
+  const { negate = false, nonPositive = false, fma = false } = opts;
   const v = new Vb(body);
   const [x, r, n, z] = locals;
   const sg = negate ? -1 : 1;
@@ -88,7 +116,10 @@ export function vexpF32Code(
   // Clamp: below -104 the result is 0, above 88.8 it is +inf. pmin/pmax (a NaN x passes through)
   // rather than min/max, whose NaN and -0 rules cost V8 about seven x64 instructions each.
   // Negated: -x in [-104, 88.8] is x in [-88.8, 104].
-  if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
+  // Non-positive: only the lower clamp (the argument is <= 0 already, or NaN).
+  if (negate && nonPositive) v.get(x).f(104).pmin().set(x);
+  else if (nonPositive) v.get(x).f(-104).pmax().set(x);
+  else if (negate) v.get(x).f(-88.8).pmax().f(104).pmin().set(x);
   else v.get(x).f(88.8).pmin().f(-104).pmax().set(x);
   // t = sg x / ln 2 (into z); n = round(t): as a float by f32x4.nearest (one instruction) and,
   // off the chain that leads to the result, as integer bits by a shifter: the float sum
@@ -99,31 +130,95 @@ export function vexpF32Code(
     .mul()
     .set(z);
   v.get(z)
-    .f(SHIFT + 254)
+    .f(SHIFT + (nonPositive ? NONPOS_BIAS : 254))
     .add()
     .set(n);
   v.get(z).s(0x6a).set(z);
   // r = sg x - n ln 2 (two-part constant); negated, r holds -r (Q's odd coefficients flip).
-  v.get(x)
-    .get(z)
-    .f(sg * 0.693359375)
-    .mul()
-    .sub()
-    .get(z)
-    .f(sg * -2.1219444e-4)
-    .mul()
-    .sub()
-    .set(r);
-  // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q r^2 by Estrin's scheme
-  // (q0 + q1 r) r^2 + ((q2 + q3 r) + q4 r^2) r^4: a chain of 7 operations where Horner's has 10
-  // (V8 does not schedule for latency: the CPU alone overlaps successive vectors, more when short).
-  v.get(r).get(r).mul().set(z); // r^2
-  v.get(r).f(q[1]!).mul().f(q[0]!).add().get(z).mul().set(x); // (q0 + q1 r) r^2
-  v.get(r).f(q[3]!).mul().f(q[2]!).add().get(z).f(q[4]!).mul().add(); // q2 + q3 r + q4 r^2
-  v.get(z).get(z).mul().mul().get(x).add().get(r); // ... r^4 + (q0 + q1 r) r^2
-  if (negate) v.sub();
-  else v.add();
-  v.f(1).add().set(x);
+  // Non-positive: p 2^-63 (every coefficient, r and 1 times 2^-63: the same roundings, in the
+  // normal range), so that one product by 2^(n + 63) below gives the result.
+  const sc = nonPositive ? 2 ** -63 : 1;
+  if (fma) {
+    // r = x - z C1 - z C2 with z C2 unrounded; p = (A + B r^2) r^2 + r + 1 with A = q0 + q1 r,
+    // B = q2 + q3 r + q4 r^2 (negated: 1 - (r - (A + B r^2) r^2)): 7 instructions for 13.
+    const madd = () => v.s(0x105);
+    const nmadd = () => v.s(0x106);
+    v.get(z)
+      .f(sg * -2.1219444e-4)
+      .get(z)
+      .f(sg * 0.693359375)
+      .get(x);
+    nmadd();
+    nmadd();
+    v.set(r);
+    v.get(r).get(r).mul().set(z); // r^2
+    v.get(z)
+      .f(sc * q[4]!)
+      .get(r)
+      .f(sc * q[3]!)
+      .f(sc * q[2]!);
+    madd();
+    madd(); // B
+    v.get(z)
+      .get(r)
+      .f(sc * q[1]!)
+      .f(sc * q[0]!);
+    madd(); // A
+    madd(); // A + B r^2
+    v.get(z).get(r);
+    if (sc !== 1) v.f(sc).mul();
+    if (negate) {
+      nmadd();
+      v.set(x).f(sc).get(x).sub().set(x);
+    } else {
+      madd();
+      v.f(sc).add().set(x);
+    }
+  } else {
+    v.get(x)
+      .get(z)
+      .f(sg * 0.693359375)
+      .mul()
+      .sub()
+      .get(z)
+      .f(sg * -2.1219444e-4)
+      .mul()
+      .sub()
+      .set(r);
+    // p = Q(r) r^2 + r + 1 (negated: Q(-r') r'^2 - r' + 1), into x; Q r^2 by Estrin's scheme
+    // (q0 + q1 r) r^2 + ((q2 + q3 r) + q4 r^2) r^4: a chain of 7 operations where Horner's has 10
+    // (V8 does not schedule for latency: the CPU alone overlaps successive vectors, more when short).
+    v.get(r).get(r).mul().set(z); // r^2
+    v.get(r)
+      .f(sc * q[1]!)
+      .mul()
+      .f(sc * q[0]!)
+      .add()
+      .get(z)
+      .mul()
+      .set(x); // (q0 + q1 r) r^2
+    v.get(r)
+      .f(sc * q[3]!)
+      .mul()
+      .f(sc * q[2]!)
+      .add()
+      .get(z)
+      .f(sc * q[4]!)
+      .mul()
+      .add(); // q2 + q3 r + q4 r^2
+    v.get(z).get(z).mul().mul().get(x).add().get(r); // ... r^4 + (q0 + q1 r) r^2
+    if (nonPositive) v.f(sc).mul(); // off the chain: r is ready early
+    if (negate) v.sub();
+    else v.add();
+    v.f(sc).add().set(x);
+  }
+  if (nonPositive) {
+    // n in [-150, 0]: m = n + 190 in [40, 190] is the exponent field of 2^(n + 63), a normal
+    // float; the product (p 2^-63) 2^(n + 63) rounds once, as the two factors below.
+    body.get(x).get(n).i32c(23).simd(0xab);
+    v.mul();
+    return;
+  }
   // Scale by 2^n = 2^(m - h - 127) 2^(h - 127), h = m >> 1: both factors are normal floats for
   // m = n + 254 in [104, 382] (x in [-104, 88.8]); the product rounds once into the subnormal
   // range (and overflows to inf above 88.72). Shifting the shifter's bits left by 23 keeps the
@@ -190,8 +285,9 @@ function i64s(b: Body, v: number): void {
 export function vexpF64Code(
   body: Body,
   locals: readonly [number, number, number, number],
-  negate = false,
+  opts: ExpOptions = {},
 ): void {
+  const negate = opts.negate === true;
   const [x, n, r, z] = locals;
   if (negate) body.simd(0xed); // f64x2.neg
   const add = () => body.simd(0xf0);

@@ -94,6 +94,35 @@ describe('wasm binary encoder', () => {
   });
 });
 
+describe('wasm lowering of ldsv (a value splat from memory)', () => {
+  for (const compute of ['f32', 'f64'] as const) {
+    it(`fills every ${compute} lane with the value at the address`, () => {
+      const low = new Lowering({ compute, acc: compute, helpers: {} }, [{ name: 'p', ty: 'i32' }]);
+      low.stmts(parseStatements('stv(p + 32, ldsv(p + 8) * ldv(p + 16));'));
+      const bytes = encodeModule(
+        [],
+        [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+        1,
+      );
+      expect(WA.validate(bytes)).toBe(true);
+      const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+        f: (p: number) => void;
+        memory: WasmMemory;
+      };
+      const F = compute === 'f32' ? Float32Array : Float64Array;
+      const mem = new F(ex.memory.buffer, 0, 96 / F.BYTES_PER_ELEMENT);
+      const B = F.BYTES_PER_ELEMENT;
+      mem[8 / B] = 3;
+      const lanes = 16 / B;
+      for (let l = 0; l < lanes; l++) mem[16 / B + l] = l + 1;
+      ex.f(0);
+      expect(Array.from(mem.subarray(32 / B, 32 / B + lanes))).toEqual(
+        Array.from({ length: lanes }, (_, l) => 3 * (l + 1)),
+      );
+    });
+  }
+});
+
 describe('wasm lowering of exp(-x)', () => {
   /** f(p): float32 statements over memory at p, with the inlined vector exp (no imports). */
   function run(src: string, x: number): Float32Array {

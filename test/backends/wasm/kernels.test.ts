@@ -150,6 +150,15 @@ describe('wasm log-sum-exp lanes (each SIMD lane keeps its own maximum and sums)
     });
   }
 
+  it('splats row values and parameters from memory at each use in the SIMD loop (no splat held across it)', () => {
+    const { spec } = buildSpec({ formula: negDistF, kind: 'LogSumExp', axis: 'j', dtype: 'float32' });
+    const text = generateWasm(spec).text;
+    const loop = text.slice(text.indexOf('while (j + 4 <= j1)'), text.indexOf('while (j < j1)'));
+    expect(loop).toContain('ldsv(P1 + (i * 3 + 0) * 4)'); // x_i (slot 1), component 0
+    expect(loop).toContain('ldsv(P0 + 0)'); // the parameter g (slot 0)
+    expect(text).not.toMatch(/vec v[xp]\d/);
+  });
+
   it('runs the log-sum-exp family as vector code, not lane by lane', () => {
     for (const kind of ['LogSumExp', 'LogSumExpWeight', 'SumSoftMaxWeight'] as const) {
       const extra = kind === 'LogSumExp' ? {} : { weight: b };

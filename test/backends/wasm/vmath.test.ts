@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
+import { relaxedSimd } from '../../../src/backends/wasm/features.js';
 import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from '../../../src/backends/wasm/vmath.js';
 import { WA, type WasmMemory } from './wasm-api.js';
+
+/** The inlined exp is tested with relaxed SIMD's FMA too where the runtime has it (relaxed.test.ts runs this file so). */
+const FMA_MODES = relaxedSimd() ? [false, true] : [false];
 
 /** A module applying vexp (function 0) or vlog (function 1) in place to f32x4 at address p. */
 function instance() {
@@ -107,7 +111,7 @@ describe('wasm vector exp and log (f32x4)', () => {
 /** exp(-x) by the inlined f32x4 code with `negate` (the form Gaussian kernels use), at address 0. */
 function negExpInstance() {
   const b = new Body().get(0).get(0).simdMem(0x00, 4);
-  vexpF32Code(b, [1, 2, 3, 4], true);
+  vexpF32Code(b, [1, 2, 3, 4], { negate: true });
   b.simdMem(0x0b, 4);
   const fn = {
     type: { params: [T.i32], results: [] },
@@ -169,6 +173,115 @@ describe('wasm vector exp of a negated argument (f32x4)', () => {
   });
 });
 
+/** exp by the inlined f32x4 code with the given options, applied in place at address 0. */
+function inlineExp(negate: boolean, nonPositive: boolean, fma = false) {
+  const b = new Body().get(0).get(0).simdMem(0x00, 4);
+  vexpF32Code(b, [1, 2, 3, 4], { negate, nonPositive, fma });
+  b.simdMem(0x0b, 4);
+  const bytes = encodeModule(
+    [],
+    [
+      {
+        type: { params: [T.i32], results: [] },
+        locals: [T.v128, T.v128, T.v128, T.v128],
+        body: b,
+        export: 'e',
+      },
+    ],
+    1,
+  );
+  expect(WA.validate(bytes)).toBe(true);
+  const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
+    e: (p: number) => void;
+    memory: WasmMemory;
+  };
+  const mem = new Float32Array(ex.memory.buffer);
+  return (xs: readonly number[]): number[] => {
+    mem.set(xs, 0);
+    ex.e(0);
+    return Array.from(mem.subarray(0, 4));
+  };
+}
+
+describe('wasm vector exp of an argument known to be <= 0 (f32x4)', () => {
+  /** float32 values around each multiple of ln(2) / 2 (where n = round(x / ln 2) ties), and a grid. */
+  const args = (): number[] => {
+    const xs: number[] = [];
+    const f = new Float32Array(1);
+    const bits = new Int32Array(f.buffer);
+    for (let k = 0; k <= 302; k++) {
+      f[0] = (k * Math.LN2) / 2;
+      const b0 = bits[0]!;
+      for (let d = -24; d < 24; d++) {
+        bits[0] = b0 + d;
+        if (f[0]! >= 0) xs.push(f[0]!);
+      }
+    }
+    for (let k = 0; k < 40000; k++) xs.push(Math.fround((110 * k) / 40000));
+    xs.push(0, 103.97, 104, 104.5, 1e30, Number.POSITIVE_INFINITY, Number.NaN);
+    return xs;
+  };
+
+  for (const [negate, fma] of FMA_MODES.flatMap((fma) => [true, false].map((n) => [n, fma] as const))) {
+    it(`gives bitwise the general code's results (${negate ? 'exp(-x), x >= 0' : 'exp(x), x <= 0'}${fma ? ', relaxed SIMD FMA' : ''}), ties of the rounding included`, () => {
+      const general = inlineExp(negate, false, fma);
+      const cheap = inlineExp(negate, true, fma);
+      const xs = args().map((x) => (negate ? x : -x));
+      let checked = 0;
+      for (let k = 0; k < xs.length; k += 4) {
+        const chunk = [0, 1, 2, 3].map((l) => xs[Math.min(k + l, xs.length - 1)]!);
+        const want = general(chunk);
+        const got = cheap(chunk);
+        for (let l = 0; l < 4; l++) {
+          if (!Object.is(got[l], want[l]))
+            expect(got[l], `exp(${negate ? '-' : ''}${chunk[l]})`).toBe(want[l]);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(50000);
+      // And against the exact values: subnormal results to their spacing, NaN passes, -0 gives 1.
+      expect(cheap(negate ? [Number.NaN, -0, 100, 90] : [Number.NaN, -0, -100, -90])).toEqual([
+        Number.NaN,
+        1,
+        Math.fround(Math.exp(-100)),
+        Math.fround(Math.exp(-90)),
+      ]);
+    });
+  }
+});
+
+describe.runIf(relaxedSimd())('wasm vector exp with relaxed SIMD FMA (f32x4)', () => {
+  for (const negate of [false, true]) {
+    it(`is within 1.1 ulp of ${negate ? 'exp(-x)' : 'exp(x)'} over float32 range (1.02 at worst here, as the negated SIMD128 code), exact to the subnormal spacing below, IEEE special values`, () => {
+      const e = inlineExp(negate, false, true);
+      const sg = negate ? -1 : 1;
+      let w = 0;
+      for (let k = 0; k < 48000; k += 4) {
+        const xs = [0, 1, 2, 3].map((l) => Math.fround(sg * (-103.9 + (192.6 * (k + l)) / 48000)));
+        const got = e(xs);
+        xs.forEach((x, l) => {
+          const want = Math.exp(sg * x);
+          if (want >= 1.1754943508222875e-38 && want <= 3.4028234663852886e38)
+            w = Math.max(w, ulpErr(got[l]!, want));
+          else
+            expect(Math.abs(got[l]! - want), `exp(${sg * x})`).toBeLessThanOrEqual(
+              want > 1 ? Infinity : 1.5e-45,
+            );
+        });
+      }
+      expect(w).toBeLessThan(1.1);
+      const at = (xs: number[]) => e(xs.map((x) => sg * x));
+      expect(at([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, 0])).toEqual([
+        0,
+        Infinity,
+        NaN,
+        1,
+      ]);
+      expect(at([-200, 200, 89, -104])).toEqual([0, Infinity, Infinity, 0]);
+    });
+  }
+});
+
 describe('wasm vector exp (f64x2)', () => {
   const b = new Body().get(0).get(0).simdMem(0x00, 4);
   vexpF64Code(b, [1, 2, 3, 4]);
@@ -228,6 +341,16 @@ describe('vector exp code', () => {
     code(b, [0, 1, 2, 3]);
     return Array.from(b.toArray(), (x) => x.toString(16).padStart(2, '0')).join(' ');
   };
+  it('drops one clamp and the computed second factor when the argument is known to be <= 0', () => {
+    const general = opcodes((b, l) => vexpF32Code(b, l, { negate: true }));
+    const cheap = opcodes((b, l) => vexpF32Code(b, l, { negate: true, nonPositive: true }));
+    const count = (s: string, re: RegExp) => s.match(re)?.length ?? 0;
+    expect(count(general, /fd ea 01|fd eb 01/g)).toBe(2);
+    expect(count(cheap, /fd ea 01|fd eb 01/g)).toBe(1);
+    expect(general).toContain('fd ac 01'); // i32x4.shr_s: the split of 2^n into two factors
+    expect(cheap).not.toContain('fd ac 01');
+  });
+
   it('clamps with pmin/pmax in float32 and float64', () => {
     const f32 = opcodes(vexpF32Code);
     expect(f32).toContain('fd ea 01');
