@@ -5,6 +5,7 @@ import { pooledKernel } from '../js/pooledKernel.js';
 import { preludeLib } from '../js/prelude.js';
 import type { Backend, BackendStatus, CompiledKernel } from '../types.js';
 import { generateWasm } from './codegen.js';
+import { relaxedSimd } from './features.js';
 import { hostSource } from './host.js';
 import { arenaMemory, sharedMemoryStatus } from './memory.js';
 import { poolFor, threadsStatus, wasmThreads } from './threads.js';
@@ -65,7 +66,10 @@ function probe(): BackendStatus {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
   ]);
   if (!W.validate(simd)) return { available: false, reason: 'this WebAssembly runtime has no SIMD128' };
-  return { available: true, device: `WebAssembly SIMD128, ${threadsStatus()}` };
+  return {
+    available: true,
+    device: `WebAssembly SIMD128${relaxedSimd() ? ' with relaxed SIMD (FMA)' : ''}, ${threadsStatus()}`,
+  };
 }
 
 let probed: BackendStatus | undefined;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wasmBackend } from '../../../src/backends/wasm/backend.js';
 import { generateWasm } from '../../../src/backends/wasm/codegen.js';
 import { Body, encodeModule, T } from '../../../src/backends/wasm/encoder.js';
 import { relaxedSimd, setRelaxedSimd } from '../../../src/backends/wasm/features.js';
@@ -49,6 +50,13 @@ describe('wasm relaxed SIMD (fused multiply-add)', () => {
     const plain = lower(src, false);
     expect(count(plain, MADD) + count(plain, NMADD)).toBe(0);
     expect(new Body().simd(0x105).toArray()).toEqual(Uint8Array.from([0xfd, 0x85, 0x02]));
+  });
+
+  it('the backend status says whether kernels use relaxed SIMD', () => {
+    setRelaxedSimd(true);
+    expect(wasmBackend.status().device).toMatch(/^WebAssembly SIMD128 with relaxed SIMD \(FMA\), /);
+    setRelaxedSimd(false);
+    expect(wasmBackend.status().device).toMatch(/^WebAssembly SIMD128, /);
   });
 
   it('kernels use it when the runtime validates relaxed SIMD, SIMD128 only otherwise', () => {
