@@ -3,17 +3,20 @@
  * Each point keeps an upper bound u on its distance to its centroid and a lower bound l on its
  * distance to every other centroid. When the centroids move by δ_k, u grows by δ of its own
  * centroid and l shrinks by the largest δ of the others; a point needs no new assignment while
- * u ≤ max(l, s) with s half the distance from its centroid to the nearest other one (then no
+ * u < max(l, s) with s half the distance from its centroid to the nearest other one (then no
  * other centroid can be closer). Only the points that fail this test (after tightening u to the
  * exact distance) are assigned again, by one reduction on their gathered rows; the cluster sums
  * follow the points that change cluster. Per iteration: one O(N) pass over the bounds, a K×K
- * reduction for s, and a reduction over the failing rows only.
+ * reduction for s, and a reduction over the failing rows only. That bookkeeping runs in
+ * JavaScript at a few ns per point and a few tens of ns per failing point, about the cost of a
+ * point's full assignment by the engine at K ≈ 50, D = 3: it pays off only once few points fail
+ * (measured: 10 % less CPU than plain Lloyd over 50 iterations at N = 1e5, K = 50; 30 % more over
+ * the first 10), hence not the default.
  *
- * Bounds come from reductions in the data dtype, so every test keeps a relative slack (SLACK):
+ * Bounds come from reductions in the data dtype, so every test keeps a relative slack (slackOf):
  * a point is kept only when its margin exceeds the rounding of the distances it compares, and
  * plain Lloyd's reduction would then pick the same centroid.
  */
-
 import { allocFloat, type DType, type FloatArray } from '../ndarray.js';
 import { Separation, SubsetReductions } from './hamerlyReductions.js';
 import {
