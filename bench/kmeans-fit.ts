@@ -3,8 +3,11 @@
  * (the ml-kmeans comparison of bench/learn.ts), repeated: best and median wall time of a fit, and
  * the Min_ArgMin reduction alone, to see the fixed cost of a fit. As in bench/learn.ts (whose
  * N = 1e6 run is float32), a float32 fit runs first, so the JS passes have seen both dtypes.
+ * Both algorithms ('lloyd', 'hamerly'), alternated fit by fit so that a shared machine disturbs
+ * them alike; then 60-iteration fits of each (where few points move after the first iterations).
+ * Wall times, and CPU times (process.cpuUsage, all threads: less disturbed by other processes).
  *
- *   npx tsx bench/kmeans-fit.ts [--reps 40]
+ *   npx tsx bench/kmeans-fit.ts [--reps 40] [--threads 2]
  */
 import { Command } from 'commander';
 import { setNativeOptions } from '../src/backends/native/index.js';
@@ -12,9 +15,14 @@ import { reduce, Vi, Vj } from '../src/lazy/index.js';
 import { kmeans } from '../src/learn/index.js';
 import { mulberry32 } from '../src/random.js';
 
-const o = new Command().option('--reps <n>', 'fits', '40').parse().opts<{ reps: string }>();
+const o = new Command()
+  .option('--reps <n>', 'fits', '40')
+  .option('--threads <n>', 'native threads (default: the engine default)')
+  .parse()
+  .opts<{ reps: string; threads?: string }>();
 const reps = Number(o.reps);
-setNativeOptions({ sync: true });
+setNativeOptions(o.threads ? { sync: true, threads: Number(o.threads) } : { sync: true });
+const algorithms = ['lloyd', 'hamerly'] as const;
 const n = 1e5;
 const K = 50;
 const r = mulberry32(2);
@@ -31,18 +39,31 @@ const x = { data, shape: [n, 3] };
 const init = { data: data.slice(0, K * 3), shape: [K, 3] };
 const opts = { init, maxIter: 10, tol: 0, backend: 'native' };
 const f32 = Float32Array.from(data.subarray(0, 3e4));
-kmeans({ data: f32, shape: [1e4, 3] }, K, {
-  init: { data: f32.slice(0, K * 3), shape: [K, 3] },
-  maxIter: 10,
-  tol: 0,
-  backend: 'native',
-});
-kmeans(x, K, opts);
-const fits: number[] = [];
-for (let t = 0; t < reps; t++) {
-  const s = performance.now();
-  kmeans(x, K, opts);
-  fits.push(performance.now() - s);
+for (const algorithm of algorithms)
+  kmeans({ data: f32, shape: [1e4, 3] }, K, {
+    init: { data: f32.slice(0, K * 3), shape: [K, 3] },
+    maxIter: 10,
+    tol: 0,
+    backend: 'native',
+    algorithm,
+  });
+for (const algorithm of algorithms) kmeans(x, K, { ...opts, algorithm });
+/** Wall and CPU milliseconds of fits of `maxIter` iterations, per algorithm, alternated. */
+function timeFits(maxIter: number, count: number) {
+  const wall = { lloyd: [] as number[], hamerly: [] as number[] };
+  const cpu = { lloyd: [] as number[], hamerly: [] as number[] };
+  const its = { lloyd: 0, hamerly: 0 };
+  for (let t = 0; t < count; t++) {
+    for (const algorithm of algorithms) {
+      const c0 = process.cpuUsage();
+      const s = performance.now();
+      its[algorithm] = kmeans(x, K, { ...opts, maxIter, algorithm }).iterations;
+      wall[algorithm].push(performance.now() - s);
+      const c = process.cpuUsage(c0);
+      cpu[algorithm].push((c.user + c.system) / 1000);
+    }
+  }
+  return { wall, cpu, its };
 }
 const F = Vi(x).sqdist(Vj(init));
 const into = { values: new Float64Array(n), indices: new Int32Array(n) };
@@ -63,5 +84,18 @@ const stat = (a: number[]) => {
   const s = [...a].sort((p, q) => p - q);
   return `best ${s[0]!.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms`;
 };
-console.log(`kmeans fit (10 iterations + final assignment): ${stat(fits)}`);
 console.log(`Min_ArgMin 1e5x50 f64 call: ${stat(calls)}`);
+for (const [maxIter, count] of [
+  [10, reps],
+  [60, Math.max(3, Math.round(reps / 6))],
+] as const) {
+  const { wall, cpu, its } = timeFits(maxIter, count);
+  for (const a of algorithms)
+    console.log(
+      `kmeans ${a} fit (${its[a]} iterations + final assignment): wall ${stat(wall[a])}; cpu ${stat(cpu[a])}`,
+    );
+  const med = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!;
+  console.log(
+    `  hamerly / lloyd, ${its.lloyd} iterations: wall ${(med(wall.hamerly) / med(wall.lloyd)).toFixed(2)}, cpu ${(med(cpu.hamerly) / med(cpu.lloyd)).toFixed(2)} (medians)`,
+  );
+}

@@ -42,7 +42,7 @@ export {
 export { type KernelPCAOptions, type KernelPCAResult, kernelPCA } from './kernelPCA.js';
 export { type KernelRidgeModel, type KernelRidgeOptions, kernelRidge } from './kernelRidge.js';
 export type { KernelName } from './kernels.js';
-export { type KMeansOptions, type KMeansResult, kmeans } from './kmeans.js';
+export { type KMeansAlgorithm, type KMeansOptions, type KMeansResult, kmeans } from './kmeans.js';
 export { type NystromOptions, type NystromResult, nystrom } from './nystrom.js';
 export { type NystromEigenpairsOptions, nystromEigenpairs } from './nystromOperator.js';
 export {

@@ -1,15 +1,15 @@
 /**
- * K-means (Lloyd) on the engine's reductions. Each iteration is one Min_ArgMin reduction (every
- * point's nearest centroid and squared distance) plus an O(N·D) pass for the weighted means. The
- * reduction is bound once per run (the data and one centroid array, rewritten in place) and writes
- * into the run's own label and distance arrays, so an iteration allocates nothing of size N.
- * k-means++ seeding is greedy D² sampling (as scikit-learn): the candidates' potentials are one
- * Sum reduction over the points.
+ * K-means on the engine's reductions: the options, the initialisations and the restarts. The
+ * iterations are exact Lloyd, run plainly (lloyd.ts: every point assigned by one Min_ArgMin
+ * reduction per iteration) or with Hamerly's bounds (hamerly.ts: only the points whose bounds
+ * fail are assigned again), both from the steps of kmeansSteps.ts. k-means++ seeding is greedy D²
+ * sampling (as scikit-learn): the candidates' potentials are one Sum reduction over the points.
  */
 import { check } from '../errors.js';
-import { type LazyTensor, type ReduceOptions, reduce, Vi, Vj } from '../lazy/index.js';
-import { allocFloat, type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
+import { Vi, Vj } from '../lazy/index.js';
+import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import { mulberry32 } from '../random.js';
+import { hamerly } from './hamerly.js';
 import {
   checkCount,
   checkNonNegative,
@@ -20,6 +20,8 @@ import {
   points,
   sampleWeights,
 } from './input.js';
+import type { Problem } from './kmeansSteps.js';
+import { lloyd } from './lloyd.js';
 
 export interface KMeansOptions {
   /** 'kmeans++' (default), 'random' (K distinct points) or the initial centroids [K, D]. */
@@ -34,9 +36,19 @@ export interface KMeansOptions {
   seed?: number;
   /** Sample weights, one per point (default: all 1). */
   weights?: Float64Array;
+  /**
+   * 'lloyd': every point is assigned again at every iteration (one reduction over all centroids).
+   * 'hamerly': the same iterations and results (exact), assigning again only the points whose
+   * distance bounds (Hamerly's) no longer prove their cluster; it pays off over many iterations
+   * in which few points move, and costs more than 'lloyd' while many do (its per-point
+   * bookkeeping runs in JavaScript, the full assignment in the engine). 'auto' (default): 'lloyd'.
+   */
+  algorithm?: KMeansAlgorithm;
   /** Engine backend ('auto', 'js', 'native', ...). */
   backend?: string;
 }
+
+export type KMeansAlgorithm = 'auto' | 'lloyd' | 'hamerly';
 
 export interface KMeansResult {
   /** Index of each point's nearest centroid, [N]. */
@@ -49,16 +61,6 @@ export interface KMeansResult {
   iterations: number;
   /** True when the centroid shift fell to the tolerance before maxIter. */
   converged: boolean;
-}
-
-/** The data of one k-means problem, shared by the restarts. */
-interface Problem {
-  p: Points;
-  K: number;
-  /** Sample weights; undefined when all are 1 (no N-sized array of ones). */
-  w: Float64Array | undefined;
-  X: LazyTensor;
-  eng: ReduceOptions;
 }
 
 /**
@@ -74,6 +76,12 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
   const tol = checkNonNegative(o.tol ?? 1e-4, 'kmeans: tol');
   const nInit = checkCount(o.nInit ?? 1, 'kmeans: nInit', 1, 1e6);
   const seed = checkCount(o.seed ?? 0, 'kmeans: seed', 0, 2 ** 32 - 1);
+  const algorithm = o.algorithm ?? 'auto';
+  check(
+    algorithm === 'auto' || algorithm === 'lloyd' || algorithm === 'hamerly',
+    () => `kmeans: algorithm must be 'auto', 'lloyd' or 'hamerly', got ${String(algorithm)}`,
+  );
+  const runOf = algorithm === 'hamerly' ? hamerly : lloyd;
   const w = o.weights === undefined ? undefined : sampleWeights(o.weights, p.n, 'kmeans: weights');
   const pr: Problem = { p, K, w, X: Vi(p.array), eng: engine(o) };
   // tol = 0 stops only on an exact fixed point, whatever the variance: skip that O(N·D) pass.
@@ -85,152 +93,20 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     () => `kmeans: init must be 'kmeans++', 'random' or centroids [K, D], got ${String(init)}`,
   );
   const seeds = mulberry32(seed);
-  let best: KMeansResult | undefined;
-  for (let run = 0; run < (given ? 1 : nInit); run++) {
+  let best: ReturnType<typeof runOf> | undefined;
+  for (let r = 0; r < (given ? 1 : nInit); r++) {
     const rng = mulberry32(Math.floor(seeds() * 2 ** 32));
     const c0 = given ?? (init === 'random' ? randomInit(pr, rng) : kmeansPlusPlus(pr, rng));
-    const res = lloyd(pr, c0, maxIter, tolAbs);
+    const res = runOf(pr, c0, maxIter, tolAbs);
     if (!best || res.inertia < best.inertia) best = res;
   }
-  return best!;
-}
-
-/**
- * The assignment step of one Lloyd run: the Min_ArgMin reduction of ‖x_i − c_j‖² over j, bound
- * once to the data and to a centroid array that each call overwrites, writing into the run's own
- * arrays (the labels returned by a run are these: each run has its own).
- */
-interface Assignment {
-  /** Nearest centroid of every point and its squared distance, for centroids c [K·D]. */
-  (c: Float64Array): void;
-  d2: FloatArray;
-  labels: Int32Array;
-}
-
-function assignment(pr: Problem): Assignment {
-  const { n, d, dtype } = pr.p;
-  const cData = allocFloat(dtype, pr.K * d);
-  const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
-  const into = { values: allocFloat(dtype, n), indices: new Int32Array(n) };
-  const run = (c: Float64Array) => {
-    cData.set(c);
-    reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
-  };
-  return Object.assign(run, { d2: into.values, labels: into.indices });
-}
-
-function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): KMeansResult {
-  const { K, p, w } = pr;
-  const assign = assignment(pr);
-  const { d2, labels } = assign;
-  const acc = new Float64Array(K * (p.d + 1));
-  let c = init;
-  let iterations = 0;
-  let converged = false;
-  while (iterations < maxIter) {
-    assign(c);
-    const next = weightedMeans(pr, labels, d2, c, acc);
-    let shift = 0;
-    for (let k = 0; k < c.length; k++) shift += (next[k]! - c[k]!) ** 2;
-    c = next;
-    iterations++;
-    if (shift <= tolAbs) {
-      converged = true;
-      break;
-    }
-  }
-  // Labels and inertia of the returned centroids (as the data dtype rounds them).
-  assign(c);
-  let inertia = 0;
-  if (w) for (let i = 0; i < p.n; i++) inertia += w[i]! * d2[i]!;
-  else for (let i = 0; i < p.n; i++) inertia += d2[i]!;
   return {
-    labels: { data: labels, shape: [p.n] },
-    centroids: matrix(c, K, p.d, p.dtype),
-    inertia,
-    iterations,
-    converged,
+    labels: { data: best!.labels, shape: [p.n] },
+    centroids: matrix(best!.c, K, p.d, p.dtype),
+    inertia: best!.inertia,
+    iterations: best!.iterations,
+    converged: best!.converged,
   };
-}
-
-/**
- * The weighted mean of each cluster (float64). A cluster left without weight takes the point
- * farthest from its centroid (largest d², then lowest index), which leaves its old cluster.
- * `acc` is the run's scratch [K·(D+1)], overwritten: row k holds cluster k's D weighted sums, then
- * its mass (one row per cluster keeps the pass over the points to one base index per point).
- */
-function weightedMeans(
-  pr: Problem,
-  labels: Int32Array,
-  d2: FloatArray,
-  prev: Float64Array,
-  acc: Float64Array,
-): Float64Array {
-  const { K, w } = pr;
-  const { n, d } = pr.p;
-  const r = d + 1;
-  acc.fill(0);
-  clusterSums(pr.p.data, labels, w, n, d, acc);
-  const weightOf = (i: number) => (w ? w[i]! : 1);
-  const { data } = pr.p;
-  let taken: Uint8Array | undefined;
-  for (let k = 0; k < K; k++) {
-    if (acc[k * r + d]! > 0) continue;
-    taken ??= new Uint8Array(n);
-    let far = -1;
-    for (let i = 0; i < n; i++) {
-      if (weightOf(i) > 0 && !taken[i] && (far < 0 || d2[i]! > d2[far]!)) far = i;
-    }
-    if (far < 0) continue;
-    taken[far] = 1;
-    const old = labels[far]!;
-    const wi = weightOf(far);
-    acc[old * r + d]! -= wi;
-    acc[k * r + d] = wi;
-    for (let c = 0; c < d; c++) {
-      const v = wi * data[far * d + c]!;
-      acc[old * r + c]! -= v;
-      acc[k * r + c] = v;
-    }
-  }
-  const out = Float64Array.from(prev);
-  for (let k = 0; k < K; k++) {
-    const m = acc[k * r + d]!;
-    if (m > 0) for (let c = 0; c < d; c++) out[k * d + c] = acc[k * r + c]! / m;
-  }
-  return out;
-}
-
-/**
- * Adds every point (times its weight, 1 when w is undefined) to its cluster's row of `acc`
- * [K·(D+1)]: the D sums, then the mass.
- */
-function clusterSums(
-  data: FloatArray,
-  labels: Int32Array,
-  w: Float64Array | undefined,
-  n: number,
-  d: number,
-  acc: Float64Array,
-): void {
-  if (d === 3 && !w) {
-    // The common case (3-D points, no weights): rows of 4, no inner loop.
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const b = labels[i]! << 2;
-      acc[b]! += data[j];
-      acc[b + 1]! += data[j + 1];
-      acc[b + 2]! += data[j + 2];
-      acc[b + 3]! += 1;
-    }
-    return;
-  }
-  const r = d + 1;
-  for (let i = 0; i < n; i++) {
-    const b = labels[i]! * r;
-    const wi = w ? w[i]! : 1;
-    acc[b + d]! += wi;
-    for (let c = 0; c < d; c++) acc[b + c]! += wi * data[i * d + c]!;
-  }
 }
 
 /** Mean over the features of the per-feature (population) variance, as scikit-learn's tolerance. */

@@ -29,6 +29,52 @@ export function sqDist(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j:
   return s;
 }
 
+/**
+ * Dense float64 Lloyd with scikit-learn's stopping rule (no empty clusters expected): the
+ * centroids, iterations and convergence flag of a run from `init` [K·D], with weights w.
+ */
+export function referenceLloyd(
+  x: Float64Array,
+  n: number,
+  d: number,
+  w: Float64Array,
+  init: Float64Array,
+  maxIter: number,
+  tol: number,
+) {
+  const K = init.length / d;
+  let varSum = 0;
+  for (let a = 0; a < d; a++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + a]! / n;
+    for (let i = 0; i < n; i++) varSum += (x[i * d + a]! - m) ** 2 / n;
+  }
+  const tolAbs = (tol * varSum) / d;
+  let c = Float64Array.from(init);
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIter) {
+    const sums = new Float64Array(K * d);
+    const mass = new Float64Array(K);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (sqDist(x, i, c, k, d) < sqDist(x, i, c, best, d)) best = k;
+      mass[best]! += w[i];
+      for (let a = 0; a < d; a++) sums[best * d + a]! += w[i]! * x[i * d + a]!;
+    }
+    const next = c.map((v, t) => (mass[Math.floor(t / d)]! > 0 ? sums[t]! / mass[Math.floor(t / d)]! : v));
+    let shift = 0;
+    for (let t = 0; t < c.length; t++) shift += (next[t]! - c[t]!) ** 2;
+    c = next;
+    iterations++;
+    if (shift <= tolAbs) {
+      converged = true;
+      break;
+    }
+  }
+  return { centroids: c, iterations, converged };
+}
+
 /** Inverse and log-determinant of a small SPD matrix by Gauss–Jordan elimination (float64). */
 export function inverseLogDet(m: ArrayLike<number>, d: number): { inv: Float64Array; logdet: number } {
   const a = Float64Array.from({ length: d * d }, (_, k) => m[k]!);

@@ -1,0 +1,140 @@
+/**
+ * The steps of a k-means run shared by plain Lloyd (lloyd.ts) and the bounded variant
+ * (hamerly.ts): the problem record, the full assignment (one Min_ArgMin reduction), the
+ * per-cluster sums of the update step, the re-seeding of empty clusters and the weighted means.
+ */
+import { type LazyTensor, type ReduceOptions, reduce, Vj } from '../lazy/index.js';
+import { allocFloat, type FloatArray } from '../ndarray.js';
+import type { Points } from './input.js';
+
+/** The data of one k-means problem, shared by the restarts. */
+export interface Problem {
+  p: Points;
+  K: number;
+  /** Sample weights; undefined when all are 1 (no N-sized array of ones). */
+  w: Float64Array | undefined;
+  X: LazyTensor;
+  eng: ReduceOptions;
+}
+
+/** What a run returns (kmeans.ts packages it): labels and inertia are those of centroids `c`. */
+export interface RunResult {
+  labels: Int32Array;
+  /** Centroids [K·D] in float64 (the data dtype rounds them in the result). */
+  c: Float64Array;
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * The assignment step of a run: the Min_ArgMin reduction of ‖x_i − c_j‖² over j, bound once to
+ * the data and to a centroid array that each call overwrites, writing into the run's own arrays
+ * (the labels returned by a run are these: each run has its own).
+ */
+export interface Assignment {
+  /** Nearest centroid of every point and its squared distance, for centroids c [K·D]. */
+  (c: Float64Array): void;
+  d2: FloatArray;
+  labels: Int32Array;
+}
+
+export function assignment(pr: Problem): Assignment {
+  const { n, d, dtype } = pr.p;
+  const cData = allocFloat(dtype, pr.K * d);
+  const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
+  const into = { values: allocFloat(dtype, n), indices: new Int32Array(n) };
+  const run = (c: Float64Array) => {
+    cData.set(c);
+    reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
+  };
+  return Object.assign(run, { d2: into.values, labels: into.indices });
+}
+
+/**
+ * Sets `acc` [K·(D+1)] to every cluster's weighted sums: row k holds cluster k's D sums, then its
+ * mass (one row per cluster keeps the pass over the points to one base index per point).
+ */
+export function clusterSums(pr: Problem, labels: Int32Array, acc: Float64Array): void {
+  const { w } = pr;
+  const { n, d, data } = pr.p;
+  acc.fill(0);
+  if (d === 3 && !w) {
+    // The common case (3-D points, no weights): rows of 4, no inner loop.
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      const b = labels[i]! << 2;
+      acc[b]! += data[j];
+      acc[b + 1]! += data[j + 1];
+      acc[b + 2]! += data[j + 2];
+      acc[b + 3]! += 1;
+    }
+    return;
+  }
+  const r = d + 1;
+  for (let i = 0; i < n; i++) {
+    const b = labels[i]! * r;
+    const wi = w ? w[i]! : 1;
+    acc[b + d]! += wi;
+    for (let c = 0; c < d; c++) acc[b + c]! += wi * data[i * d + c]!;
+  }
+}
+
+/** A point moved to an empty cluster by `reseedEmpty`. */
+export interface Move {
+  point: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Gives every cluster without weight in `acc` (as `clusterSums` sets it) the point farthest from
+ * its centroid (largest d², then lowest index; each point at most once), moving its weight out of
+ * its old cluster's row. Returns the moves (`labels` is left alone).
+ */
+export function reseedEmpty(pr: Problem, labels: Int32Array, d2: FloatArray, acc: Float64Array): Move[] {
+  const { K, w } = pr;
+  const { n, d, data } = pr.p;
+  const r = d + 1;
+  const weightOf = (i: number) => (w ? w[i]! : 1);
+  const moves: Move[] = [];
+  let taken: Uint8Array | undefined;
+  for (let k = 0; k < K; k++) {
+    if (acc[k * r + d]! > 0) continue;
+    taken ??= new Uint8Array(n);
+    let far = -1;
+    for (let i = 0; i < n; i++) {
+      if (weightOf(i) > 0 && !taken[i] && (far < 0 || d2[i]! > d2[far]!)) far = i;
+    }
+    if (far < 0) continue;
+    taken[far] = 1;
+    const old = labels[far]!;
+    const wi = weightOf(far);
+    acc[old * r + d]! -= wi;
+    acc[k * r + d] = wi;
+    for (let c = 0; c < d; c++) {
+      const v = wi * data[far * d + c]!;
+      acc[old * r + c]! -= v;
+      acc[k * r + c] = v;
+    }
+    moves.push({ point: far, from: old, to: k });
+  }
+  return moves;
+}
+
+/** The weighted mean of each cluster of `acc` (float64); a cluster without weight keeps `prev`. */
+export function means(acc: Float64Array, prev: Float64Array, K: number, d: number): Float64Array {
+  const r = d + 1;
+  const out = Float64Array.from(prev);
+  for (let k = 0; k < K; k++) {
+    const m = acc[k * r + d]!;
+    if (m > 0) for (let c = 0; c < d; c++) out[k * d + c] = acc[k * r + c]! / m;
+  }
+  return out;
+}
+
+/** Σ_k ‖a_k − b_k‖² (the centroid shift of scikit-learn's stopping rule). */
+export function shift(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
+  return s;
+}

@@ -1,0 +1,42 @@
+/**
+ * Plain Lloyd iterations: every iteration assigns every point (one Min_ArgMin reduction over all
+ * centroids), then recomputes the weighted means in one O(N·D) pass.
+ */
+import {
+  assignment,
+  clusterSums,
+  means,
+  type Problem,
+  type RunResult,
+  reseedEmpty,
+  shift,
+} from './kmeansSteps.js';
+
+export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): RunResult {
+  const { K, p, w } = pr;
+  const assign = assignment(pr);
+  const { d2, labels } = assign;
+  const acc = new Float64Array(K * (p.d + 1));
+  let c = init;
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIter) {
+    assign(c);
+    clusterSums(pr, labels, acc);
+    reseedEmpty(pr, labels, d2, acc);
+    const next = means(acc, c, K, p.d);
+    const s = shift(next, c);
+    c = next;
+    iterations++;
+    if (s <= tolAbs) {
+      converged = true;
+      break;
+    }
+  }
+  // Labels and inertia of the returned centroids (as the data dtype rounds them).
+  assign(c);
+  let inertia = 0;
+  if (w) for (let i = 0; i < p.n; i++) inertia += w[i]! * d2[i]!;
+  else for (let i = 0; i < p.n; i++) inertia += d2[i]!;
+  return { labels, c, inertia, iterations, converged };
+}
