@@ -28,6 +28,11 @@ export interface LoopSyntax {
    * chain of dependent adds whose latency, not throughput, sets the speed.
    */
   partials?: number;
+  /**
+   * The declaration of a running sum starting at 0 (default: the dialect's `declVal` of 0); the
+   * wasm backend declares a SIMD vector in its column-vectorised loop.
+   */
+  declSum?(name: string): string;
 }
 
 /** C and CUDA loops. */
@@ -137,7 +142,7 @@ export function emitWithChunks(
     const kc = buf.fresh('kc');
     const nAcc = Math.max(1, Math.min(syntax.partials ?? 1, unroll));
     const accs = Array.from({ length: nAcc }, () => buf.fresh('ck'));
-    for (const a of accs) buf.stmt(buf.d.declVal(a, buf.d.lit(0)));
+    for (const a of accs) buf.stmt(syntax.declSum?.(a) ?? buf.d.declVal(a, buf.d.lit(0)));
     const body = (kExpr: (u: number) => string, count: number) => {
       for (let u = 0; u < count; u++) {
         const [e] = emitFormula(buf, scalar, (s, k) =>

@@ -1,7 +1,14 @@
 import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import { CodeBuffer } from '../common/codebuffer.js';
-import { emitFormula } from '../common/formula.js';
+import {
+  C_LOOP,
+  CHUNK_MIN_DIM,
+  CHUNK_UNROLL,
+  dynamicSlots,
+  emitWithChunks,
+  type LoopSyntax,
+} from '../common/loops.js';
 import { declareState } from '../common/state.js';
 import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
@@ -18,6 +25,14 @@ import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
  *   by component (structure of arrays): component k of column j of slot s is at
  *   base_s + (k * stride + j) * bytes, so SIMD loads take consecutive columns; p-slots are dim values.
  */
+/**
+ * Component loops of large vector sums (common/loops.ts): four partial sums, vectors over columns
+ * in the SIMD loop, scalars in the tail.
+ */
+const PARTIALS = 4;
+const SIMD_LOOP: LoopSyntax = { ...C_LOOP, partials: PARTIALS, declSum: (n) => `vec ${n} = 0.0;` };
+const SCALAR_LOOP: LoopSyntax = { ...C_LOOP, partials: PARTIALS };
+
 export const HEADER_WORDS = (spec: KernelSpec): number => spec.slots.length + 3;
 
 /** The generated module of a spec: its bytes and its text (for errors and tests). */
@@ -44,16 +59,37 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   const r = spec.reduction;
   const buf = new CodeBuffer(wasmDialect(spec.dtype));
   const st = (s: string) => buf.stmt(s);
+  // Slots read at a run-time component index (component loops), and any large slot: addressed
+  // from their base at each use rather than through one local per component (bounded code).
+  const dyn = dynamicSlots(spec.formula);
+  const big = (s: number) => dyn.has(s) || spec.slots[s]!.dim >= CHUNK_MIN_DIM;
+  const emit = (
+    load: (s: number, k: number) => string,
+    loadAt: (s: number, k: string) => string,
+    simd: boolean,
+  ) =>
+    emitWithChunks(
+      buf,
+      spec.formula,
+      S,
+      { load, loadAt },
+      CHUNK_MIN_DIM,
+      CHUNK_UNROLL,
+      simd ? SIMD_LOOP : SCALAR_LOOP,
+    );
 
   spec.slots.forEach((slot, s) => {
     st(`int P${s} = ldi(${4 * s});`);
-    if (slot.cat === 'p') for (let k = 0; k < slot.dim; k++) st(`val p${s}_${k} = ldf(P${s} + ${k * B});`);
+    if (slot.cat === 'p' && !big(s))
+      for (let k = 0; k < slot.dim; k++) st(`val p${s}_${k} = ldf(P${s} + ${k * B});`);
   });
   st(`int PO = ldi(${4 * S});`);
   st(`int PQ = ldi(${4 * S + 4});`);
   st(`int NS = ldi(${4 * S + 8});`);
+  st(`int NSB = NS * ${B};`);
   spec.slots.forEach((slot, s) => {
-    if (slot.cat === 'j') for (let k = 0; k < slot.dim; k++) st(`int Y${s}_${k} = P${s} + ${k} * NS * ${B};`);
+    if (slot.cat === 'j' && !big(s))
+      for (let k = 0; k < slot.dim; k++) st(`int Y${s}_${k} = P${s} + ${k} * NS * ${B};`);
   });
   const accType = r.accumulator === 'float64' ? 'f64' : f32 ? 'f32' : 'f64';
   const vecSum = red.plainSum?.(r) === true && accType === (f32 ? 'f32' : 'f64');
@@ -62,6 +98,10 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   st('while (i < i1) {');
   spec.slots.forEach((slot, s) => {
     if (slot.cat !== 'i') return;
+    if (big(s)) {
+      st(`int X${s} = P${s} + i * ${slot.dim * B};`);
+      return;
+    }
     for (let k = 0; k < slot.dim; k++) st(`val x${s}_${k} = ldf(P${s} + (i * ${slot.dim} + ${k}) * ${B});`);
   });
   const acc = declareState(buf, spec, 'a');
@@ -81,15 +121,30 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   st('int j1 = ldi(cr + r * 8 + 4);');
   // SIMD loop over L columns at a time.
   st(`while (j + ${L} <= j1) {`);
-  const vvalue = emitFormula(buf, spec.formula, (s, k) => {
-    const slot = spec.slots[s]!;
-    if (slot.cat === 'j') return `ldv(Y${s}_${k} + j * ${B})`;
-    // Row values and parameters splat from memory at each use: a load, no instruction of the
-    // vector units, where a splat held in a register across the loop (V8 spills and re-splats
-    // it, 16 xmm registers) costs more.
-    if (slot.cat === 'i') return `ldsv(P${s} + (i * ${slot.dim} + ${k}) * ${B})`;
-    return `ldsv(P${s} + ${k * B})`;
-  });
+  const columnBases = () =>
+    spec.slots.forEach((slot, s) => {
+      if (slot.cat === 'j' && big(s)) st(`int Q${s} = P${s} + j * ${B};`);
+    });
+  columnBases();
+  // Row values and parameters splat from memory at each use: a load, no instruction of the
+  // vector units, where a splat held in a register across the loop (V8 spills and re-splats it,
+  // 16 xmm registers) costs more. Large slots: component k of a column at Q + k * NSB, of a row
+  // at X + k * B.
+  const vvalue = emit(
+    (s, k) => {
+      const slot = spec.slots[s]!;
+      if (slot.cat === 'j') return big(s) ? `ldv(Q${s} + ${k} * NSB)` : `ldv(Y${s}_${k} + j * ${B})`;
+      if (slot.cat === 'i')
+        return big(s) ? `ldsv(X${s} + ${k * B})` : `ldsv(P${s} + (i * ${slot.dim} + ${k}) * ${B})`;
+      return `ldsv(P${s} + ${k * B})`;
+    },
+    (s, k) => {
+      const slot = spec.slots[s]!;
+      if (slot.cat === 'j') return `ldv(Q${s} + (${k}) * NSB)`;
+      return `ldsv(${slot.cat === 'i' ? 'X' : 'P'}${s} + (${k}) * ${B})`;
+    },
+    true,
+  );
   if (vecSum) {
     vacc.forEach((v, k) => st(`${v} = ${v} + ${vvalue[k]};`));
   } else if (weights) {
@@ -129,11 +184,22 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   st('}');
   // Scalar tail.
   st('while (j < j1) {');
-  const value = emitFormula(buf, spec.formula, (s, k) => {
+  columnBases();
+  const scalarAt = (s: number, k: string): string => {
     const slot = spec.slots[s]!;
-    if (slot.cat === 'j') return `ldf(Y${s}_${k} + j * ${B})`;
-    return `${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
-  });
+    if (slot.cat === 'j') return `ldf(Q${s} + (${k}) * NSB)`;
+    return `ldf(${slot.cat === 'i' ? 'X' : 'P'}${s} + (${k}) * ${B})`;
+  };
+  const value = emit(
+    (s, k) => {
+      const slot = spec.slots[s]!;
+      if (big(s)) return scalarAt(s, String(k));
+      if (slot.cat === 'j') return `ldf(Y${s}_${k} + j * ${B})`;
+      return `${slot.cat === 'i' ? 'x' : 'p'}${s}_${k}`;
+    },
+    scalarAt,
+    false,
+  );
   red.accumulate(buf, r, acc, value, 'j');
   st('j = j + 1;');
   st('}');

@@ -5,11 +5,14 @@
  * text) into a small tree that `lower.ts` types and turns into WebAssembly instructions.
  *
  *   stmt := '{' stmt* '}' | 'if' '(' e ')' stmt ['else' stmt] | 'while' '(' e ')' stmt
+ *         | 'for' '(' TYPE name '=' e ';' e ';' name ('=' | '+=' | '-=' | '*=') e ')' stmt
  *         | TYPE name '=' e ';' | name ('=' | '+=' | '-=' | '*=') e ';' | call ';'
  *   TYPE := val (compute type, or a vector when its value is one) | acc | int | vec
  *   e    := e '||' e | e '&&' e | e CMP e | e ('+'|'-') e | e ('*'|'/') e | ('-'|'!') e
  *         | number | name | name '(' e, ... ')' | '(' e ')'
- * Integer literals have neither '.' nor an exponent; `inf` is +Infinity.
+ * Integer literals have neither '.' nor an exponent; `inf` is +Infinity. A `for` loop (the shared
+ * component loops of large vector sums, common/loops.ts) parses into its declaration followed by a
+ * `while` whose body ends with the step.
  */
 
 export type Expr =
@@ -32,6 +35,7 @@ export type Stmt =
 const TOKEN =
   /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\+=|-=|\*=|<=|>=|==|!=|&&|\|\||[-+*/<>=!(){},;]))/y;
 const DECL = new Set<string>(['val', 'acc', 'int', 'vec']);
+const ASSIGN = new Set<string>(['=', '+=', '-=', '*=']);
 const PREC: Record<string, number> = {
   '||': 1,
   '&&': 2,
@@ -144,6 +148,15 @@ export function parseStatements(src: string): Stmt[] {
     }
   };
 
+  /** `name op e` (no ';'). */
+  const assignment = (): Stmt => {
+    const name = ident();
+    const op = toks[p]?.s;
+    if (op === undefined || !ASSIGN.has(op)) return fail('an assignment');
+    p++;
+    return { k: 'set', op: op as '=' | '+=' | '-=' | '*=', name, e: expr(0) };
+  };
+
   const stmt = (): Stmt => {
     const t = toks[p];
     if (!t) return fail('a statement');
@@ -177,6 +190,18 @@ export function parseStatements(src: string): Stmt[] {
       eat(')');
       return { k: 'while', c, body: stmt() };
     }
+    if (t.s === 'for') {
+      p++;
+      eat('(');
+      const init = stmt();
+      if (init.k !== 'decl') fail('a declaration');
+      const c = expr(0);
+      eat(';');
+      const step = assignment();
+      eat(')');
+      const body = stmt();
+      return { k: 'block', body: [init, { k: 'while', c, body: { k: 'block', body: [body, step] } }] };
+    }
     if (t.t === 'id' && DECL.has(t.s) && toks[p + 1]?.t === 'id') {
       p++;
       const name = ident();
@@ -185,12 +210,10 @@ export function parseStatements(src: string): Stmt[] {
       eat(';');
       return { k: 'decl', ty: t.s as DeclType, name, init };
     }
-    if (t.t === 'id' && toks[p + 1]?.t === 'p' && ['=', '+=', '-=', '*='].includes(toks[p + 1]!.s)) {
-      const op = toks[p + 1]!.s as '=' | '+=' | '-=' | '*=';
-      p += 2;
-      const e = expr(0);
+    if (t.t === 'id' && toks[p + 1]?.t === 'p' && ASSIGN.has(toks[p + 1]!.s)) {
+      const set = assignment();
       eat(';');
-      return { k: 'set', op, name: t.s, e };
+      return set;
     }
     const e = expr(0);
     eat(';');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCuda } from '../../../src/backends/cuda/codegen.js';
 import { generateJs } from '../../../src/backends/js/codegen.js';
 import { generateKernel } from '../../../src/backends/native/codegen.js';
+import { generateWasm } from '../../../src/backends/wasm/codegen.js';
 import { op, Var } from '../../../src/formula/index.js';
 import type { Node } from '../../../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../../../src/kernel/spec.js';
@@ -9,7 +10,7 @@ import type { ReductionKind } from '../../../src/reduction/index.js';
 
 /**
  * Generated source stays bounded as the dimension grows: vector sums over large dimensions are
- * loops, not unrolled statements (native, JS and CUDA). Sizes are measured in characters; no clock.
+ * loops, not unrolled statements (native, JS, CUDA and wasm). Sizes are measured in characters; no clock.
  */
 
 const BOUND = 50_000;
@@ -47,10 +48,12 @@ const shapes: Shape[] = [
   },
 ];
 
-const generators: [string, (s: KernelSpec) => string][] = [
-  ['native', (s) => generateKernel(s, 'k')],
-  ['js', (s) => generateJs(s)],
-  ['cuda', (s) => generateCuda(s).sources.main],
+/** Size of the generated code: characters of source, bytes of a wasm module. */
+const generators: [string, (s: KernelSpec) => number][] = [
+  ['native', (s) => generateKernel(s, 'k').length],
+  ['js', (s) => generateJs(s).length],
+  ['cuda', (s) => generateCuda(s).sources.main.length],
+  ['wasm', (s) => generateWasm(s).bytes.length],
 ];
 
 function specOf(sh: Shape, D: number, dtype: 'float32' | 'float64'): KernelSpec {
@@ -62,10 +65,10 @@ describe('generated source size is bounded independently of D', () => {
     for (const sh of shapes) {
       it(`${backend}: ${sh.name}`, () => {
         for (const dtype of ['float32', 'float64'] as const) {
-          const base = gen(specOf(sh, 1000, dtype)).length;
+          const base = gen(specOf(sh, 1000, dtype));
           expect(base, `D = 1000, ${dtype}`).toBeLessThanOrEqual(BOUND);
           for (const D of [1024, 4096]) {
-            const n = gen(specOf(sh, D, dtype)).length;
+            const n = gen(specOf(sh, D, dtype));
             // Only the digits of D change: no per-component code.
             expect(Math.abs(n - base), `D = ${D} vs D = 1000, ${dtype}`).toBeLessThan(100);
           }

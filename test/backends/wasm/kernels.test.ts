@@ -16,6 +16,7 @@ import type { Node } from '../../../src/formula/node.js';
 import { varIndex } from '../../../src/formula/node.js';
 import { buildSpec } from '../../../src/kernel/spec.js';
 import type { DType, FloatArray } from '../../../src/ndarray.js';
+import { mulberry32 } from '../../../src/random.js';
 import type { AccumulatorKind, ReductionKind } from '../../../src/reduction/index.js';
 import { type Data, distF, gaussF, makeData, maxRelErr, negDistF } from '../js/helpers.js';
 
@@ -253,6 +254,79 @@ describe('wasm kernels of high dimension', () => {
       expect(Math.abs(out[i]! - best)).toBeLessThan(1e-9 * best);
     }
   });
+});
+
+describe('wasm component loops (vector sums over D >= 32) against dense float64 loops', () => {
+  // D = 32: whole unrolled blocks only; 50: blocks and a 2-component remainder; 784: MNIST.
+  // 11 columns: two SIMD steps (f32x4) or five (f64x2) and a scalar tail.
+  const nI = 5;
+  const nJ = 11;
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const D of [32, 50, 784]) {
+      it(`Sum, ArgKMin and LogSumExp at D = ${D}, ${dtype}`, () => {
+        setWasmThreads(1);
+        const r = mulberry32(D);
+        // Values exactly representable in float32: both dtypes see the same data.
+        const f = (n: number, lo = 0, hi = 1) =>
+          Float64Array.from(new Float32Array(Float64Array.from({ length: n }, () => lo + (hi - lo) * r())));
+        const X = f(nI * D);
+        const Y = f(nJ * D);
+        const W = f(D, 0.5, 1.5);
+        const Bw = f(nJ, -1, 1);
+        const xv = Var(0, D, 'i');
+        const yv = Var(1, D, 'j');
+        const wv = Var(2, D, 'p');
+        const bv = Var(3, 1, 'j');
+        const data: Record<number, Float64Array> = { 0: X, 1: Y, 2: W, 3: Bw };
+        const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+        const runK = (formula: Node, kind: ReductionKind, k?: number) => {
+          const { spec, slotVars } = buildSpec({ formula, kind, axis: 'j', dtype, k });
+          const inputs = slotVars.map((v) => Ctor.from(data[varIndex(v)]!) as FloatArray);
+          const out = spec.outDim > 0 ? (new Ctor(nI * spec.outDim) as FloatArray) : undefined;
+          const outIdx = spec.outIdxDim > 0 ? new Int32Array(nI * spec.outIdxDim) : undefined;
+          wasmBackend.compile(spec).run({ inputs, nI, nJ, out, outIdx });
+          return { out, outIdx };
+        };
+        const dense = (i: number, j: number, g: (a: number, b: number, w: number) => number) => {
+          let s = 0;
+          for (let c = 0; c < D; c++) s += g(X[i * D + c]!, Y[j * D + c]!, W[c]!);
+          return s;
+        };
+        const tol = dtype === 'float32' ? 1e-5 : 1e-12;
+
+        // Sum of exp(-|x - y|^2 / D) b_j.
+        const gauss = op('Mult', [
+          op('Exp', [op('Minus', [op('Divide', [op('SqDist', [xv, yv]), op('IntCst', [], [D])])])]),
+          bv,
+        ]);
+        const sum = runK(gauss, 'Sum').out!;
+        for (let i = 0; i < nI; i++) {
+          let want = 0;
+          for (let j = 0; j < nJ; j++) want += Math.exp(-dense(i, j, (a, b) => (a - b) ** 2) / D) * Bw[j]!;
+          expect(Math.abs(sum[i]! - want), `Sum row ${i}`).toBeLessThan(tol * (1 + Math.abs(want)) * 10);
+        }
+
+        // 3 nearest columns in a distance weighted by a parameter vector.
+        const knn = runK(op('WeightedSqDist', [wv, xv, yv]), 'ArgKMin', 3).outIdx!;
+        for (let i = 0; i < nI; i++) {
+          const d = Array.from({ length: nJ }, (_, j) => dense(i, j, (a, b, w) => w * (a - b) ** 2));
+          const order = Array.from({ length: nJ }, (_, j) => j).sort((a, c) => d[a]! - d[c]!);
+          expect(Array.from(knn.subarray(i * 3, i * 3 + 3)), `ArgKMin row ${i}`).toEqual(order.slice(0, 3));
+        }
+
+        // log sum_j exp(<x_i, y_j>).
+        const lse = runK(op('Scalprod', [xv, yv]), 'LogSumExp').out!;
+        for (let i = 0; i < nI; i++) {
+          const v = Array.from({ length: nJ }, (_, j) => dense(i, j, (a, b) => a * b));
+          const m = Math.max(...v);
+          const want = m + Math.log(v.reduce((t, e) => t + Math.exp(e - m), 0));
+          expect(Math.abs(lse[i]! - want), `LogSumExp row ${i}`).toBeLessThan(
+            tol * (1 + Math.abs(want)) * 10,
+          );
+        }
+      });
+    }
+  }
 });
 
 describe('wasm in the registry', () => {
