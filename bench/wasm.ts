@@ -2,8 +2,8 @@
  * The wasm backend's targets side by side with the JS backend, in one process (issue 16):
  * Gaussian kernel sum 3-D float32 and K-NN (K = 10, D = 3) at N = M = 1e5 on 1 and 2 threads
  * (rows subsampled against all columns), and the first call of a new formula (codegen + compile
- * + run). Prints wall-clock pairs/s and pairs per CPU-second (the latter stays meaningful on a
- * loaded machine), the wasm/js ratio on the same thread count, and the load average.
+ * + run) at D = 3 and D = 784. Prints wall-clock pairs/s and pairs per CPU-second (the latter stays
+ * meaningful on a loaded machine), the wasm/js ratio on the same thread count, and the load average.
  *
  *   npx tsx bench/wasm.ts                 # about a minute on 2 cores
  *   npx tsx bench/wasm.ts --rows 2000     # rows per measurement (default 4000)
@@ -57,16 +57,19 @@ function rate(b: Backend, c: BenchCase, threads: number): Rate {
 
 const g = (r: number) => `${(r / 1e9).toFixed(3)} G`;
 
-/** Codegen + compile + run of a formula this process has not seen (a new integer constant each call). */
-function firstCallMs(seed: number): number {
-  const x = Var(0, 3, 'i');
-  const y = Var(1, 3, 'j');
+/**
+ * Codegen + compile + run of a Gaussian sum in dimension D this process has not seen (a new integer
+ * constant each call); D >= 32 has component loops (src/backends/common/loops.ts).
+ */
+function firstCallMs(seed: number, D = 3): number {
+  const x = Var(0, D, 'i');
+  const y = Var(1, D, 'j');
   const f = op('Exp', [op('Minus', [op('Divide', [op('SqDist', [x, y]), op('IntCst', [], [seed + 2])])])]);
   const t0 = performance.now();
   const { spec } = buildSpec({ formula: f, kind: 'Sum', axis: 'j', dtype: 'float32' });
   const k = wasmBackend.compile(spec);
   k.run({
-    inputs: [new Float32Array(300), new Float32Array(300)],
+    inputs: [new Float32Array(100 * D), new Float32Array(100 * D)],
     nI: 100,
     nJ: 100,
     out: new Float32Array(100),
@@ -96,8 +99,12 @@ for (const c of [gaussCase('float32', 3, N), knnCase('float32', 3, N, 10)]) {
     );
   }
 }
-const first = [1, 2, 3].map(firstCallMs);
-console.log(`first call of a new formula on wasm: ${first.map((t) => t.toFixed(1)).join(', ')} ms`);
+for (const D of [3, 784]) {
+  const first = [1, 2, 3].map((seed) => firstCallMs(seed + D, D));
+  console.log(
+    `first call of a new formula on wasm, D = ${D}: ${first.map((t) => t.toFixed(1)).join(', ')} ms`,
+  );
+}
 console.log(
   `load average at the end ${os
     .loadavg()

@@ -86,7 +86,7 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   st(`int PO = ldi(${4 * S});`);
   st(`int PQ = ldi(${4 * S + 4});`);
   st(`int NS = ldi(${4 * S + 8});`);
-  st(`int NSB = NS * ${B};`);
+  if (spec.slots.some((slot, s) => slot.cat === 'j' && big(s))) st(`int NSB = NS * ${B};`);
   spec.slots.forEach((slot, s) => {
     if (slot.cat === 'j' && !big(s))
       for (let k = 0; k < slot.dim; k++) st(`int Y${s}_${k} = P${s} + ${k} * NS * ${B};`);
