@@ -66,7 +66,7 @@ function probeDialect(d: Dialect): Dialect {
 }
 
 /** Emission buffer of the micro-kernel: locals declared `auto` (scalar or vector), own name prefix. */
-class VectorBuffer extends CodeBuffer {
+export class ProbeBuffer extends CodeBuffer {
   constructor(
     d: Dialect,
     private readonly prefix: string,
@@ -113,15 +113,35 @@ export function gemmSites(spec: KernelSpec): GemmSite[] {
       (n) => (isVar(n) ? Var(varIndex(n), 1, varCat(n)) : undefined),
       rebuild,
     );
-    try {
-      emitFormula(new VectorBuffer({ ...probeDialectBase, dtype: spec.dtype }, 'p'), scalar, () => 'z');
-    } catch (e) {
-      if (e instanceof Unsupported) continue;
-      throw e;
-    }
+    if (!probeLines(spec, scalar, () => 'z')) continue;
     out.push({ ...site, scalar });
   }
   return out;
+}
+
+/**
+ * The probe emission of a site's scalar summand (operators only, locals `const auto n = e;`), with
+ * `load(slot)` naming each variable: its lines and final expression, or undefined when the code
+ * needs anything else (a math call, a comparison, a selection).
+ */
+export function probeLines(
+  spec: KernelSpec,
+  scalar: Node,
+  load: (slot: number) => string,
+): { lines: string[]; expr: string } | undefined {
+  const vb = new ProbeBuffer({ ...probeDialectBase, dtype: spec.dtype }, 'p');
+  try {
+    const [expr] = emitFormula(vb, scalar, (s) => load(s));
+    const lines = vb
+      .toString()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    return { lines, expr: expr! };
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
 }
 
 /** A stand-in dialect for the probe: only its operators matter. */
@@ -145,6 +165,17 @@ export interface GemmLoader {
 }
 
 /**
+ * A site computed in expanded form (src/backends/native/expand.ts): d~ = |x|^2 + |y|^2 - 2 x.y,
+ * one FMA per pair and component; |y_j|^2 is SoA component `normColumn` of the tile buffer.
+ */
+export interface ExpandedSite {
+  site: number;
+  xSlot: number;
+  ySlot: number;
+  normColumn: number;
+}
+
+/**
  * Emits the micro-kernel: for the rows i4 + r (r < GEMM_ROWS, clamped to the work item's last
  * row) and the columns [g0, t1) of the current j-tile, rounded out to whole column groups (the
  * tile buffer has TILE columns, zero beyond nJ), `G<n>[r * TILE + t] = sum_k summand(i4 + r, o + t)[k]`
@@ -155,6 +186,7 @@ export function emitGemmTile(
   spec: KernelSpec,
   sites: readonly GemmSite[],
   loader: GemmLoader,
+  expanded?: ExpandedSite,
 ): void {
   const R = GEMM_ROWS;
   const C = GEMM_VECS;
@@ -171,6 +203,13 @@ export function emitGemmTile(
         buf.stmt(
           `const T* __restrict ${rowPtr(s, r)} = X${s} + (i4 + ${r} < it.i1 ? i4 + ${r} : it.i1 - 1) * ${dim};`,
         );
+      }
+    const ex = expanded?.site === n ? expanded : undefined;
+    if (ex)
+      for (let r = 0; r < R; r++) {
+        const x = rowPtr(ex.xSlot, r);
+        buf.stmt(`T nx${n}_${r} = 0;`);
+        buf.stmt(`for (int k = 0; k < ${site.dim}; k++) nx${n}_${r} += ${x}[k] * ${x}[k];`);
       }
     buf.block('for (int c = t0 / CW * CW; c < t1; c += CW)', () => {
       const acc = (r: number, v: number) => `g${n}_${r}_${v}`;
@@ -209,14 +248,28 @@ export function emitGemmTile(
           }
           return jLoads.get(key)!;
         };
+        if (ex) {
+          for (let r = 0; r < R; r++)
+            forVecs((v) => buf.stmt(`${acc(r, v)} += ${load(ex.ySlot, r, v)} * ${load(ex.xSlot, r, v)};`));
+          return;
+        }
         for (let r = 0; r < R; r++)
           forVecs((v) => {
-            const vb = new VectorBuffer(buf.d, `m${n}_${r}_${v}_`);
+            const vb = new ProbeBuffer(buf.d, `m${n}_${r}_${v}_`);
             const [e] = emitFormula(vb, site.scalar, (s) => load(s, r, v));
             for (const line of vb.toString().split('\n')) if (line.trim()) buf.stmt(line.trim());
             buf.stmt(`${acc(r, v)} += ${e};`);
           });
       });
+      if (ex)
+        forVecs((v) => {
+          buf.stmt(`VT ny${n}_${v};`);
+          buf.stmt(
+            `__builtin_memcpy(&ny${n}_${v}, yb + ${ex.normColumn} * TILE + c + ${v} * NW, sizeof(VT));`,
+          );
+          for (let r = 0; r < R; r++)
+            buf.stmt(`${acc(r, v)} = (ny${n}_${v} + nx${n}_${r}) - (T)2 * ${acc(r, v)};`);
+        });
       for (let r = 0; r < R; r++)
         forVecs((v) =>
           buf.stmt(`__builtin_memcpy(G${n} + ${r} * TILE + c + ${v} * NW, &${acc(r, v)}, sizeof(VT));`),
