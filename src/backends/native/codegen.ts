@@ -51,6 +51,12 @@ const J_TILE_BYTES = 16 * 1024;
 const GEMM_J_TILE_BYTES = 64 * 1024;
 /** Bytes the per-chunk row states may use. */
 const STATE_BYTES = 32 * 1024;
+/**
+ * Rows per chunk of an expanded kernel (expand.ts), whose micro-kernel touches a row's state only
+ * for column groups holding a candidate: more rows share each tile, so the j-data streams from
+ * memory once per 256 rows instead of 64 (a model of the D = 50 kernel ran 14% faster).
+ */
+const EXPANDED_ROWS = 256;
 
 /**
  * Whether slot s is read through its pointer (`X<s>[i * dim + k]`, `Pp<s>[k]`) rather than from
@@ -70,7 +76,8 @@ export function blocking(spec: KernelSpec): { tile: number; rows: number } {
   const size = spec.dtype === 'float32' ? 4 : 8;
   const jBytes = jComponents(spec) * size;
   const gemm = gemmSites(spec).length;
-  const sel = selectionSpec(spec, orderExpansion(spec));
+  const expansion = orderExpansion(spec);
+  const sel = selectionSpec(spec, expansion);
   const nv = bufferedComponents(sel) + GEMM_ROWS * gemm;
   // Keep a tile's j-data within L1/L2 and its value buffers within TILE_BYTES.
   let tile = Math.min(1024, floorPow2((gemm > 0 ? GEMM_J_TILE_BYTES : J_TILE_BYTES) / Math.max(jBytes, 1)));
@@ -80,7 +87,9 @@ export function blocking(spec: KernelSpec): { tile: number; rows: number } {
   const st = reductionDef(sel.reduction.kind).stateSize(sel.reduction);
   const stateBytes = st.f * 8 + st.i * 4;
   // Up to 64 rows share each tile while it is in L1: the j-data streams from memory once per chunk.
-  const rows = Math.max(1, Math.min(64, Math.floor(STATE_BYTES / Math.max(stateBytes, 1))));
+  const maxRows = expansion ? EXPANDED_ROWS : 64;
+  const budget = expansion ? (EXPANDED_ROWS / 64) * STATE_BYTES : STATE_BYTES;
+  const rows = Math.max(1, Math.min(maxRows, Math.floor(budget / Math.max(stateBytes, 1))));
   return { tile, rows };
 }
 
@@ -134,6 +143,8 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
     slot.cat === 'i' ? Array.from({ length: slot.dim }, (_, k) => ({ s, k, dim: slot.dim })) : [],
   );
   if (byRows) for (const { s, k } of iComponents) buf.stmt(`alignas(64) T XS${s}_${k}[RB];`);
+  // Expanded kernels: |x_i|^2 of the chunk's rows, once per row.
+  if (expansion) buf.stmt('alignas(64) T NX[RB];');
   buf.block('for (int64_t i = it.i0; i < it.i1; i++)', () => {
     buf.stmt('const int64_t q = i - it.i0;');
     const acc = declareState(buf, sel, 'a');
@@ -141,6 +152,12 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
     store(buf, acc);
     if (byRows)
       for (const { s, k, dim } of iComponents) buf.stmt(`XS${s}_${k}[q] = X${s}[i * ${dim} + ${k}];`);
+    if (expansion) {
+      const x = `X${expansion.xSlot}[i * ${expansion.dim} + k]`;
+      buf.stmt('T nx = 0;');
+      buf.stmt(`for (int k = 0; k < ${expansion.dim}; k++) nx += ${x} * ${x};`);
+      buf.stmt('NX[q] = nx;');
+    }
   });
   const cols = jColumns(spec);
   const gemm = gemmSites(spec);
@@ -165,8 +182,26 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
               jColumn: (s) => cols.get(s)!,
               param: (s, k) => (viaPointer(spec, dyn, s) ? `Pp${s}[${k}]` : `p${s}_${k}`),
             },
-            expansion && { ...expansion, normColumn: jComponents(spec) - 1 },
+            expansion && {
+              ...expansion,
+              normColumn: jComponents(spec) - 1,
+              threshold: (q) => `S_${stateF[stateF.length - 1]}[${q}]`,
+              rowNorm: (q) => `NX[${q}]`,
+              insert: (b, q, v, j) =>
+                red.accumulate(
+                  b,
+                  sel.reduction,
+                  { f: stateF.map((n) => `S_${n}[${q}]`), i: stateI.map((n) => `S_${n}[${q}]`) },
+                  [v],
+                  j,
+                ),
+            },
           );
+          if (expansion) {
+            // The rows' selection ran inside the micro-kernel.
+            buf.stmt('}');
+            return;
+          }
           buf.stmt(`const int64_t iE = i4 + ${GEMM_ROWS} < it.i1 ? i4 + ${GEMM_ROWS} : it.i1;`);
         }
         buf.block(
@@ -187,7 +222,7 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
             const acc = load(buf, stateF, stateI);
             emitTile({
               buf,
-              spec: sel,
+              spec,
               acc,
               pre: (t) => new Map(gemm.map((g, n) => [g.node.uid, `G${n}[(i - i4) * TILE + ${t}]`])),
               loadAt: at,

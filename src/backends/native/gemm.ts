@@ -23,7 +23,10 @@ import { type ChunkSite, findChunkSites } from '../common/loops.js';
  * an elementwise tree whose leaves are variables (at least one i- and one j-variable) and whose
  * scalar code uses operators only (no math call, comparison or selection: the probe emission
  * below fails otherwise). The sums are accumulated directly, (x - y)^2 per component, not through
- * |x|^2 + |y|^2 - 2 x.y: no cancellation, K-NN orders stay exact in float32.
+ * |x|^2 + |y|^2 - 2 x.y: no cancellation, values stay exact in float32. The one exception is
+ * expand.ts: minimum-type selections of a squared distance use the expanded form to choose
+ * candidates only (their selection fused into this micro-kernel), then recompute and certify them
+ * with this direct arithmetic.
  */
 
 /** Rows of one micro-kernel tile. */
@@ -173,6 +176,16 @@ export interface ExpandedSite {
   xSlot: number;
   ySlot: number;
   normColumn: number;
+  /**
+   * The row's selection, fused into the micro-kernel: `threshold(q)` is the value a column of chunk
+   * row q must not exceed to be kept (an lvalue of the row state), `insert(q, v, j)` emits the
+   * statements that fold value v of column j into that row's state. Per row and column group, one
+   * vector comparison of the group's minimum against the threshold skips groups with no candidate.
+   */
+  threshold(q: string): string;
+  /** |x|^2 of chunk row q (an expression). */
+  rowNorm(q: string): string;
+  insert(buf: CodeBuffer, q: string, v: string, j: string): void;
 }
 
 /**
@@ -206,11 +219,10 @@ export function emitGemmTile(
       }
     const ex = expanded?.site === n ? expanded : undefined;
     if (ex)
-      for (let r = 0; r < R; r++) {
-        const x = rowPtr(ex.xSlot, r);
-        buf.stmt(`T nx${n}_${r} = 0;`);
-        buf.stmt(`for (int k = 0; k < ${site.dim}; k++) nx${n}_${r} += ${x}[k] * ${x}[k];`);
-      }
+      for (let r = 0; r < R; r++)
+        buf.stmt(
+          `const T nx${n}_${r} = ${ex.rowNorm(`(i4 + ${r} < it.i1 ? i4 + ${r} : it.i1 - 1) - it.i0`)};`,
+        );
     buf.block('for (int c = t0 / CW * CW; c < t1; c += CW)', () => {
       const acc = (r: number, v: number) => `g${n}_${r}_${v}`;
       // Statements of the vectors v >= GEMM_VECS_ALWAYS compile only where LT_GEMM_VECS has them.
@@ -270,10 +282,53 @@ export function emitGemmTile(
           for (let r = 0; r < R; r++)
             buf.stmt(`${acc(r, v)} = (ny${n}_${v} + nx${n}_${r}) - (T)2 * ${acc(r, v)};`);
         });
+      if (ex) {
+        for (let r = 0; r < R; r++) emitFusedSelect(buf, ex, r, (v) => acc(r, v), forVecs);
+        return;
+      }
       for (let r = 0; r < R; r++)
         forVecs((v) =>
           buf.stmt(`__builtin_memcpy(G${n} + ${r} * TILE + c + ${v} * NW, &${acc(r, v)}, sizeof(VT));`),
         );
+    });
+  });
+}
+
+/**
+ * The selection of row i4 + r over the column group [c, c + CW) of an expanded site: the lanes'
+ * minimum against the row's threshold (one comparison per group); only groups holding a candidate
+ * store their values and fold the columns of [t0, t1) in, in increasing order.
+ */
+function emitFusedSelect(
+  buf: CodeBuffer,
+  ex: ExpandedSite,
+  r: number,
+  vec: (v: number) => string,
+  forVecs: (f: (v: number) => void) => void,
+): void {
+  buf.block(`if (i4 + ${r} < it.i1)`, () => {
+    buf.stmt(`const int64_t qr = i4 + ${r} - it.i0;`);
+    buf.stmt(`VT mn = ${vec(0)};`);
+    forVecs((v) => {
+      if (v > 0) buf.stmt(`mn = ${vec(v)} < mn ? ${vec(v)} : mn;`);
+    });
+    buf.stmt(`const auto hit = mn <= (T)${ex.threshold('qr')};`);
+    buf.stmt('const decltype(hit) none = {};');
+    buf.block('if (__builtin_memcmp(&hit, &none, sizeof(hit)) != 0)', () => {
+      buf.stmt('alignas(64) T gr[CW];');
+      forVecs((v) => buf.stmt(`__builtin_memcpy(gr + ${v} * NW, &${vec(v)}, sizeof(VT));`));
+      buf.stmt('const int l0 = t0 > c ? t0 - c : 0;');
+      buf.stmt('const int l1 = t1 - c < CW ? t1 - c : CW;');
+      buf.stmt(`T th = (T)${ex.threshold('qr')};`);
+      buf.block('for (int l = l0; l < l1; l++)', () => {
+        buf.stmt('const T dv = gr[l];');
+        // The state's own test admits a subset of these (NaN fails both).
+        buf.block('if (dv <= th)', () => {
+          buf.stmt('const int32_t jc = (int32_t)(o + c + l);');
+          ex.insert(buf, 'qr', 'dv', 'jc');
+          buf.stmt(`th = (T)${ex.threshold('qr')};`);
+        });
+      });
     });
   });
 }
