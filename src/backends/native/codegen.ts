@@ -6,7 +6,7 @@ import { CHUNK_MIN_DIM, dynamicSlots } from '../common/loops.js';
 import { declareState } from '../common/state.js';
 import { cppDialect } from './dialect.js';
 import { emitCertifiedRow, type OrderExpansion, orderExpansion, selectionSpec } from './expand.js';
-import { emitGemmTile, GEMM_MIN_TILE, GEMM_ROWS, gemmSites } from './gemm.js';
+import { emitGemmTile, GEMM_MIN_TILE, GEMM_PRELUDE, GEMM_ROWS, gemmSites } from './gemm.js';
 import { PRELUDE } from './prelude.js';
 import {
   bufferedComponents,
@@ -451,7 +451,7 @@ export function generateUnit(specs: readonly KernelSpec[]): {
   );
   const key = unitKey(specs);
   const keyFn = `LT_EXPORT const char* ${UNIT_KEY_SYMBOL}(void) { return "${key}"; }`;
-  return { source: `${PRELUDE}\n${parts.join('\n\n')}\n\n${keyFn}\n`, symbols, key };
+  return { source: `${PRELUDE}\n${GEMM_PRELUDE}\n${parts.join('\n\n')}\n\n${keyFn}\n`, symbols, key };
 }
 
 /** A spec key reduced to characters that cannot end or extend a `//` comment. */
