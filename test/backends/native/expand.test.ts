@@ -4,12 +4,17 @@
  * bit-identical to the direct path's (the same spec with F = 1·SqDist, which the expansion does
  * not take: F is then no longer the site itself) and agree with dense float64 loops, on random
  * data, on adversarial data whose certificate fails (huge norms, tiny distances: rows fall back),
- * on data with ties and duplicated points, dense and block-sparse, at D = 32, 50, 100 and 784,
- * in float32 and float64.
+ * on data with ties and duplicated points, dense and block-sparse, at D = 32, 50, 100, 200 and
+ * 256 (the largest D it takes; D = 784 keeps the direct path), in float32 and float64.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKernel } from '../../../src/backends/native/codegen.js';
-import { errorBound, orderExpansion, polynomial } from '../../../src/backends/native/expand.js';
+import {
+  EXPAND_MAX_DIM,
+  errorBound,
+  orderExpansion,
+  polynomial,
+} from '../../../src/backends/native/expand.js';
 import { type NativeKernel, nativeBackend, precompileNative } from '../../../src/backends/native/index.js';
 import type { KernelRanges } from '../../../src/backends/types.js';
 import { op, Var } from '../../../src/formula/index.js';
@@ -29,7 +34,7 @@ function specOf(f: Node, kind: ReductionKind, dtype: DType, k?: number): KernelS
 }
 
 describe('expanded distances: which specs take them', () => {
-  it('minimum-type selections of a squared distance at D >= 32', () => {
+  it('minimum-type selections of a squared distance at 32 <= D <= EXPAND_MAX_DIM', () => {
     const kinds: [ReductionKind, number | undefined][] = [
       ['ArgKMin', 10],
       ['KMin', 3],
@@ -39,10 +44,10 @@ describe('expanded distances: which specs take them', () => {
       ['Min_ArgMin', undefined],
     ];
     for (const [kind, k] of kinds)
-      for (const D of [32, 50, 784]) {
+      for (const D of [32, 50, EXPAND_MAX_DIM]) {
         const spec = specOf(op('SqDist', [x(D), y(D)]), kind, 'float32', k);
         expect(orderExpansion(spec), `${kind} D=${D}`).toBeDefined();
-        expect(generateKernel(spec, 'k'), `${kind} D=${D}`).toContain('gathered(');
+        expect(generateKernel(spec, 'k'), `${kind} D=${D}`).toContain('VT sg[NG]');
       }
     // The same distance written as a sum of squared differences (recognised from its code).
     const sum = op('Sum', [op('Square', [op('Subtract', [y(64), x(64)])])]);
@@ -62,12 +67,14 @@ describe('expanded distances: which specs take them', () => {
       [op('Mult', [one, d]), 'ArgKMin', 3],
       [op('Minus', [d]), 'ArgKMin', 3],
       [op('SqDist', [x(8), y(8)]), 'ArgKMin', 3],
+      [op('SqDist', [x(EXPAND_MAX_DIM + 1), y(EXPAND_MAX_DIM + 1)]), 'ArgKMin', 3],
+      [op('SqDist', [x(784), y(784)]), 'Min_ArgMin'],
       [d, 'ArgKMin', 65],
     ];
     for (const [f, kind, k] of cases) {
       const spec = specOf(f, kind, 'float32', k);
       expect(orderExpansion(spec), `${kind} ${f.op}`).toBeUndefined();
-      expect(generateKernel(spec, 'k')).not.toContain('gathered(');
+      expect(generateKernel(spec, 'k')).not.toContain('VT sg[NG]');
     }
   });
 
@@ -136,10 +143,10 @@ const CASES: Case[] = [
   { kind: 'ArgKMin', k: 10, D: 50, dtype: 'float32' },
   { kind: 'KMin_ArgKMin', k: 3, D: 32, dtype: 'float32' },
   { kind: 'Min_ArgMin', D: 100, dtype: 'float32' },
-  { kind: 'KMin_ArgKMin', k: 5, D: 784, dtype: 'float32' },
+  { kind: 'KMin_ArgKMin', k: 5, D: 256, dtype: 'float32' },
   { kind: 'KMin_ArgKMin', k: 4, D: 50, dtype: 'float64' },
   { kind: 'ArgMin', D: 100, dtype: 'float64' },
-  { kind: 'KMin', k: 2, D: 784, dtype: 'float64' },
+  { kind: 'KMin', k: 2, D: 200, dtype: 'float64' },
   { kind: 'Min', D: 32, dtype: 'float32' },
 ];
 
