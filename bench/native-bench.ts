@@ -12,6 +12,7 @@
  *   npx tsx bench/native-bench.ts                 # full run
  *   npx tsx bench/native-bench.ts --quick         # N = M = 2e4
  *   npx tsx bench/native-bench.ts --n 50000 --threads 2 --no-js --no-faiss
+ *   npx tsx bench/native-bench.ts --no-js --no-json --no-highdim --only "K-NN K=10 D=50"   # one row
  *
  * Large problems are row-subsampled to fit the time budget (first `rows` rows against all
  * columns; pairs/s counts computed pairs). Writes bench/results/native-<date>.json.
@@ -50,6 +51,7 @@ const program = new Command()
   .option('--no-highdim', 'skip the high-dimension K-NN, pow and sin/cos benchmarks (bench/highdim.ts)')
   .option('--queries <n>', 'high-dimension K-NN: query rows', '2000')
   .option('--refs <n>', 'high-dimension K-NN: reference rows', '8000')
+  .option('--only <text>', 'only the cases whose name contains this text (e.g. "D=50")')
   .parse();
 const o = program.opts<{
   quick?: boolean;
@@ -62,6 +64,7 @@ const o = program.opts<{
   highdim: boolean;
   queries: string;
   refs: string;
+  only?: string;
 }>();
 const N = o.quick ? 20_000 : Number(o.n);
 const budget = Number(o.budget);
@@ -217,7 +220,7 @@ function main(): void {
   console.log(`native: ${st.available ? st.device : `unavailable: ${st.reason}`}`);
   console.log(`N = M = ${N}, ${threads} threads, budget ${budget}s per measurement; node ${process.version}`);
   if (!st.available) return;
-  const list = cases();
+  const list = cases().filter((c) => o.only === undefined || c.name.includes(o.only));
   const results: Row[] = [];
   const compile: { case: string; compileMs: number; cacheHitMs: number }[] = [];
 
