@@ -1,11 +1,9 @@
 import type { Dialect } from '../../formula/dialect.js';
-import { isVar, mapDag, type Node, varCat, varIndex } from '../../formula/node.js';
-import { op } from '../../formula/opRegistry.js';
-import { Var } from '../../formula/ops/leaves.js';
+import { isVar, type Node, varCat, varIndex } from '../../formula/node.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { CodeBuffer } from '../common/codebuffer.js';
 import { emitFormula } from '../common/formula.js';
-import { type ChunkSite, findChunkSites } from '../common/loops.js';
+import { type PairedSite, pairedSites } from '../common/pairedSites.js';
 
 /**
  * The GEMM-like path of the native backend: vector reductions that pair an i-variable with a
@@ -57,11 +55,8 @@ export const GEMM_MIN_TILE = 64;
 /** At most this many sites take the GEMM path in one kernel (each has a GEMM_ROWS × TILE buffer). */
 const MAX_GEMM_SITES = 4;
 
-/** A vector reduction computed by the micro-kernel. */
-export interface GemmSite extends ChunkSite {
-  /** The summand rebuilt with dimension-1 variables: the IR of one component. */
-  scalar: Node;
-}
+/** A vector reduction computed by the micro-kernel: a paired site whose summand is operators only. */
+export type GemmSite = PairedSite;
 
 class Unsupported extends Error {}
 
@@ -94,43 +89,12 @@ export class ProbeBuffer extends CodeBuffer {
   }
 }
 
-function rebuild(name: string, args: Node[], params: readonly number[]): Node {
-  return op(name, args, params);
-}
-
-/** Whether every leaf of `v` is a variable and both an i- and a j-variable occur. */
-function pairsIJ(v: Node): boolean {
-  let i = false;
-  let j = false;
-  const stack = [v];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n.uid)) continue;
-    seen.add(n.uid);
-    if (isVar(n)) {
-      if (varCat(n) === 'i') i = true;
-      if (varCat(n) === 'j') j = true;
-      continue;
-    }
-    if (n.dim === 1 || n.args.length === 0) return false; // a computed scalar or a constant leaf
-    stack.push(...n.args);
-  }
-  return i && j;
-}
-
 /** The vector reductions of a spec that take the GEMM path (empty: the kernel has none). */
 export function gemmSites(spec: KernelSpec): GemmSite[] {
   const out: GemmSite[] = [];
-  for (const site of findChunkSites(spec.formula)) {
-    if (out.length >= MAX_GEMM_SITES || !pairsIJ(site.vector)) continue;
-    const scalar = mapDag(
-      site.vector,
-      (n) => (isVar(n) ? Var(varIndex(n), 1, varCat(n)) : undefined),
-      rebuild,
-    );
-    if (!probeLines(spec, scalar, () => 'z')) continue;
-    out.push({ ...site, scalar });
+  for (const site of pairedSites(spec.formula)) {
+    if (out.length >= MAX_GEMM_SITES) break;
+    if (probeLines(spec, site.scalar, () => 'z')) out.push(site);
   }
   return out;
 }
