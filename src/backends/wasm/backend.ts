@@ -106,6 +106,9 @@ export const wasmBackend: Backend = {
       key: shared ? `wasm:${spec.key}` : `wasm-own:${spec.key}`,
       threads: wasmThreads,
       poolFor: (t) => poolFor(t, shared),
+      // One shared memory holds every shared-memory kernel's run.
+      lane: shared ? 'wasm-shared' : 'wasm-own',
+      callerShares: shared,
       inlineWork: () => inlineWork,
     });
   },
