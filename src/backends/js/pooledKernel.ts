@@ -31,7 +31,8 @@ export interface PooledKernelParts {
   /** Key of the factory in the workers' caches. */
   key: string;
   threads: () => number;
-  poolFor: (threads: number) => RowPool | undefined;
+  /** The pool for a run on `threads` threads, if any; `async`: for runAsync (the caller awaits, it cannot block). */
+  poolFor: (threads: number, async: boolean) => RowPool | undefined;
   /** Runs below this much work (pairs × cost / 8) stay on the calling thread. */
   inlineWork: () => number;
   /**
@@ -84,12 +85,12 @@ export function pooledKernel(k: PooledKernelParts): CompiledKernel {
   const { spec, make, source } = k;
   const cost = pairOps(spec);
   /** The pool and job of a run large enough for threads, if a pool is available. */
-  const plan = (args: RunArgs): { pool: RowPool; job: PoolJob } | undefined => {
+  const plan = (args: RunArgs, async: boolean): { pool: RowPool; job: PoolJob } | undefined => {
     const { nI, nJ } = args;
     const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
     // The thread count (an environment read) is asked only of runs large enough for a pool.
     const threads = nI > 1 && work >= k.inlineWork() ? k.threads() : 1;
-    const pool = threads > 1 ? k.poolFor(threads) : undefined;
+    const pool = threads > 1 ? k.poolFor(threads, async) : undefined;
     if (!pool) return undefined;
     const job: PoolJob = {
       key: k.key,
@@ -119,7 +120,7 @@ export function pooledKernel(k: PooledKernelParts): CompiledKernel {
         runRows(make, args, 0, args.nI);
         return;
       }
-      const p = plan(args);
+      const p = plan(args, false);
       if (p) p.pool.run(p.job);
       else runRows(make, args, 0, args.nI);
     },
@@ -131,7 +132,7 @@ export function pooledKernel(k: PooledKernelParts): CompiledKernel {
       }
       if (args.nI === 0) return Promise.resolve();
       return inTurn(k.lane, async () => {
-        const p = plan(args);
+        const p = plan(args, true);
         if (p) await p.pool.runAsync(p.job);
         else runRows(make, args, 0, args.nI);
       });
