@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsPoolInfo, setJsCallerWorks, setJsInlineThreshold } from '../../src/backends/js/backend.js';
+import { nativeBackend } from '../../src/backends/native/index.js';
 import {
   setWasmInlineThreshold,
   setWasmThreads,
@@ -16,6 +17,7 @@ import {
   Vj,
 } from '../../src/index.js';
 import { mulberry32 } from '../../src/random.js';
+import { useSharedCache } from '../backends/native/helpers.js';
 
 /**
  * The async entries (LazyExpr.evalAsync, LazyTensor.reduceAsync) on 2 threads: the pool's
@@ -230,6 +232,20 @@ describe.each(['js', 'wasm'])('async reductions on %s, 2 threads', (backend) => 
       Array.from(sync.data),
     );
   });
+});
+
+describe.skipIf(!nativeBackend.status().available)('async reductions on native', () => {
+  it('run by its runAsync, equal to the sync results and the float64 references', async () => {
+    useSharedCache();
+    for (const c of CASES) {
+      for (const r of [undefined, ranges]) {
+        const sync = c.sync('native', r);
+        const got = await c.async('native', r);
+        expect(Array.from(got.data)).toEqual(Array.from(sync.data));
+        expectRef(c, got, r !== undefined);
+      }
+    }
+  }, 120_000);
 });
 
 describe('async reductions without threads', () => {

@@ -146,10 +146,11 @@ export const TAKE_OVER_POLLS = 400;
  * thread may not Atomics.wait): the workers take every chunk while the caller awaits, woken by
  * Atomics.waitAsync where the runtime has it, else by a short timer. Workers that missed the job
  * (a kernel or job message that came after their wake-up) are woken again; if none has joined
- * after TAKE_OVER_POLLS looks, the calling thread runs the chunks left itself. Same protocol as
- * driveJob: the job is closed once every chunk is taken, then the workers that joined are awaited.
+ * after `takeOverPolls` looks (about 6 s), the calling thread runs the chunks left itself. Same
+ * protocol as driveJob: the job is closed once every chunk is taken, then the workers that joined
+ * are awaited.
  */
-export async function driveJobAsync(r: PoolRun): Promise<void> {
+export async function driveJobAsync(r: PoolRun, takeOverPolls = TAKE_OVER_POLLS): Promise<void> {
   const { ctrl, nChunks } = r;
   let mainError: unknown;
   try {
@@ -157,7 +158,7 @@ export async function driveJobAsync(r: PoolRun): Promise<void> {
       r.checkDead(() => true);
       if ((Atomics.load(ctrl, CTRL.STATE) & STATE_COUNT) === 0) {
         idle++;
-        if (idle >= TAKE_OVER_POLLS) {
+        if (idle >= takeOverPolls) {
           takeChunks(ctrl, nChunks, (c) => r.chunk(c));
           break;
         }
