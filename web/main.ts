@@ -80,8 +80,12 @@ const ready: Promise<Init> = client.run<Init>('init').then((init) => {
   return init;
 });
 
-/** For the browser test and the console: run a task in the worker, once the page is ready. */
+/**
+ * For the browser test and the console: run a task in the worker, once the page is ready; or an
+ * async reduction on this (main) thread, computed by Web Workers.
+ */
 (globalThis as unknown as { lazytensorDemo: unknown }).lazytensorDemo = {
   ready,
   run: (task: Task) => ready.then(() => client.run(task)),
+  mainThread: () => ready.then(async (init) => (await import('./mainThread.js')).mainThreadCheck(init.scene)),
 };

@@ -82,7 +82,11 @@ export abstract class DeferredKernel implements CompiledKernel {
   async runAsync(args: RunArgs): Promise<void> {
     if (this.state === 'ready' && (await this.runReadyAsync(args))) this.served('ready');
     else if ((await this.waitedForAsync(args)) && (await this.runReadyAsync(args))) this.served('waited');
-    else this.serveFallback(args);
+    else {
+      const k = this.fallback();
+      if (k.runAsync) await k.runAsync(args);
+      else k.run(args);
+    }
   }
 
   /** Whether the policy chose to wait for a pending build and it became ready meanwhile (blocking). */
@@ -128,10 +132,15 @@ export abstract class DeferredKernel implements CompiledKernel {
 
   /** Runs a call on the fallback backend's kernel of the same spec. */
   private serveFallback(args: RunArgs): void {
+    this.fallback().run(args);
+  }
+
+  /** The fallback backend's kernel of the same spec, for a call it serves (counted). */
+  private fallback(): CompiledKernel {
     this.countFallback();
     this.fallbackKernel ??= fallbackOf(this.backend).compile(this.spec);
     this.lastEngine = this.fallbackKernel.backend;
     this.lastDecision = 'fallback';
-    this.fallbackKernel.run(args);
+    return this.fallbackKernel;
   }
 }

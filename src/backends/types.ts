@@ -72,6 +72,12 @@ export interface DeviceRunResult {
 export interface CompiledKernel {
   readonly backend: string;
   run(args: RunArgs): void;
+  /**
+   * Same, without blocking the calling thread: the work runs on other threads (a pool's workers,
+   * a native thread) while the caller awaits. Backends without it are run synchronously by the
+   * async entries. The buffers must not be touched until it settles.
+   */
+  runAsync?(args: RunArgs): Promise<void>;
   /** Device backends only: runs on device buffers and leaves the outputs there. */
   runDevice?(args: DeviceRunArgs): DeviceRunResult;
 }

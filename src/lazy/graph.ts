@@ -4,7 +4,15 @@ import { type ReductionRequest, requestOutDims, userOutputShape } from '../kerne
 import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import { expandBatch, repeatRows } from './batch.js';
 import { host, type InputArray, markFlexible } from './data.js';
-import { type ReduceOptions, type ReduceResult, reduce, reductionSizes, requestVars } from './reduce.js';
+import {
+  type ReduceOptions,
+  type ReduceRequest,
+  type ReduceResult,
+  reduce,
+  reduceAsync,
+  reductionSizes,
+  requestVars,
+} from './reduce.js';
 
 /**
  * A small host-side expression graph whose nodes are arrays: user data, reduction outputs and a
@@ -187,14 +195,58 @@ export function runReduceExpr(
   override: ReduceOptions = {},
   output: 'host' | 'device' = 'host',
 ): ReduceResult {
+  return reduce(reduceRequest(e, memo, override, output));
+}
+
+/** The request of a reduction node, its inputs evaluated (memoised in `memo`). */
+function reduceRequest(
+  e: ReduceExpr,
+  memo: Map<HostExpr, InputArray>,
+  override: ReduceOptions,
+  output: 'host' | 'device',
+): ReduceRequest {
   const data = new Map<Node, InputArray>();
   for (const [v, h] of e.inputs) data.set(v, evaluate(h, memo, override));
-  return reduce({
-    ...e.request,
-    data,
-    opts: { ...e.opts, ...override },
-    output,
-  });
+  return { ...e.request, data, opts: { ...e.opts, ...override }, output };
+}
+
+/**
+ * `evaluate` without blocking the calling thread: every reduction of the graph, inner ones
+ * first, runs through reduceAsync (the backend's threads compute while the caller awaits), its
+ * result memoised; the array operations between them then run as in `evaluate`.
+ */
+export async function evaluateAsync(root: HostExpr, override: ReduceOptions = {}): Promise<InputArray> {
+  const memo = new Map<HostExpr, InputArray>();
+  for (const e of reductionsInOrder(root)) {
+    const res = await reduceAsync(reduceRequest(e, memo, override, 'host'));
+    memo.set(e, e.take === 'values' ? res.values! : res.indices!);
+  }
+  return evaluate(root, memo, override);
+}
+
+/** The reduction nodes under `root`, each once, every one after those its inputs depend on. */
+function reductionsInOrder(root: HostExpr): ReduceExpr[] {
+  const order: ReduceExpr[] = [];
+  const seen = new Set<HostExpr>();
+  const visit = (e: HostExpr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    switch (e.kind) {
+      case 'data':
+        return;
+      case 'reduce':
+        for (const h of e.inputs.values()) visit(h);
+        order.push(e);
+        return;
+      case 'add':
+        for (const t of e.terms) visit(t);
+        return;
+      default:
+        visit(e.arg);
+    }
+  };
+  visit(root);
+  return order;
 }
 
 /** Sums a [..from] array down to a broadcast-compatible `shape` (NumPy's unbroadcast). */

@@ -8,6 +8,7 @@ import { gradHost } from './backprop.js';
 import { host, type InputArray, markFlexible, toFloatArray } from './data.js';
 import {
   evaluate,
+  evaluateAsync,
   type HostExpr,
   leaf,
   type ReduceExpr,
@@ -46,6 +47,20 @@ export class LazyExpr<T extends FloatArray = FloatArray> {
   /** Computes the result. */
   eval(opts: EvalOptions = {}): NDArray<T> {
     const out = host(evaluate(this.expr, new Map(), opts), 'eval()');
+    return { data: out.data as T, shape: [...this.userShape] };
+  }
+
+  /**
+   * Computes the result without blocking the calling thread: each reduction runs on the
+   * backend's worker threads (js, wasm; native on its own thread) while the caller awaits, so a
+   * browser page's main thread, which may not block, computes on several threads and stays
+   * responsive. Where there are no threads to run on (one thread; a backend without an async
+   * path), it computes synchronously and resolves with that result. Async runs of one backend run
+   * one at a time, in call order. Errors reject with a LazyTensorError. The input arrays must not
+   * be modified until it settles.
+   */
+  async evalAsync(opts: EvalOptions = {}): Promise<NDArray<T>> {
+    const out = host(await evaluateAsync(this.expr, opts), 'evalAsync()');
     return { data: out.data as T, shape: [...this.userShape] };
   }
 

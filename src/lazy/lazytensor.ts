@@ -99,6 +99,19 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
     return new LazyExpr<T>(expr, userShapeOf(expr));
   }
 
+  /**
+   * `reduction(kind, axis, opts).evalAsync()`: the reduction computed without blocking the
+   * calling thread (see LazyExpr.evalAsync). Its result is that of `eval()`: values, or indices
+   * for the index reductions ('argmin', 'argKmin', ...); K is `opts.k`.
+   */
+  async reduceAsync(
+    kind: string,
+    axis: Axis,
+    opts: ReduceOptions & { weight?: LazyTensor; k?: number } = {},
+  ): Promise<NDArray<T>> {
+    return this.reduction(kind, axis, opts).evalAsync();
+  }
+
   /** The reduction `reduction(kind, axis, opts)` asks for: kind resolved, weight merged in. */
   private request(
     kind: string,

@@ -1,6 +1,6 @@
 import { isDeviceBuffer } from '../backends/common/device.js';
 import { getBackend, getDeviceBackend } from '../backends/registry.js';
-import type { CompiledKernel, DeviceBuffer, KernelRanges } from '../backends/types.js';
+import type { CompiledKernel, DeviceBuffer, KernelRanges, RunArgs } from '../backends/types.js';
 import { check, LazyTensorError } from '../errors.js';
 import { type Cat, isVar, mapDag, type Node, varCat, varIndex, variablesOf } from '../formula/node.js';
 import { op } from '../formula/opRegistry.js';
@@ -122,6 +122,32 @@ export function reductionSizes(
 
 /** Runs one reduction: validates shapes, broadcasts batches, builds the spec, runs the kernel. */
 export function reduce(req: ReduceRequest): ReduceResult {
+  const p = prepareReduce(req);
+  if ('result' in p) return p.result;
+  p.kernel.run(p.args);
+  return p.finish();
+}
+
+/**
+ * `reduce` without blocking the calling thread: the kernel runs on the backend's other threads
+ * (its runAsync: js and wasm worker pools, native) while the caller awaits; backends without an
+ * async path, and runs too small for threads, run synchronously. Errors reject.
+ */
+export async function reduceAsync(req: ReduceRequest): Promise<ReduceResult> {
+  const p = prepareReduce(req);
+  if ('result' in p) return p.result;
+  if (p.kernel.runAsync) await p.kernel.runAsync(p.args);
+  else p.kernel.run(p.args);
+  return p.finish();
+}
+
+/** A reduction ready to run: its kernel and run arguments, and what makes the result once it ran. */
+type PreparedReduce =
+  | { result: ReduceResult }
+  | { kernel: CompiledKernel; args: RunArgs; finish: () => ReduceResult };
+
+/** Everything of `reduce` but the kernel's run (output 'device' runs here: device backends queue their work). */
+function prepareReduce(req: ReduceRequest): PreparedReduce {
   const { axis } = req;
   check(axis === 'i' || axis === 'j', () => `axis must be 'i' or 'j', got ${String(axis)}`);
   const vars = requestVars(req, req.data.keys());
@@ -250,7 +276,7 @@ export function reduce(req: ReduceRequest): ReduceResult {
       out: spec.outDim > 0 ? empty.call(backend, dtype, [rowsTotal, spec.outDim]) : undefined,
       outIdx: spec.outIdxDim > 0 ? empty.call(backend, 'int32', [rowsTotal, spec.outIdxDim]) : undefined,
     });
-    return { backend: kernel.backend, device: { values: r.out, indices: r.outIdx } };
+    return { result: { backend: kernel.backend, device: { values: r.out, indices: r.outIdx } } };
   }
   const out =
     spec.outDim > 0 ? outputBuffer(req.into?.values, dtype, rowsTotal * spec.outDim, 'values') : undefined;
@@ -259,8 +285,28 @@ export function reduce(req: ReduceRequest): ReduceResult {
       ? outputBuffer(req.into?.indices, 'int32', rowsTotal * spec.outIdxDim, 'indices')
       : undefined;
   // Host typed arrays, or device buffers that their backend's kernel reads in place.
-  kernel.run({ inputs: inputs as FloatArray[], nI: rowsTotal, nJ: B * nCols, out, outIdx, ranges });
-  const res: ReduceResult = { backend: kernel.backend };
+  const args: RunArgs = { inputs: inputs as FloatArray[], nI: rowsTotal, nJ: B * nCols, out, outIdx, ranges };
+  const ran = kernel;
+  return {
+    kernel,
+    args,
+    finish: () => reduceResult(ran.backend, spec, bshape, nRows, nCols, B, out, outIdx),
+  };
+}
+
+/** The result of a host run: outputs shaped [...bshape, nRows, dim], batch indices made local. */
+function reduceResult(
+  backend: string,
+  spec: KernelSpec,
+  bshape: number[],
+  nRows: number,
+  nCols: number,
+  B: number,
+  out: FloatArray | undefined,
+  outIdx: Int32Array | undefined,
+): ReduceResult {
+  const batched = bshape.length > 0;
+  const res: ReduceResult = { backend };
   if (out) res.values = { data: out, shape: [...bshape, nRows, spec.outDim] };
   if (outIdx) {
     if (batched && B > 1) {

@@ -26,7 +26,7 @@ import { mulberry32 } from '../../src/random.js';
 import { freshCacheDir } from './native/helpers.js';
 
 /** A fallback backend (priority 3: below the fake deferred one) costing 1 µs per pair. */
-const fallbackRuns = { n: 0 };
+const fallbackRuns = { n: 0, async: 0 };
 const slowFallback: Backend = {
   name: 'test-fallback',
   priority: 3,
@@ -38,6 +38,10 @@ const slowFallback: Backend = {
       backend: 'test-fallback',
       run(args) {
         fallbackRuns.n++;
+        k.run(args);
+      },
+      async runAsync(args) {
+        fallbackRuns.async++;
         k.run(args);
       },
     };
@@ -190,6 +194,17 @@ describe('the first-call policy of kernels still compiling', () => {
     checkSums(a);
     expect([k.lastDecision, k.lastEngine, k.waits]).toEqual(['waited', 'test-deferred', []]);
     expect(polls).toBeGreaterThanOrEqual(4);
+  });
+
+  it('serves runAsync on the fallback through its runAsync (it does not block either)', async () => {
+    const k = new FakeDeferred(sumSpec);
+    k.force = false;
+    const before = { ...fallbackRuns };
+    const a = sumArgs(50, 40);
+    await k.runAsync(a);
+    checkSums(a);
+    expect([k.lastDecision, k.lastEngine]).toEqual(['fallback', 'test-fallback']);
+    expect(fallbackRuns).toEqual({ n: before.n, async: before.async + 1 });
   });
 });
 

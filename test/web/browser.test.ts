@@ -216,6 +216,36 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("awaits an async reduction on the page's MAIN thread, computed by Web Workers on 2 threads", async () => {
+    const got = await page.evaluate(async () => {
+      const demo = (globalThis as unknown as { lazytensorDemo: { mainThread(): Promise<unknown> } })
+        .lazytensorDemo;
+      return (await demo.mainThread()) as {
+        gaussSum: number[];
+        ticks: number;
+        workerChunks: number;
+        workers: number;
+        device: string;
+      };
+    });
+    const s = makeScene(bunny.positions);
+    const gauss = Vi(array(s.x, [s.n, 3]))
+      .sqdist(Vj(array(s.y, [s.m, 3])))
+      .mul(-1 / 0.1 ** 2)
+      .exp()
+      .sum('j', { backend: 'js' }).data;
+    expect(got.gaussSum).toHaveLength(s.n);
+    for (let i = 0; i < s.n; i++) expect(got.gaussSum[i]).toBeCloseTo(gauss[i]!, 9);
+    if (expectedBackend === 'wasm') {
+      // One Web Worker ran every chunk while the main thread awaited, its timers still firing.
+      expect(got.device).toMatch(/2 threads \(Web Workers, for async runs only/);
+      expect(got.workers).toBe(1);
+      expect(got.workerChunks).toBeGreaterThan(0);
+      expect(got.ticks).toBeGreaterThanOrEqual(1);
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('runs on one thread, with the same results, without the isolation headers', async () => {
     const plain = await browser!.newPage();
     try {

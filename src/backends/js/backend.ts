@@ -76,6 +76,8 @@ export const jsBackend: Backend = {
       key: spec.key,
       threads: jsThreads,
       poolFor: (t) => pools.get(t),
+      lane: 'js',
+      callerShares: false,
       inlineWork: () => inlineWork,
     });
   },

@@ -42,6 +42,32 @@ export function stopJob(ctrl: Int32Array): void {
   Atomics.compareExchange(ctrl, CTRL.ERR, 0, 1);
 }
 
+/** Closes the open job to late workers; returns how many workers joined it. */
+function closeJob(ctrl: Int32Array): number {
+  for (;;) {
+    const st = Atomics.load(ctrl, CTRL.STATE);
+    if (Atomics.compareExchange(ctrl, CTRL.STATE, st, st | STATE_CLOSED) === st) return st & STATE_COUNT;
+  }
+}
+
+/**
+ * One look at a closed job: undefined once the `joined` workers are done, else the DONE count to
+ * wait on (after `checkDead`, which throws when a worker that joined has exited).
+ */
+function pendingDone(
+  ctrl: Int32Array,
+  epoch: number,
+  workers: number,
+  joined: number,
+  checkDead: (joined: (w: number) => boolean) => void,
+): number | undefined {
+  const done = Atomics.load(ctrl, CTRL.DONE);
+  if (done >= joined) return undefined;
+  const tag = jobTag(epoch) + 1;
+  checkDead((w) => Atomics.load(ctrl, joinedSlot(workers, w)) === tag);
+  return done;
+}
+
 /**
  * Closes job `epoch` to late workers and blocks until the workers that joined are done, calling
  * `checkDead(joined)` between waits (it throws when a worker that joined has exited).
@@ -52,19 +78,10 @@ export function closeAndWait(
   workers: number,
   checkDead: (joined: (w: number) => boolean) => void,
 ): void {
-  let joined = 0;
+  const joined = closeJob(ctrl);
   for (;;) {
-    const st = Atomics.load(ctrl, CTRL.STATE);
-    if (Atomics.compareExchange(ctrl, CTRL.STATE, st, st | STATE_CLOSED) === st) {
-      joined = st & STATE_COUNT;
-      break;
-    }
-  }
-  const tag = jobTag(epoch) + 1;
-  for (;;) {
-    const done = Atomics.load(ctrl, CTRL.DONE);
-    if (done >= joined) return;
-    checkDead((w) => Atomics.load(ctrl, joinedSlot(workers, w)) === tag);
+    const done = pendingDone(ctrl, epoch, workers, joined, checkDead);
+    if (done === undefined) return;
     Atomics.wait(ctrl, CTRL.DONE, done, 200);
   }
 }
@@ -90,4 +107,101 @@ export function waitAllTaken(
     checkDead(() => true);
     Atomics.wait(ctrl, CTRL.DONE, Atomics.load(ctrl, CTRL.DONE), 1);
   }
+}
+
+/** A job opened on a pool's control block, as the calling thread's side drives it to its end. */
+export interface PoolRun {
+  readonly ctrl: Int32Array;
+  readonly epoch: number;
+  readonly nChunks: number;
+  /** The pool's number of workers. */
+  readonly workers: number;
+  /** Throws when a worker that `relevant` selects has exited, or the pool broke. */
+  checkDead(relevant: (w: number) => boolean): void;
+  /** Runs chunk `c` on the calling thread. */
+  chunk(c: number): void;
+  /** After the workers that joined are done: releases the run, throws `mainError` or a worker's error, else delivers the outputs. */
+  finish(mainError: unknown): void;
+}
+
+/** Drives an open job to its end, blocking: the calling thread takes chunks (unless `callerWorks` is false), then waits. */
+export function driveJob(r: PoolRun, callerWorks: boolean): void {
+  let mainError: unknown;
+  try {
+    if (callerWorks) takeChunks(r.ctrl, r.nChunks, (c) => r.chunk(c));
+    else waitAllTaken(r.ctrl, r.nChunks, (w) => r.checkDead(w));
+  } catch (e) {
+    mainError = e;
+    stopJob(r.ctrl);
+  }
+  closeAndWait(r.ctrl, r.epoch, r.workers, (w) => r.checkDead(w));
+  r.finish(mainError);
+}
+
+/** Polls without a joined worker after which the calling thread takes the chunks itself (workers that never start). */
+export const TAKE_OVER_POLLS = 400;
+
+/**
+ * Drives an open job to its end without blocking the calling thread (a browser page's main
+ * thread may not Atomics.wait): the workers take every chunk while the caller awaits, woken by
+ * Atomics.waitAsync where the runtime has it, else by a short timer. Workers that missed the job
+ * (a kernel or job message that came after their wake-up) are woken again; if none has joined
+ * after `takeOverPolls` looks (about 6 s), the calling thread runs the chunks left itself. Same
+ * protocol as driveJob: the job is closed once every chunk is taken, then the workers that joined
+ * are awaited.
+ */
+export async function driveJobAsync(r: PoolRun, takeOverPolls = TAKE_OVER_POLLS): Promise<void> {
+  const { ctrl, nChunks } = r;
+  let mainError: unknown;
+  try {
+    for (let polls = 0, idle = 0; Atomics.load(ctrl, CTRL.NEXT) < nChunks; polls++) {
+      r.checkDead(() => true);
+      if ((Atomics.load(ctrl, CTRL.STATE) & STATE_COUNT) === 0) {
+        idle++;
+        if (idle >= takeOverPolls) {
+          takeChunks(ctrl, nChunks, (c) => r.chunk(c));
+          break;
+        }
+        if (idle % 8 === 0) wakeWorkers(ctrl);
+      }
+      await sleepOn(ctrl, CTRL.DONE, Atomics.load(ctrl, CTRL.DONE), Math.min(16, 1 << (polls >> 3)));
+    }
+  } catch (e) {
+    mainError = e;
+    stopJob(ctrl);
+  }
+  const joined = closeJob(ctrl);
+  for (;;) {
+    const done = pendingDone(ctrl, r.epoch, r.workers, joined, (w) => r.checkDead(w));
+    if (done === undefined) break;
+    await sleepOn(ctrl, CTRL.DONE, done, 16);
+  }
+  r.finish(mainError);
+}
+
+type WaitAsync = (
+  a: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: boolean; value: unknown };
+
+/**
+ * Resolves when `ctrl[index]` may have changed from `value` (Atomics.waitAsync) or after about
+ * `ms` milliseconds, whichever comes first. The timer also keeps Node's event loop alive, which a
+ * pending waitAsync alone does not.
+ */
+function sleepOn(ctrl: Int32Array, index: number, value: number, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    if (typeof waitAsync !== 'function') return;
+    const w = waitAsync(ctrl, index, value, ms);
+    const wake = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (!w.async) wake();
+    else (w.value as Promise<unknown>).then(wake);
+  });
 }

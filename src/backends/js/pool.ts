@@ -4,12 +4,11 @@ import type { KernelRanges } from '../types.js';
 import { SharedBufferPool } from './buffers.js';
 import { driveRows, type RowKernel } from './driver.js';
 import {
-  closeAndWait,
   deadWorker,
+  driveJob,
+  driveJobAsync,
   openJob,
-  stopJob,
-  takeChunks,
-  waitAllTaken,
+  type PoolRun,
   wakeWorkers,
   workerError,
 } from './jobs.js';
@@ -123,6 +122,16 @@ export class WorkerPool {
 
   /** Runs a job on the workers and the calling thread; throws LazyTensorError if a thread fails. */
   run(job: PoolJob): void {
+    driveJob(this.open(job), this.callerWorks);
+  }
+
+  /** Runs a job on the workers while the calling thread awaits (it takes no chunks); rejects as run throws. */
+  async runAsync(job: PoolJob): Promise<void> {
+    await driveJobAsync(this.open(job));
+  }
+
+  /** Shares a job's arrays with the workers and opens it on the control block. */
+  private open(job: PoolJob): PoolRun {
     if (this.broken) throw new LazyTensorError(`js backend: worker pool unusable (${this.broken})`);
     const held: SharedArrayBuffer[] = [];
     const share = (a: Typed, copyIn: boolean): { desc: SharedDesc; view: Typed } => {
@@ -164,42 +173,39 @@ export class WorkerPool {
       m.keys.add(job.key);
     }
     wakeWorkers(ctrl);
-
-    // The calling thread takes chunks too.
     this.runs++;
-    let mainError: unknown;
-    if (this.callerWorks) {
-      try {
-        const kernel = job.make(
+    let kernel: RowKernel | undefined;
+    return {
+      ctrl,
+      epoch,
+      nChunks,
+      workers: this.size,
+      checkDead: (relevant) => this.checkDead(relevant),
+      chunk: (c) => {
+        kernel ??= job.make(
           job.inputs,
           out?.view as FloatArray | undefined,
           outIdx?.view as Int32Array | undefined,
         );
-        takeChunks(ctrl, nChunks, (c) =>
-          driveRows(kernel, job.nJ, job.ranges, job.bounds[c]!, job.bounds[c + 1]!),
-        );
-      } catch (e) {
-        mainError = e;
-        stopJob(ctrl);
-      }
-    } else {
-      waitAllTaken(ctrl, nChunks, (relevant) => this.checkDead(relevant));
-    }
-    closeAndWait(ctrl, epoch, this.size, (relevant) => this.checkDead(relevant));
-    if (mainError !== undefined) {
-      this.releaseAll(held);
-      throw mainError;
-    }
-    const err = Atomics.load(ctrl, CTRL.ERR);
-    if (err >= 2) {
-      const w = err - 2;
-      const msg = this.wt.receiveMessageOnPort(this.members[w]!.port)?.message;
-      this.releaseAll(held);
-      throw workerError('js', w, msg);
-    }
-    if (job.out && out && out.view !== job.out) job.out.set(out.view as never);
-    if (job.outIdx && outIdx && outIdx.view !== job.outIdx) job.outIdx.set(outIdx.view as Int32Array);
-    this.releaseAll(held);
+        driveRows(kernel, job.nJ, job.ranges, job.bounds[c]!, job.bounds[c + 1]!);
+      },
+      finish: (mainError) => {
+        if (mainError !== undefined) {
+          this.releaseAll(held);
+          throw mainError;
+        }
+        const err = Atomics.load(ctrl, CTRL.ERR);
+        if (err >= 2) {
+          const w = err - 2;
+          const msg = this.wt.receiveMessageOnPort(this.members[w]!.port)?.message;
+          this.releaseAll(held);
+          throw workerError('js', w, msg);
+        }
+        if (job.out && out && out.view !== job.out) job.out.set(out.view as never);
+        if (job.outIdx && outIdx && outIdx.view !== job.outIdx) job.outIdx.set(outIdx.view as Int32Array);
+        this.releaseAll(held);
+      },
+    };
   }
 
   /** Chunks the workers have run since the pool started. */
@@ -213,6 +219,7 @@ export class WorkerPool {
 
   /** Throws (and breaks the pool) if a worker selected by `relevant` has exited. */
   private checkDead(relevant: (w: number) => boolean): void {
+    if (this.broken) throw new LazyTensorError(`js backend: worker pool unusable (${this.broken})`);
     const w = deadWorker(this.ctrl, this.size, relevant);
     if (w >= 0) {
       // Other workers may still write into this job's buffers: they are not reused.

@@ -1,3 +1,4 @@
+import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
 import { pairOps } from '../common/cost.js';
 import { rangedPairs } from '../common/ranges.js';
@@ -16,6 +17,8 @@ export function runRows(make: Factory, args: RunArgs, i0: number, i1: number): v
 /** A pool that runs the rows of one job on several threads (js: WorkerPool; wasm: also its shared-memory pool). */
 export interface RowPool {
   run(job: PoolJob): void;
+  /** Same, with the calling thread awaiting (not blocking) while the workers run the rows. */
+  runAsync(job: PoolJob): Promise<void>;
 }
 
 /** What a row-kernel backend (js, wasm) supplies to run its kernels on the calling thread or a pool. */
@@ -28,9 +31,50 @@ export interface PooledKernelParts {
   /** Key of the factory in the workers' caches. */
   key: string;
   threads: () => number;
-  poolFor: (threads: number) => RowPool | undefined;
+  /** The pool for a run on `threads` threads, if any; `async`: for runAsync (the caller awaits, it cannot block). */
+  poolFor: (threads: number, async: boolean) => RowPool | undefined;
   /** Runs below this much work (pairs × cost / 8) stay on the calling thread. */
   inlineWork: () => number;
+  /**
+   * What async runs of this backend hold while in flight (its pool; wasm's shared memory), so
+   * that they run one at a time: kernels with the same lane queue their async runs.
+   */
+  lane: string;
+  /**
+   * Whether a run on the calling thread writes what an async run in flight holds (wasm's one
+   * shared memory): a synchronous run is then refused until the async one settles. Otherwise it
+   * runs on the calling thread alone while the pool is busy.
+   */
+  callerShares: boolean;
+}
+
+/** Per lane: async runs queued or in flight, and the settling of the last one queued. */
+const lanes = new Map<string, { pending: number; tail: Promise<void> }>();
+
+/** Whether async runs of `lane` are queued or in flight. */
+function laneBusy(lane: string): boolean {
+  return (lanes.get(lane)?.pending ?? 0) > 0;
+}
+
+/** Runs `f` after the async runs queued before it on `lane` settled (one at a time per lane). */
+function inTurn(lane: string, f: () => Promise<void>): Promise<void> {
+  let l = lanes.get(lane);
+  if (!l) {
+    l = { pending: 0, tail: Promise.resolve() };
+    lanes.set(lane, l);
+  }
+  const q = l;
+  q.pending++;
+  const turn = q.tail.then(f);
+  q.tail = turn.then(
+    () => {
+      q.pending--;
+    },
+    () => {
+      q.pending--;
+    },
+  );
+  return turn;
 }
 
 /**
@@ -40,31 +84,57 @@ export interface PooledKernelParts {
 export function pooledKernel(k: PooledKernelParts): CompiledKernel {
   const { spec, make, source } = k;
   const cost = pairOps(spec);
+  /** The pool and job of a run large enough for threads, if a pool is available. */
+  const plan = (args: RunArgs, async: boolean): { pool: RowPool; job: PoolJob } | undefined => {
+    const { nI, nJ } = args;
+    const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
+    // The thread count (an environment read) is asked only of runs large enough for a pool.
+    const threads = nI > 1 && work >= k.inlineWork() ? k.threads() : 1;
+    const pool = threads > 1 ? k.poolFor(threads, async) : undefined;
+    if (!pool) return undefined;
+    const job: PoolJob = {
+      key: k.key,
+      source,
+      make,
+      inputs: args.inputs,
+      out: args.out,
+      outIdx: args.outIdx,
+      nI,
+      nJ,
+      ranges: args.ranges,
+      bounds: chunkBounds(nI, nJ, args.ranges, Math.min(nI, threads * 16)),
+    };
+    return { pool, job };
+  };
   return {
     backend: k.backend,
     run(args) {
       validateRunArgs(spec, args);
-      const { nI, nJ } = args;
-      if (nI === 0) return;
-      const work = (rangedPairs(nI, nJ, args.ranges) * cost) / 8;
-      // The thread count (an environment read) is asked only of runs large enough for a pool.
-      const threads = nI > 1 && work >= k.inlineWork() ? k.threads() : 1;
-      const p = threads > 1 ? k.poolFor(threads) : undefined;
-      if (!p) {
-        runRows(make, args, 0, nI);
+      if (args.nI === 0) return;
+      if (laneBusy(k.lane)) {
+        check(
+          !k.callerShares,
+          () =>
+            `${k.backend} backend: an async reduction (evalAsync, reduceAsync) is still running on its shared memory; await it before a synchronous reduction on this backend`,
+        );
+        runRows(make, args, 0, args.nI);
         return;
       }
-      p.run({
-        key: k.key,
-        source,
-        make,
-        inputs: args.inputs,
-        out: args.out,
-        outIdx: args.outIdx,
-        nI,
-        nJ,
-        ranges: args.ranges,
-        bounds: chunkBounds(nI, nJ, args.ranges, Math.min(nI, threads * 16)),
+      const p = plan(args, false);
+      if (p) p.pool.run(p.job);
+      else runRows(make, args, 0, args.nI);
+    },
+    runAsync(args) {
+      try {
+        validateRunArgs(spec, args);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (args.nI === 0) return Promise.resolve();
+      return inTurn(k.lane, async () => {
+        const p = plan(args, true);
+        if (p) await p.pool.runAsync(p.job);
+        else runRows(make, args, 0, args.nI);
       });
     },
   };

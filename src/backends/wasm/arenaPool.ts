@@ -1,12 +1,11 @@
 import { check, LazyTensorError } from '../../errors.js';
 import { driveRows } from '../js/driver.js';
 import {
-  closeAndWait,
   deadWorker,
+  driveJob,
+  driveJobAsync,
   openJob,
-  stopJob,
-  takeChunks,
-  waitAllTaken,
+  type PoolRun,
   wakeWorkers,
   workerError,
 } from '../js/jobs.js';
@@ -134,6 +133,16 @@ export class ArenaPool {
 
   /** Runs a job of a shared-memory kernel on the workers and the calling thread. */
   run(job: PoolJob): void {
+    driveJob(this.open(job), this.callerWorks);
+  }
+
+  /** Runs a job on the workers while the calling thread awaits (it takes no chunks); rejects as run throws. */
+  async runAsync(job: PoolJob): Promise<void> {
+    await driveJobAsync(this.open(job));
+  }
+
+  /** Writes a job's inputs into the shared memory and opens it on the control block. */
+  private open(job: PoolJob): PoolRun {
     if (this.broken) throw new LazyTensorError(`wasm backend: worker pool unusable (${this.broken})`);
     const make = job.make as ArenaFactory;
     check(typeof make.stage === 'function', () => 'internal: the wasm pool runs shared-memory kernels only');
@@ -162,34 +171,41 @@ export class ArenaPool {
     openJob(ctrl, epoch, nChunks);
     wakeWorkers(ctrl);
     this.runs++;
-    let mainError: unknown;
-    const dead = (relevant: (w: number) => boolean): void => {
-      const w = deadWorker(ctrl, this.size, relevant);
-      if (w < 0) return;
-      this.shutdown();
-      this.broken = `worker ${w} exited during a run`;
-      throw new LazyTensorError(`wasm backend: ${this.broken}`);
+    let kernel: ReturnType<Factory> | undefined;
+    let ranges: KernelRanges | undefined;
+    return {
+      ctrl,
+      epoch,
+      nChunks,
+      workers: this.size,
+      checkDead: (relevant) => {
+        if (this.broken) throw new LazyTensorError(`wasm backend: worker pool unusable (${this.broken})`);
+        const w = deadWorker(ctrl, this.size, relevant);
+        if (w < 0) return;
+        this.shutdown();
+        this.broken = `worker ${w} exited during a run`;
+        throw new LazyTensorError(`wasm backend: ${this.broken}`);
+      },
+      chunk: (c) => {
+        if (!kernel) {
+          kernel = make.attach();
+          // Ranges as views of the shared memory: attached spans address them by their byte offset.
+          const buf = this.memory.buffer as SharedArrayBuffer;
+          ranges = r && {
+            rowRanges: new Int32Array(buf, at[1]!, r.rowRanges.length),
+            slices: new Int32Array(buf, at[2]!, r.slices.length),
+            colRanges: new Int32Array(buf, at[3]!, r.colRanges.length),
+          };
+        }
+        driveRows(kernel, job.nJ, ranges, job.bounds[c]!, job.bounds[c + 1]!);
+      },
+      finish: (mainError) => {
+        if (mainError !== undefined) throw mainError;
+        const err = Atomics.load(ctrl, CTRL.ERR);
+        if (err >= 2) throw workerError('wasm', err - 2, this.members[err - 2]!.take());
+        staged.read(job.out, job.outIdx);
+      },
     };
-    try {
-      if (!this.callerWorks) waitAllTaken(ctrl, nChunks, dead);
-      const kernel = make.attach();
-      // Ranges as views of the shared memory: attached spans address them by their byte offset.
-      const buf = this.memory.buffer as SharedArrayBuffer;
-      const ranges: KernelRanges | undefined = r && {
-        rowRanges: new Int32Array(buf, at[1]!, r.rowRanges.length),
-        slices: new Int32Array(buf, at[2]!, r.slices.length),
-        colRanges: new Int32Array(buf, at[3]!, r.colRanges.length),
-      };
-      takeChunks(ctrl, nChunks, (c) => driveRows(kernel, job.nJ, ranges, job.bounds[c]!, job.bounds[c + 1]!));
-    } catch (e) {
-      mainError = e;
-      stopJob(ctrl);
-    }
-    closeAndWait(ctrl, epoch, this.size, dead);
-    if (mainError !== undefined) throw mainError;
-    const err = Atomics.load(ctrl, CTRL.ERR);
-    if (err >= 2) throw workerError('wasm', err - 2, this.members[err - 2]!.take());
-    staged.read(job.out, job.outIdx);
   }
 }
 

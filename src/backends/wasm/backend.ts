@@ -85,8 +85,9 @@ const WASM_MODEL: ThroughputModel = { fixedSeconds: 0.05, nsPerOp: 1 };
  * In browsers: kernels compile synchronously (new WebAssembly.Module). A kernel module is a few
  * KB; Chromium allows synchronous compilation on the main thread up to 8 MB (older versions:
  * 4 KB), and without limit in a Web Worker, where long reductions belong anyway (they block
- * their thread). Threads: worker_threads in Node; in a browser, Web Workers started from a Web
- * Worker of a cross-origin-isolated page (SharedArrayBuffer); elsewhere one thread. With shared
+ * their thread). Threads: worker_threads in Node; in a cross-origin-isolated page
+ * (SharedArrayBuffer), Web Workers (on the page's main thread, for async runs only: it cannot
+ * block); elsewhere one thread. With shared
  * memory (Node; isolated pages) every kernel imports one shared WebAssembly.Memory: a run writes
  * its inputs there once and each thread's instance runs its rows on them; without, each thread's
  * instance has its own memory and copies the inputs in.
@@ -109,7 +110,10 @@ export const wasmBackend: Backend = {
       source,
       key: shared ? `wasm:${spec.key}` : `wasm-own:${spec.key}`,
       threads: wasmThreads,
-      poolFor: (t) => poolFor(t, shared),
+      poolFor: (t, async) => poolFor(t, shared, async),
+      // One shared memory holds every shared-memory kernel's run.
+      lane: shared ? 'wasm-shared' : 'wasm-own',
+      callerShares: shared,
       inlineWork: () => inlineWork,
     });
   },

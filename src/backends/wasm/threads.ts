@@ -29,8 +29,8 @@ export function setWasmThreads(n?: number): void {
 
 /**
  * The number of threads the wasm backend computes on: setWasmThreads's, else in Node the JS
- * backend's count (setJsThreads, LAZYTENSOR_JS_THREADS, else the number of cores), in a browser's
- * Web Worker with shared memory navigator.hardwareConcurrency, else 1.
+ * backend's count (setJsThreads, LAZYTENSOR_JS_THREADS, else the number of cores), in a browser
+ * with shared memory navigator.hardwareConcurrency (a page's main thread: for its async runs), else 1.
  */
 export function wasmThreads(): number {
   if (threadsOverride !== undefined) return threadsOverride;
@@ -41,22 +41,23 @@ export function wasmThreads(): number {
 
 /**
  * Where worker threads come from, or why there are none: Node's worker_threads, or Web Workers
- * started from a browser's worker thread (a page's main thread cannot block in Atomics.wait, so it
- * computes on one thread; so does a page that is not cross-origin isolated).
+ * in a cross-origin-isolated browser page. A page's main thread cannot block in Atomics.wait, so
+ * there (`mainThread`) only async runs (evalAsync, reduceAsync) use the workers; its synchronous
+ * runs compute on one thread.
  */
-function spawner(): { spawner?: Spawner; reason: string } {
+function spawner(): { spawner?: Spawner; reason: string; mainThread?: boolean } {
   const wt = workerThreads();
   if (wt) return { spawner: { kind: 'node', wt }, reason: 'worker_threads' };
   const g = globalThis as { Worker?: unknown; document?: unknown };
   if (typeof g.Worker !== 'function') return { reason: 'no worker threads in this runtime' };
-  if (g.document !== undefined)
-    return { reason: "a page's main thread cannot wait for workers; run in a Web Worker" };
   const mem = sharedMemoryStatus();
   if (!mem.available) return { reason: mem.reason };
   if (arenaPools.failed !== undefined) return { reason: arenaPools.failed };
+  const mainThread = g.document !== undefined;
   return {
     spawner: { kind: 'web', Worker: g.Worker as Extract<Spawner, { kind: 'web' }>['Worker'] },
-    reason: 'Web Workers',
+    reason: mainThread ? "Web Workers, for async runs only: a page's main thread cannot wait" : 'Web Workers',
+    mainThread,
   };
 }
 
@@ -108,24 +109,29 @@ export function wasmPoolInfo(): WasmPoolInfo | undefined {
   return p && { ...p, ready: p.workers, sharedMemory: false };
 }
 
-/** The pool for a threaded run of a kernel compiled in `shared` mode, if threads are available. */
-export function poolFor(threads: number, shared: boolean): RowPool | undefined {
+/**
+ * The pool for a threaded run of a kernel compiled in `shared` mode, if threads are available
+ * (`async`: for an async run; a page's main thread gets a pool for those only).
+ */
+export function poolFor(threads: number, shared: boolean, async = false): RowPool | undefined {
   if (threads <= 1) return undefined;
   lastShared = shared;
   if (!shared) return pools.get(threads);
-  const s = spawner().spawner;
-  return s && arenaPools.get(threads, arenaMemory(), s);
+  const s = spawner();
+  if (!s.spawner || (s.mainThread && !async)) return undefined;
+  return arenaPools.get(threads, arenaMemory(), s.spawner);
 }
 
 /**
  * Starts the wasm backend's worker threads ahead of the first run (in a browser, workers start
- * only while their parent thread is idle, so a Web Worker awaits this before it computes) and
+ * only while their parent thread is idle, so a Web Worker, or a page's main thread before its
+ * async runs, awaits this before it computes) and
  * resolves once they have started, or after about `timeoutMs`. Resolves to the pool's statistics,
  * or undefined where the backend runs on one thread.
  */
 export async function startWasmWorkers(timeoutMs = 10_000): Promise<WasmPoolInfo | undefined> {
   const threads = wasmThreads();
-  const p = sharedMemoryStatus().available ? poolFor(threads, true) : undefined;
+  const p = sharedMemoryStatus().available ? poolFor(threads, true, true) : undefined;
   if (!(p instanceof ArenaPool)) return wasmPoolInfo();
   for (let k = 0; k < timeoutMs / 5 && p.ready < p.size; k++) await new Promise((r) => setTimeout(r, 5));
   return wasmPoolInfo();
