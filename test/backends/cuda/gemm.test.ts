@@ -33,7 +33,7 @@ import {
 } from '../common/pairedShapes.js';
 import { randomRanges } from '../native/helpers.js';
 import { buildFakeCuda, emulationUnavailable, fakeHooks, prebuild } from './helpers/emu.js';
-import { compileCheck, findNvcc } from './helpers/nvcc.js';
+import { compileCheck, errorLines, findNvcc } from './helpers/nvcc.js';
 import { emulatedBackend } from './helpers/run.js';
 
 const SHAPES: Shape[] = [
@@ -221,12 +221,7 @@ describe.skipIf(!nvcc)(nvccTitle, () => {
       }
     }
     const r = await compileCheck(nvcc!, parts.join('\n'));
-    const errors = r.log
-      .split('\n')
-      .filter((l) => /error/i.test(l))
-      .slice(0, 20)
-      .join('\n');
-    expect(r.ok, errors).toBe(true);
+    expect(r.ok, errorLines(r.log)).toBe(true);
     for (const [k, st] of r.stats) {
       expect(st.spillStores, `${k} (${kernels.get(k)}) spills: ${JSON.stringify(st)}`).toBe(0);
     }
