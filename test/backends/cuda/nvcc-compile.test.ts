@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CompileCheck, compileCheck, findNvcc, translationUnit } from './helpers/nvcc.js';
+import { type CompileCheck, compileCheck, errorLines, findNvcc, translationUnit } from './helpers/nvcc.js';
 import { conformanceSpecs, everyOpFormula, everyOpSpecs } from './helpers/specs.js';
 
 /**
@@ -23,12 +23,7 @@ describe.skipIf(!nvcc)(title, () => {
   it('every module compiles', async () => {
     const rs = await compiled();
     rs.forEach((r) => {
-      const errors = r.log
-        .split('\n')
-        .filter((l) => /error/i.test(l))
-        .slice(0, 20)
-        .join('\n');
-      expect(r.ok, errors).toBe(true);
+      expect(r.ok, errorLines(r.log)).toBe(true);
     });
   }, 600_000);
 

@@ -94,21 +94,23 @@ describe('wasm binary encoder', () => {
   });
 });
 
+/** A module with one exported function f(p) (the lowered statements) and a memory; validated. */
+function instantiate(low: Lowering): { f: (p: number) => void; memory: WasmMemory } {
+  const bytes = encodeModule(
+    [],
+    [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+    1,
+  );
+  expect(WA.validate(bytes)).toBe(true);
+  return new WA.Instance(new WA.Module(bytes), {}).exports as { f: (p: number) => void; memory: WasmMemory };
+}
+
 describe('wasm lowering of ldsv (a value splat from memory)', () => {
   for (const compute of ['f32', 'f64'] as const) {
     it(`fills every ${compute} lane with the value at the address`, () => {
       const low = new Lowering({ compute, acc: compute, helpers: {} }, [{ name: 'p', ty: 'i32' }]);
       low.stmts(parseStatements('stv(p + 32, ldsv(p + 8) * ldv(p + 16));'));
-      const bytes = encodeModule(
-        [],
-        [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
-        1,
-      );
-      expect(WA.validate(bytes)).toBe(true);
-      const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
-        f: (p: number) => void;
-        memory: WasmMemory;
-      };
+      const ex = instantiate(low);
       const F = compute === 'f32' ? Float32Array : Float64Array;
       const mem = new F(ex.memory.buffer, 0, 96 / F.BYTES_PER_ELEMENT);
       const B = F.BYTES_PER_ELEMENT;
@@ -131,16 +133,7 @@ describe('wasm lowering of exp(-x)', () => {
       [{ name: 'p', ty: 'i32' }],
     );
     low.stmts(parseStatements(src));
-    const bytes = encodeModule(
-      [],
-      [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
-      1,
-    );
-    expect(WA.validate(bytes)).toBe(true);
-    const ex = new WA.Instance(new WA.Module(bytes), {}).exports as {
-      f: (p: number) => void;
-      memory: WasmMemory;
-    };
+    const ex = instantiate(low);
     const mem = new Float32Array(ex.memory.buffer, 0, 8);
     mem[0] = x;
     ex.f(0);

@@ -36,6 +36,15 @@ export interface CompileCheck {
   stats: Map<string, { registers: number; spillStores: number; spillLoads: number }>;
 }
 
+/** The first 20 lines of a compile log that mention an error (the message of a failed compile). */
+export function errorLines(log: string): string {
+  return log
+    .split('\n')
+    .filter((l) => /error/i.test(l))
+    .slice(0, 20)
+    .join('\n');
+}
+
 /** Parses `ptxas -v` output. */
 export function parsePtxas(log: string): CompileCheck['stats'] {
   const stats: CompileCheck['stats'] = new Map();
