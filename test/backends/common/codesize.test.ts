@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateCuda } from '../../../src/backends/cuda/codegen.js';
 import { generateJs } from '../../../src/backends/js/codegen.js';
-import { generateKernel } from '../../../src/backends/native/codegen.js';
+import { generateKernel, generateUnit } from '../../../src/backends/native/codegen.js';
 import { generateWasm } from '../../../src/backends/wasm/codegen.js';
 import { op, Var } from '../../../src/formula/index.js';
 import type { Node } from '../../../src/formula/node.js';
@@ -51,6 +51,8 @@ const shapes: Shape[] = [
 /** Size of the generated code: characters of source, bytes of a wasm module. */
 const generators: [string, (s: KernelSpec) => number][] = [
   ['native', (s) => generateKernel(s, 'k').length],
+  // What g++ compiles: the prelude (vector math, GEMM tiles) and the kernel.
+  ['native unit', (s) => generateUnit([s]).source.length],
   ['js', (s) => generateJs(s).length],
   ['cuda', (s) => generateCuda(s).sources.main.length],
   ['wasm', (s) => generateWasm(s).bytes.length],
