@@ -1,17 +1,9 @@
-import { LazyTensorError } from '../../errors.js';
 import type { FloatArray } from '../../ndarray.js';
 import type { KernelRanges } from '../types.js';
 import { SharedBufferPool } from './buffers.js';
 import { driveRows, type RowKernel } from './driver.js';
-import {
-  deadWorker,
-  driveJob,
-  driveJobAsync,
-  openJob,
-  type PoolRun,
-  wakeWorkers,
-  workerError,
-} from './jobs.js';
+import { JobPool } from './jobPool.js';
+import { openJob, type PoolRun, wakeWorkers, workerError } from './jobs.js';
 import { nodeModule } from './node.js';
 import { CTRL, ctrlLength, workerSource } from './worker-source.js';
 
@@ -73,66 +65,34 @@ export function workerThreads(): WorkerThreads | undefined {
  * waits for the joined workers alone, so a worker that wakes late (busy machine, start-up) never
  * delays a run. Workers are unref'd: an idle pool never keeps the process alive.
  */
-export class WorkerPool {
-  private readonly ctrl: Int32Array;
+export class WorkerPool extends JobPool<PoolJob> {
   private readonly members: Member[] = [];
   private readonly buffers = new SharedBufferPool();
-  /** Set when a worker died or the pool was shut down: the pool must not be used again. */
-  broken: string | undefined;
-  /** Whether the calling thread takes chunks too (true; false leaves all rows to the workers). */
-  callerWorks = true;
-  /** Jobs run so far. */
-  runs = 0;
-  private epoch = 0;
 
   constructor(
     readonly size: number,
     private readonly wt: WorkerThreads,
   ) {
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * ctrlLength(size)));
+    super('js', new Int32Array(new SharedArrayBuffer(4 * ctrlLength(size))));
     const src = workerSource();
     for (let index = 0; index < size; index++) {
-      const { port1, port2 } = new wt.MessageChannel();
-      const worker = new wt.Worker(src, {
-        eval: true,
-        workerData: { ctrlBuffer: this.ctrl.buffer, port: port2, index, workers: size },
-        transferList: [port2],
-      });
-      worker.on('error', (e) =>
-        this.markBroken(`worker ${index} failed: ${(e as Error).message ?? String(e)}`),
+      const { worker, port } = this.nodeWorker(
+        wt,
+        src,
+        { ctrlBuffer: this.ctrl.buffer, index, workers: size },
+        index,
       );
-      worker.on('exit', (code) => this.markBroken(`worker ${index} exited with code ${code}`));
-      worker.unref();
-      port1.unref();
-      this.members.push({ worker, port: port1, keys: new Set() });
+      this.members.push({ worker, port, keys: new Set() });
     }
   }
 
-  private markBroken(reason: string): void {
-    this.broken ??= reason;
-  }
-
-  /** Stops the workers (the pool cannot be used afterwards). */
-  shutdown(): void {
-    this.markBroken('pool shut down');
-    Atomics.store(this.ctrl, CTRL.SHUTDOWN, 1);
-    wakeWorkers(this.ctrl);
+  protected terminateWorkers(): void {
     for (const m of this.members) void m.worker.terminate();
   }
 
-  /** Runs a job on the workers and the calling thread; throws LazyTensorError if a thread fails. */
-  run(job: PoolJob): void {
-    driveJob(this.open(job), this.callerWorks);
-  }
-
-  /** Runs a job on the workers while the calling thread awaits (it takes no chunks); rejects as run throws. */
-  async runAsync(job: PoolJob): Promise<void> {
-    await driveJobAsync(this.open(job));
-  }
-
   /** Shares a job's arrays with the workers and opens it on the control block. */
-  private open(job: PoolJob): PoolRun {
-    if (this.broken) throw new LazyTensorError(`js backend: worker pool unusable (${this.broken})`);
+  protected open(job: PoolJob): PoolRun {
+    this.checkUsable();
     const held: SharedArrayBuffer[] = [];
     const share = (a: Typed, copyIn: boolean): { desc: SharedDesc; view: Typed } => {
       const type = a instanceof Float32Array ? 'f32' : a instanceof Float64Array ? 'f64' : 'i32';
@@ -180,7 +140,7 @@ export class WorkerPool {
       epoch,
       nChunks,
       workers: this.size,
-      checkDead: (relevant) => this.checkDead(relevant),
+      checkDead: (relevant) => this.checkWorkers(this.size, relevant),
       chunk: (c) => {
         kernel ??= job.make(
           job.inputs,
@@ -215,18 +175,5 @@ export class WorkerPool {
 
   private releaseAll(held: SharedArrayBuffer[]): void {
     for (const b of held) this.buffers.release(b);
-  }
-
-  /** Throws (and breaks the pool) if a worker selected by `relevant` has exited. */
-  private checkDead(relevant: (w: number) => boolean): void {
-    if (this.broken) throw new LazyTensorError(`js backend: worker pool unusable (${this.broken})`);
-    const w = deadWorker(this.ctrl, this.size, relevant);
-    if (w >= 0) {
-      // Other workers may still write into this job's buffers: they are not reused.
-      const reason = `worker ${w} exited during a run`;
-      this.shutdown();
-      this.broken = reason;
-      throw new LazyTensorError(`js backend: ${reason}`);
-    }
   }
 }

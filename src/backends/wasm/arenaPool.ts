@@ -1,14 +1,7 @@
-import { check, LazyTensorError } from '../../errors.js';
+import { check } from '../../errors.js';
 import { driveRows } from '../js/driver.js';
-import {
-  deadWorker,
-  driveJob,
-  driveJobAsync,
-  openJob,
-  type PoolRun,
-  wakeWorkers,
-  workerError,
-} from '../js/jobs.js';
+import { JobPool } from '../js/jobPool.js';
+import { openJob, type PoolRun, wakeWorkers, workerError } from '../js/jobs.js';
 import type { Factory, PoolJob } from '../js/pool.js';
 import { CTRL, ctrlLength } from '../js/worker-source.js';
 import type { KernelRanges } from '../types.js';
@@ -54,24 +47,19 @@ export type Spawner = { kind: 'node'; wt: WorkerThreads } | { kind: 'web'; Worke
  * one synchronously); a kernel's source is posted once per worker, and a worker that has not got
  * it (or has not started yet) skips that job, so a run never waits for a late worker.
  */
-export class ArenaPool {
-  private readonly ctrl: Int32Array;
+export class ArenaPool extends JobPool<PoolJob> {
   private readonly jb: number;
   private readonly members: Member[] = [];
   private readonly ids = new Map<string, number>();
-  broken: string | undefined;
-  /** Whether the calling thread takes chunks too (true; false leaves all rows to the workers: tests). */
-  callerWorks = true;
-  runs = 0;
-  private epoch = 0;
 
   constructor(
     readonly size: number,
     readonly memory: WasmMemory,
     spawner: Spawner,
   ) {
-    this.jb = ctrlLength(size);
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (this.jb + JOB_WORDS)));
+    const jb = ctrlLength(size);
+    super('wasm', new Int32Array(new SharedArrayBuffer(4 * (jb + JOB_WORDS))));
+    this.jb = jb;
     try {
       for (let index = 0; index < size; index++) this.members.push(this.spawn(spawner, index));
     } catch (e) {
@@ -83,21 +71,10 @@ export class ArenaPool {
   private spawn(s: Spawner, index: number): Member {
     const init = { ctrlBuffer: this.ctrl.buffer, memory: this.memory, index, workers: this.size };
     if (s.kind === 'node') {
-      const { port1, port2 } = new s.wt.MessageChannel();
-      const worker = new s.wt.Worker(arenaWorkerSource('node'), {
-        eval: true,
-        workerData: { ...init, port: port2 },
-        transferList: [port2],
-      });
-      worker.on('error', (e) =>
-        this.markBroken(`worker ${index} failed: ${(e as Error).message ?? String(e)}`),
-      );
-      worker.on('exit', (code) => this.markBroken(`worker ${index} exited with code ${code}`));
-      worker.unref();
-      port1.unref();
+      const { worker, port } = this.nodeWorker(s.wt, arenaWorkerSource('node'), init, index);
       return {
-        post: (m) => port1.postMessage(m),
-        take: () => s.wt.receiveMessageOnPort(port1)?.message,
+        post: (m) => port.postMessage(m),
+        take: () => s.wt.receiveMessageOnPort(port)?.message,
         terminate: () => void worker.terminate(),
       };
     }
@@ -109,8 +86,8 @@ export class ArenaPool {
     return { post: (m) => worker.postMessage(m), take: () => undefined, terminate: () => worker.terminate() };
   }
 
-  private markBroken(reason: string): void {
-    this.broken ??= reason;
+  protected terminateWorkers(): void {
+    for (const m of this.members) m.terminate();
   }
 
   /** Workers that have started (they join jobs from then on). */
@@ -123,27 +100,9 @@ export class ArenaPool {
     return Atomics.load(this.ctrl, CTRL.WORKER_CHUNKS);
   }
 
-  /** Stops the workers (the pool cannot be used afterwards). */
-  shutdown(): void {
-    this.markBroken('pool shut down');
-    Atomics.store(this.ctrl, CTRL.SHUTDOWN, 1);
-    wakeWorkers(this.ctrl);
-    for (const m of this.members) m.terminate();
-  }
-
-  /** Runs a job of a shared-memory kernel on the workers and the calling thread. */
-  run(job: PoolJob): void {
-    driveJob(this.open(job), this.callerWorks);
-  }
-
-  /** Runs a job on the workers while the calling thread awaits (it takes no chunks); rejects as run throws. */
-  async runAsync(job: PoolJob): Promise<void> {
-    await driveJobAsync(this.open(job));
-  }
-
   /** Writes a job's inputs into the shared memory and opens it on the control block. */
-  private open(job: PoolJob): PoolRun {
-    if (this.broken) throw new LazyTensorError(`wasm backend: worker pool unusable (${this.broken})`);
+  protected open(job: PoolJob): PoolRun {
+    this.checkUsable();
     const make = job.make as ArenaFactory;
     check(typeof make.stage === 'function', () => 'internal: the wasm pool runs shared-memory kernels only');
     let id = this.ids.get(job.key);
@@ -178,14 +137,7 @@ export class ArenaPool {
       epoch,
       nChunks,
       workers: this.size,
-      checkDead: (relevant) => {
-        if (this.broken) throw new LazyTensorError(`wasm backend: worker pool unusable (${this.broken})`);
-        const w = deadWorker(ctrl, this.size, relevant);
-        if (w < 0) return;
-        this.shutdown();
-        this.broken = `worker ${w} exited during a run`;
-        throw new LazyTensorError(`wasm backend: ${this.broken}`);
-      },
+      checkDead: (relevant) => this.checkWorkers(this.size, relevant),
       chunk: (c) => {
         if (!kernel) {
           kernel = make.attach();
