@@ -244,7 +244,7 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
   const span: FuncDef = {
     type: { params: [T.i32, T.i32, T.i32, T.i32, T.i32], results: [] },
     locals: low.locals,
-    body: low.body,
+    body: low.code(),
     export: 'span',
   };
   const f64 = { params: [T.f64], results: [T.f64] };

@@ -75,8 +75,41 @@ export class Bytes {
   }
 }
 
+/**
+ * The v128 constants of one function held in locals: `Body.v128` with a pool reads the constant's
+ * local, and `prologue` sets every local once at the function's start. Loop-invariant by
+ * construction, so an engine that would re-materialise a v128.const in each iteration of a loop
+ * (V8's Turboshaft: three x64 instructions per constant) keeps them in registers or spill slots.
+ */
+export class ConstPool {
+  private readonly slots = new Map<string, { bytes: Uint8Array; local: number }>();
+  constructor(private readonly newLocal: () => number) {}
+  local(bytes: Uint8Array): number {
+    const key = bytes.join(',');
+    let s = this.slots.get(key);
+    if (!s) {
+      s = { bytes: bytes.slice(), local: this.newLocal() };
+      this.slots.set(key, s);
+    }
+    return s.local;
+  }
+  /** Sets every pooled local (code to put before the function's body). */
+  prologue(): Body {
+    const b = new Body();
+    for (const s of this.slots.values()) b.simd(0x0c).bytes(s.bytes).set(s.local);
+    return b;
+  }
+}
+
 /** One function's instructions (the opcodes used by the lowering; SIMD through `simd`). */
 export class Body extends Bytes {
+  /** Where v128 constants go (see ConstPool); inline v128.const without one. */
+  pool: ConstPool | undefined;
+  /** A v128 constant of 16 bytes: a read of its pooled local, or v128.const. */
+  v128(bytes: Uint8Array): this {
+    if (this.pool) return this.get(this.pool.local(bytes));
+    return this.simd(0x0c).bytes(bytes);
+  }
   op(code: number): this {
     return this.byte(code);
   }

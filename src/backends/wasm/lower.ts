@@ -1,4 +1,4 @@
-import { Body, T, type ValType } from './encoder.js';
+import { Body, ConstPool, T, type ValType } from './encoder.js';
 import type { DeclType, Expr, Stmt } from './lang.js';
 import { NonNegative } from './sign.js';
 import { ExprTypes, type Ty } from './typing.js';
@@ -60,7 +60,8 @@ const WASM_TY: Record<Exclude<Ty, 'none'>, ValType> = {
  * (int < f32 < f64), a scalar meeting a vector is splat, comparisons of vectors give masks.
  */
 export class Lowering {
-  readonly body = new Body();
+  /** The lowered statements (without the constants' prologue: read the function through `code`). */
+  private readonly body = new Body();
   readonly locals: ValType[] = [];
   private readonly vars = new Map<string, { idx: number; ty: Ty }>();
   private readonly typing: ExprTypes;
@@ -82,6 +83,13 @@ export class Lowering {
     this.c = cfg.compute;
     this.typing = new ExprTypes(cfg.compute, (name) => this.vars.get(name)?.ty);
     for (const p of params) this.vars.set(p.name, { idx: this.nParams++, ty: p.ty });
+    this.body.pool = new ConstPool(() => this.temp('v'));
+  }
+
+  /** The function's code: its v128 constants set once (ConstPool), then the lowered body. */
+  code(): Body {
+    const b = this.body.pool?.prologue() ?? new Body();
+    return b.bytes(this.body.toArray());
   }
 
   private local(name: string, ty: Ty): number {
@@ -141,7 +149,7 @@ export class Lowering {
       this.c === 'f32'
         ? new Uint8Array(new Float32Array(4).fill(v).buffer)
         : new Uint8Array(new Float64Array(2).fill(v).buffer);
-    this.body.simd(0x0c).bytes(bytes);
+    this.body.v128(bytes);
   }
 
   private convert(from: Ty, to: Ty): void {

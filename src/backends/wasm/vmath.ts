@@ -20,11 +20,11 @@ const NONPOS_BIAS = 190;
 class Vb {
   constructor(readonly b: Body) {}
   f(v: number): this {
-    this.b.simd(0x0c).bytes(new Uint8Array(new Float32Array(4).fill(v).buffer));
+    this.b.v128(new Uint8Array(new Float32Array(4).fill(v).buffer));
     return this;
   }
   i(v: number): this {
-    this.b.simd(0x0c).bytes(new Uint8Array(new Int32Array(4).fill(v).buffer));
+    this.b.v128(new Uint8Array(new Int32Array(4).fill(v).buffer));
     return this;
   }
   get(l: number): this {
@@ -272,10 +272,10 @@ export function vlogF32(): FuncDef {
 
 /** f64x2 helpers. */
 function f64s(b: Body, v: number): void {
-  b.simd(0x0c).bytes(new Uint8Array(new Float64Array(2).fill(v).buffer));
+  b.v128(new Uint8Array(new Float64Array(2).fill(v).buffer));
 }
 function i64s(b: Body, v: number): void {
-  b.simd(0x0c).bytes(new Uint8Array(new BigInt64Array(2).fill(BigInt(v)).buffer));
+  b.v128(new Uint8Array(new BigInt64Array(2).fill(BigInt(v)).buffer));
 }
 
 /**

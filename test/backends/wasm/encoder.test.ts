@@ -82,7 +82,7 @@ describe('wasm binary encoder', () => {
     );
     const bytes = encodeModule(
       imports,
-      [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+      [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.code(), export: 'f' }],
       1,
     );
     expect(WA.validate(bytes)).toBe(true);
@@ -98,7 +98,7 @@ describe('wasm binary encoder', () => {
 function instantiate(low: Lowering): { f: (p: number) => void; memory: WasmMemory } {
   const bytes = encodeModule(
     [],
-    [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+    [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.code(), export: 'f' }],
     1,
   );
   expect(WA.validate(bytes)).toBe(true);
@@ -163,5 +163,57 @@ describe('wasm lowering of exp(-x)', () => {
     near(got[2]!, Math.exp(-0.75)); // n keeps its value when a changes
     near(got[3]!, Math.exp(1.75)); // n reassigned: no longer a negation
     near(got[4]!, Math.exp(-1.75));
+  });
+});
+
+describe('wasm lowering keeps v128 constants out of loops', () => {
+  /** Splits code into its leading `v128.const c; local.set l` pairs (keys of c) and the rest. */
+  function prologue(code: Uint8Array): { consts: string[]; rest: Uint8Array } {
+    const consts: string[] = [];
+    let at = 0;
+    while (code[at] === 0xfd && code[at + 1] === 0x0c && code[at + 18] === 0x21) {
+      consts.push(code.subarray(at + 2, at + 18).join(','));
+      at += 19;
+      while (code[at]! & 0x80) at++; // the local's LEB128 index
+      at++;
+    }
+    return { consts, rest: code.subarray(at) };
+  }
+  const splat = (v: number) => new Uint8Array(new Float32Array(4).fill(v).buffer).join(',');
+  const contains = (hay: Uint8Array, needle: string) =>
+    Array.from(hay).join(',').includes(`253,12,${needle}`);
+
+  it('sets each constant once before the code, and the loop reads it from its local', () => {
+    const low = new Lowering(
+      { compute: 'f32', acc: 'f32', helpers: { vexpInline: { f32: vexpF32Code, f64: vexpF64Code } } },
+      [{ name: 'p', ty: 'i32' }],
+    );
+    // Two exps in the loop and a vector literal: every constant would be written in the loop twice.
+    low.stmts(
+      parseStatements(`
+      int k = 0;
+      while (k < 3) {
+        vec v = ldv(p + k * 16);
+        stv(p + 64 + k * 16, exp(v) * 2.5 + exp(v * 0.5));
+        k = k + 1;
+      }
+    `),
+    );
+    const code = low.code().toArray();
+    const { consts, rest } = prologue(code);
+    expect(consts).toContain(splat(Math.LOG2E)); // the exp's range reduction
+    expect(consts).toContain(splat(2.5));
+    expect(new Set(consts).size).toBe(consts.length);
+    for (const c of consts) expect(contains(rest, c)).toBe(false);
+    // Same results as exp in float64 (within float32 accuracy).
+    const ex = instantiate(low);
+    const mem = new Float32Array(ex.memory.buffer, 0, 28);
+    const xs = [-3, -1.5, -0.25, 0, 0.5, 1, 2, 4, -20, 10, 0.125, -0.125];
+    mem.set(xs);
+    ex.f(0);
+    xs.forEach((x, l) => {
+      const want = 2.5 * Math.exp(x) + Math.exp(x * 0.5);
+      expect(Math.abs(mem[16 + l]! - want)).toBeLessThanOrEqual(4e-7 * want);
+    });
   });
 });

@@ -27,7 +27,7 @@ function lower(src: string, fma: boolean): Uint8Array {
   low.stmts(parseStatements(src));
   return encodeModule(
     [],
-    [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+    [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.code(), export: 'f' }],
     1,
   );
 }

@@ -101,7 +101,7 @@ describe('wasm kernels use the cheaper exp where the argument is known to be <= 
       low.stmts(parseStatements(`stv(p, ${fn}(ldv(p)));`));
       return encodeModule(
         [],
-        [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.body, export: 'f' }],
+        [{ type: { params: [T.i32], results: [] }, locals: low.locals, body: low.code(), export: 'f' }],
         1,
       );
     };
