@@ -14,7 +14,8 @@ import { wasmDialect } from './dialect.js';
 import { encodeModule, type FuncDef, T } from './encoder.js';
 import { relaxedSimd } from './features.js';
 import { parseStatements } from './lang.js';
-import { Lowering, MATH_IMPORTS } from './lower.js';
+import { Lowering } from './lower.js';
+import { MATH_IMPORTS } from './lowerMath.js';
 import { MAX_PAGES } from './memory.js';
 import { vexpF32, vexpF32Code, vexpF64Code, vlogF32 } from './vmath.js';
 

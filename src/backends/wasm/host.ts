@@ -1,6 +1,6 @@
 import type { KernelSpec } from '../../kernel/spec.js';
 import { HEADER_WORDS } from './codegen.js';
-import { MATH_IMPORTS } from './lower.js';
+import { MATH_IMPORTS } from './lowerMath.js';
 import { MAX_PAGES } from './memory.js';
 
 /**
