@@ -1,7 +1,8 @@
 /**
  * The steps of a k-means run shared by plain Lloyd (lloyd.ts) and the bounded variant
  * (hamerly.ts): the problem record, the full assignment (one Min_ArgMin reduction), the
- * per-cluster sums of the update step, the re-seeding of empty clusters and the weighted means.
+ * per-cluster sums of the update step, the re-seeding of empty clusters, the weighted means and
+ * the outer loop of iterations.
  */
 import { type LazyTensor, type ReduceOptions, reduce, Vj } from '../lazy/index.js';
 import { allocFloat, type FloatArray } from '../ndarray.js';
@@ -137,4 +138,42 @@ export function shift(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
   return s;
+}
+
+/** What the loop of a run (`iterate`) asks of its assignment and update steps. */
+export interface RunSteps {
+  /** The cluster sums (as `clusterSums`, no cluster empty unless no point can fill it) for centroids c. */
+  sums(c: Float64Array): Float64Array;
+  /** Called with each new set of centroids (before the stopping test). */
+  moved?(c: Float64Array): void;
+}
+
+/**
+ * The outer loop of a run: new centroids are the means of the sums for the current ones, until
+ * their shift is at most `tolAbs` (converged) or after `maxIter` iterations. Returns the last
+ * centroids.
+ */
+export function iterate(
+  pr: Problem,
+  init: Float64Array,
+  maxIter: number,
+  tolAbs: number,
+  steps: RunSteps,
+): { c: Float64Array; iterations: number; converged: boolean } {
+  const { K, p } = pr;
+  let c = init;
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIter) {
+    const next = means(steps.sums(c), c, K, p.d);
+    const s = shift(next, c);
+    c = next;
+    iterations++;
+    steps.moved?.(c);
+    if (s <= tolAbs) {
+      converged = true;
+      break;
+    }
+  }
+  return { c, iterations, converged };
 }

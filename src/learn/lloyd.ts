@@ -5,11 +5,10 @@
 import {
   assignment,
   clusterSums,
-  means,
+  iterate,
   type Problem,
   type RunResult,
   reseedEmpty,
-  shift,
 } from './kmeansSteps.js';
 
 export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): RunResult {
@@ -17,22 +16,13 @@ export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: 
   const assign = assignment(pr);
   const { d2, labels } = assign;
   const acc = new Float64Array(K * (p.d + 1));
-  let c = init;
-  let iterations = 0;
-  let converged = false;
-  while (iterations < maxIter) {
+  const sums = (c: Float64Array) => {
     assign(c);
     clusterSums(pr, labels, acc);
     reseedEmpty(pr, labels, d2, acc);
-    const next = means(acc, c, K, p.d);
-    const s = shift(next, c);
-    c = next;
-    iterations++;
-    if (s <= tolAbs) {
-      converged = true;
-      break;
-    }
-  }
+    return acc;
+  };
+  const { c, iterations, converged } = iterate(pr, init, maxIter, tolAbs, { sums });
   // Labels and inertia of the returned centroids (as the data dtype rounds them).
   assign(c);
   let inertia = 0;
