@@ -10,7 +10,7 @@ import {
   requestLibrary,
   waitLibrary,
 } from './libraries.js';
-import { nativeThreads, resolveNativeOptions } from './options.js';
+import { nativeMixedRank, nativeThreads, resolveNativeOptions } from './options.js';
 import { stats } from './stats.js';
 import { toolState } from './toolstate.js';
 
@@ -152,7 +152,8 @@ function copyBack<A extends Float32Array | Float64Array | Int32Array>(
 const kernels = new Map<string, NativeKernel>();
 
 function kernelKey(spec: KernelSpec): string {
-  return `${toolState().key}\0${spec.key}`;
+  // The generated code depends on the mixedRank option too.
+  return `${toolState().key}\0${nativeMixedRank() ? '' : 'plain\0'}${spec.key}`;
 }
 
 /** Forgets the in-memory kernels (after clearing the cache or changing options). */

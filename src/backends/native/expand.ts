@@ -3,7 +3,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, type ReductionShape, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
 import { emitFormula } from '../common/formula.js';
-import { type GemmSite, gemmSites, ProbeBuffer, probeLines } from './gemm.js';
+import { gemmSites, ProbeBuffer, probeLines } from './gemm.js';
 
 /**
  * Expanded distances for selections (the K-NN fast path of the native GEMM path).
@@ -94,7 +94,7 @@ export function orderExpansion(spec: KernelSpec): OrderExpansion | undefined {
   const sites = gemmSites(spec);
   const n = sites.findIndex((s) => s.node.uid === spec.formula.uid);
   if (n < 0 || sites[n]!.dim > EXPAND_MAX_DIM) return undefined;
-  const slots = squaredDifference(spec, sites[n]!);
+  const slots = squaredDifference(spec, sites[n]!.scalar, sites[n]!.dim);
   if (!slots) return undefined;
   const kept = keptCandidates(k, sites[n]!.dim);
   return {
@@ -112,13 +112,17 @@ export function selectionSpec(spec: KernelSpec, e: OrderExpansion | undefined): 
 }
 
 /**
- * The slots x (i) and y (j) when the site's scalar summand is exactly (x - y)^2 with both of the
- * site's dimension: its probe code, read as a polynomial of degree <= 2, has the coefficients of
- * X^2 - 2 X Y + Y^2 and nothing else.
+ * The slots x (i) and y (j) when a site's scalar summand (the IR of one component) is exactly
+ * (x - y)^2 with both of the site's dimension `dim`: its probe code, read as a polynomial of degree
+ * <= 2, has the coefficients of X^2 - 2 X Y + Y^2 and nothing else (also mixedRank.ts).
  */
-function squaredDifference(spec: KernelSpec, site: GemmSite): { xSlot: number; ySlot: number } | undefined {
+export function squaredDifference(
+  spec: KernelSpec,
+  scalar: Node,
+  dim: number,
+): { xSlot: number; ySlot: number } | undefined {
   const vars = new Map<number, Node>();
-  const stack = [site.scalar];
+  const stack = [scalar];
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (isVar(v)) vars.set(varIndex(v), v);
@@ -130,8 +134,8 @@ function squaredDifference(spec: KernelSpec, site: GemmSite): { xSlot: number; y
   const xSlot = cat(a!) === 'i' ? a! : b!;
   const ySlot = xSlot === a ? b! : a!;
   if (cat(xSlot) !== 'i' || cat(ySlot) !== 'j') return undefined;
-  if (spec.slots[xSlot]!.dim !== site.dim || spec.slots[ySlot]!.dim !== site.dim) return undefined;
-  const code = probeLines(spec, site.scalar, (s) => (s === xSlot ? 'X' : 'Y'));
+  if (spec.slots[xSlot]!.dim !== dim || spec.slots[ySlot]!.dim !== dim) return undefined;
+  const code = probeLines(spec, scalar, (s) => (s === xSlot ? 'X' : 'Y'));
   if (!code) return undefined;
   const p = polynomial(code.lines, code.expr);
   const want = [0, 0, 0, 1, -2, 1];

@@ -7,7 +7,8 @@ import { cppDialect } from './dialect.js';
 import { orderExpansion, selectionSpec } from './expand.js';
 import { gemmSites } from './gemm.js';
 import { type KernelCtx, viaPointer } from './kernelCtx.js';
-import { emitChunkStates, emitOutputs } from './rowStates.js';
+import { emitMixedColumns, emitMixedRows, mixedRanking } from './mixedRank.js';
+import { emitChunkStates, emitOutputs, finalizeRow } from './rowStates.js';
 import { emitSoa, jColumns } from './soa.js';
 import { rowVectorised } from './strategy.js';
 import { NativeBuffer } from './sumtree.js';
@@ -53,16 +54,22 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   buf.stmt(`const int64_t RB = ${rows};`);
   buf.stmt('(void)out; (void)outIdx; (void)TILE;');
   emitSoa(buf, spec, expansion);
+  // Nearest-neighbour selections at small D: float32 ranking, certified (mixedRank.ts).
+  const mixed = mixedRanking(spec);
+  if (mixed) emitMixedColumns(buf, mixed);
+  const freeAll = mixed ? 'free(soa); free(mrY); free(mrYD);' : 'free(soa);';
   const dyn = dynamicSlots(spec.formula);
   spec.slots.forEach((slot, s) => {
     if (slot.cat !== 'p' || viaPointer(spec, dyn, s)) return;
     for (let k = 0; k < slot.dim; k++) buf.stmt(`const T P${s}_${k} = in${s}[${k}];`);
   });
   buf.stmt('int64_t chunk = nI / ((int64_t)(threads > 0 ? threads : 1) * 8);');
-  buf.stmt('chunk = chunk < 1 ? 1 : chunk > RB ? RB : chunk;');
+  // Work items of the mixed ranking hold up to MRROWS rows, the others up to RB.
+  buf.stmt(`const int64_t RBI = ${mixed ? 'mrOk ? MRROWS : RB' : 'RB'};`);
+  buf.stmt('chunk = chunk < 1 ? 1 : chunk > RBI ? RBI : chunk;');
   buf.stmt('lt::Plan plan;');
   buf.block('if (!lt::plan(&plan, nI, nJ, rr, sl, cr, nb, chunk))', () => {
-    buf.stmt('free(soa);');
+    buf.stmt(freeAll);
     buf.stmt('return -1;');
   });
   buf.stmt('lt::parallel_for(plan.n, threads, [&](int64_t w) {');
@@ -91,12 +98,18 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
       slot.cat === 'i' ? Array.from({ length: slot.dim }, (_, k) => ({ s, k, dim: slot.dim })) : [],
     ),
   };
-  emitChunkStates(ctx);
-  emitTileWalk(ctx);
-  emitOutputs(ctx);
+  const direct = () => {
+    emitChunkStates(ctx);
+    emitTileWalk(ctx);
+    emitOutputs(ctx);
+  };
+  if (mixed) {
+    buf.block('if (mrOk)', () => emitMixedRows(ctx, mixed, (acc) => finalizeRow(ctx, acc)));
+    buf.block('else', direct);
+  } else direct();
   buf.stmt('});');
   buf.stmt('free(plan.items);');
-  buf.stmt('free(soa);');
+  buf.stmt(freeAll);
   buf.stmt('return 0;');
   buf.stmt('}');
   return buf.toString();

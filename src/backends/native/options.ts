@@ -18,6 +18,12 @@ export interface NativeOptions {
   cxx?: string;
   /** Threads per call. Default: LAZYTENSOR_NATIVE_THREADS, else the number of CPUs. */
   threads?: number;
+  /**
+   * Whether nearest-neighbour selections in float64 at small dimension rank their columns in
+   * float32 first (mixedRank.ts; results identical either way). Default: on, unless
+   * LAZYTENSOR_NATIVE_MIXED=0.
+   */
+  mixedRank?: boolean;
 }
 
 /** Options with every default applied. */
@@ -41,6 +47,11 @@ export function setNativeOptions(o: NativeOptions): void {
   }
   current = { ...current, ...o };
   for (const k of Object.keys(o) as (keyof NativeOptions)[]) if (o[k] === undefined) delete current[k];
+}
+
+/** Whether kernels generated now take the mixed-precision ranking (see NativeOptions.mixedRank). */
+export function nativeMixedRank(): boolean {
+  return current.mixedRank ?? process.env.LAZYTENSOR_NATIVE_MIXED !== '0';
 }
 
 let cpuCount: number | undefined;

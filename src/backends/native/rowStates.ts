@@ -36,17 +36,22 @@ export function emitChunkStates(ctx: KernelCtx): void {
   });
 }
 
+/** Writes row i's outputs (`O`, `OI`) from a state of the spec's reduction. */
+export function finalizeRow(ctx: KernelCtx, acc: AccState): void {
+  const { buf, spec } = ctx;
+  reductionDef(spec.reduction.kind).finalize(
+    buf,
+    spec.reduction,
+    acc,
+    (k) => `O[i * ${spec.outDim} + ${k}]`,
+    (k) => `OI[i * ${spec.outIdxDim} + ${k}]`,
+  );
+}
+
 /** Writes each row's outputs from its state (an expanded kernel's: from its certified candidates). */
 export function emitOutputs(ctx: KernelCtx): void {
   const { buf, spec, expansion, states, gemm, cols } = ctx;
-  const finalize = (acc: AccState) =>
-    reductionDef(spec.reduction.kind).finalize(
-      buf,
-      spec.reduction,
-      acc,
-      (k) => `O[i * ${spec.outDim} + ${k}]`,
-      (k) => `OI[i * ${spec.outIdxDim} + ${k}]`,
-    );
+  const finalize = (acc: AccState) => finalizeRow(ctx, acc);
   if (expansion) emitMonotone(buf);
   buf.block('for (int64_t i = it.i0; i < it.i1; i++)', () => {
     buf.stmt('const int64_t q = i - it.i0;');

@@ -300,6 +300,27 @@ export function rowVectorised(spec: KernelSpec): boolean {
   return iComponents <= ROW_SIMD_MAX_I_COMPONENTS;
 }
 
+/**
+ * The formula's value at one pair, emitted as the row-vectorised path computes it (also
+ * mixedRank.ts, whose results must be the same bit for bit); `load(s, k)` reads component k of
+ * slot s. No component loops (the row-vectorised path has none).
+ */
+export function formulaValue(
+  buf: CodeBuffer,
+  spec: KernelSpec,
+  load: (s: number, k: number) => string,
+): string[] {
+  return emitWithChunks(
+    buf,
+    spec.formula,
+    spec.slots.length,
+    { load, loadAt: () => 'internal: no component loops here' },
+    CHUNK_MIN_DIM,
+    CHUNK_UNROLL,
+    NATIVE_LOOP,
+  );
+}
+
 /** What the row-vectorised path needs from the kernel being generated. */
 export interface RowTileCtx {
   buf: CodeBuffer;
@@ -335,16 +356,7 @@ export function emitRowTile(ctx: RowTileCtx): void {
   buf.stmt('const int64_t nq = it.i1 - it.i0;');
   buf.stmt('#pragma omp simd');
   buf.block('for (int64_t q = 0; q < nq; q++)', () => red.init(buf, r, arrays(tile)));
-  const value = () =>
-    emitWithChunks(
-      buf,
-      spec.formula,
-      spec.slots.length,
-      { load: (s, k) => ctx.load(s, k, 't'), loadAt: () => 'internal: no component loops here' },
-      CHUNK_MIN_DIM,
-      CHUNK_UNROLL,
-      NATIVE_LOOP,
-    );
+  const value = () => formulaValue(buf, spec, (s, k) => ctx.load(s, k, 't'));
   // The hot loop keeps only strict improvements (`v < best`: the first index of the best value,
   // NaN never winning). Without the accumulate's clause for the identity (an index of -1 takes a
   // value equal to the worst, +inf for Min), it is one comparison per pair.
