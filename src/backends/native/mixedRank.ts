@@ -45,8 +45,8 @@ import { formulaValue } from './strategy.js';
 
 /** Largest D the mixed ranking takes (beyond, the float32 ranking's registers run out). */
 export const MIXED_MAX_DIM = 16;
-/** Fewest rows of a call for the ranking (below, the float32 copy of the y's is not repaid). */
-export const MIXED_MIN_ROWS = 16;
+/** Fewest rows of a call for the ranking (below, its serial float32 copy of the y's is not repaid). */
+export const MIXED_MIN_ROWS = 64;
 
 /** A spec's mixed ranking: the i-slot x and the j-slot y of the distance, and its dimension. */
 export interface MixedRank {
