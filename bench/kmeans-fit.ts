@@ -1,7 +1,8 @@
 /**
  * Whole k-means fits at N = 1e5, D = 3, K = 50, float64, 10 iterations, same initial centroids
  * (the ml-kmeans comparison of bench/learn.ts), repeated: best and median wall time of a fit, and
- * the Min_ArgMin reduction alone, to see the fixed cost of a fit. As in bench/learn.ts (whose
+ * the Min_ArgMin reduction alone, to see the fixed cost of a fit, then its kernel with the float32
+ * ranking of src/backends/native/mixedRank.ts (the default) and without it, alternated. As in bench/learn.ts (whose
  * N = 1e6 run is float32), a float32 fit runs first, so the JS passes have seen both dtypes.
  * Both algorithms ('lloyd', 'hamerly'), alternated fit by fit so that a shared machine disturbs
  * them alike; then 60-iteration fits of each (where few points move after the first iterations).
@@ -10,7 +11,9 @@
  *   npx tsx bench/kmeans-fit.ts [--reps 40] [--threads 2]
  */
 import { Command } from 'commander';
-import { setNativeOptions } from '../src/backends/native/index.js';
+import { precompileNative, setNativeOptions } from '../src/backends/native/index.js';
+import { op, Var } from '../src/formula/index.js';
+import { buildSpec } from '../src/kernel/spec.js';
 import { reduce, Vi, Vj } from '../src/lazy/index.js';
 import { kmeans } from '../src/learn/index.js';
 import { mulberry32 } from '../src/random.js';
@@ -85,6 +88,39 @@ const stat = (a: number[]) => {
   return `best ${s[0]!.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms`;
 };
 console.log(`Min_ArgMin 1e5x50 f64 call: ${stat(calls)}`);
+/**
+ * The same kernel with the float32 ranking of src/backends/native/mixedRank.ts (the default) and
+ * without it (the mixedRank option; LAZYTENSOR_NATIVE_MIXED=0 for a whole process), alternated
+ * call by call; results checked identical.
+ */
+const spec = buildSpec({
+  formula: op('SqDist', [Var(0, 3, 'i'), Var(1, 3, 'j')]),
+  kind: 'Min_ArgMin',
+  axis: 'j',
+  dtype: 'float64',
+}).spec;
+const modes = ['ranking', 'direct'] as const;
+const kernelOf = modes.map((m) => {
+  setNativeOptions({ mixedRank: m === 'ranking' });
+  return precompileNative([spec])[0]!;
+});
+setNativeOptions({ mixedRank: undefined });
+const results = modes.map(() => ({ out: new Float64Array(n), outIdx: new Int32Array(n) }));
+const byMode = { ranking: [] as number[], direct: [] as number[] };
+for (let t = 0; t < reps * 5; t++)
+  modes.forEach((m, q) => {
+    const s = performance.now();
+    kernelOf[q]!.run({ inputs: [data, init.data], nI: n, nJ: K, ...results[q]! });
+    byMode[m].push(performance.now() - s);
+  });
+const same =
+  results[0]!.out.every((v, i) => Object.is(v, results[1]!.out[i])) &&
+  results[0]!.outIdx.every((v, i) => v === results[1]!.outIdx[i]);
+console.log(`Min_ArgMin 1e5x50 f64 kernel, float32 ranking: ${stat(byMode.ranking)}`);
+console.log(`Min_ArgMin 1e5x50 f64 kernel, direct float64:  ${stat(byMode.direct)}`);
+console.log(
+  `  direct / ranking: ${(Math.min(...byMode.direct) / Math.min(...byMode.ranking)).toFixed(2)} (best times); results ${same ? 'identical' : 'DIFFER'}`,
+);
 for (const [maxIter, count] of [
   [10, reps],
   [60, Math.max(3, Math.round(reps / 6))],

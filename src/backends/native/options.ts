@@ -49,9 +49,13 @@ export function setNativeOptions(o: NativeOptions): void {
   for (const k of Object.keys(o) as (keyof NativeOptions)[]) if (o[k] === undefined) delete current[k];
 }
 
+let envMixedRank: boolean | undefined;
+
 /** Whether kernels generated now take the mixed-precision ranking (see NativeOptions.mixedRank). */
 export function nativeMixedRank(): boolean {
-  return current.mixedRank ?? process.env.LAZYTENSOR_NATIVE_MIXED !== '0';
+  // Read on every kernel lookup: the environment once.
+  envMixedRank ??= process.env.LAZYTENSOR_NATIVE_MIXED !== '0';
+  return current.mixedRank ?? envMixedRank;
 }
 
 let cpuCount: number | undefined;
