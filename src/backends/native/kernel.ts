@@ -64,9 +64,11 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
     for (let k = 0; k < slot.dim; k++) buf.stmt(`const T P${s}_${k} = in${s}[${k}];`);
   });
   buf.stmt('int64_t chunk = nI / ((int64_t)(threads > 0 ? threads : 1) * 8);');
-  // Work items of the mixed ranking hold up to MRROWS rows, the others up to RB.
+  // Work items of the mixed ranking hold up to MRROWS rows (at least a register block of them),
+  // the others up to RB.
   buf.stmt(`const int64_t RBI = ${mixed ? 'mrOk ? MRROWS : RB' : 'RB'};`);
   buf.stmt('chunk = chunk < 1 ? 1 : chunk > RBI ? RBI : chunk;');
+  if (mixed) buf.stmt(`if (mrOk && chunk < ${16 * mixed.nv}) chunk = ${16 * mixed.nv};`);
   buf.stmt('lt::Plan plan;');
   buf.block('if (!lt::plan(&plan, nI, nJ, rr, sl, cr, nb, chunk))', () => {
     buf.stmt(freeAll);

@@ -45,8 +45,12 @@ import { formulaValue } from './strategy.js';
 
 /** Largest D the mixed ranking takes (beyond, the float32 ranking's registers run out). */
 export const MIXED_MAX_DIM = 16;
-/** Fewest rows of a call for the ranking (below, its serial float32 copy of the y's is not repaid). */
-export const MIXED_MIN_ROWS = 64;
+/**
+ * Fewest register blocks (16 NV rows) per thread of a call for the ranking: below, its work items
+ * are too few to share among the threads, and its serial copy of the y's is not repaid (64 rows
+ * against 1e5 columns ran 1.45x slower than the direct path, 200 rows about even).
+ */
+export const MIXED_MIN_BLOCKS = 2;
 
 /** A spec's mixed ranking: the i-slot x and the j-slot y of the distance, and its dimension. */
 export interface MixedRank {
@@ -122,7 +126,10 @@ export function emitMixedColumns(buf: CodeBuffer, m: MixedRank): void {
   buf.stmt('double* mrYD = nullptr;');
   buf.stmt('double mrYmax = 0;');
   // Column offsets k nJ + j are int32 in the exact recomputation.
-  buf.stmt(`bool mrOk = nJ > 0 && nJ <= ${Math.floor(2 ** 31 / (D + 1)) - 1} && nI >= ${MIXED_MIN_ROWS};`);
+  buf.stmt(
+    `bool mrOk = nJ > 0 && nJ <= ${Math.floor(2 ** 31 / (D + 1)) - 1} && ` +
+      `nI >= (int64_t)(threads > 1 ? threads : 1) * ${MIXED_MIN_BLOCKS * 16 * m.nv};`,
+  );
   buf.block('if (mrOk)', () => {
     buf.stmt(`mrY = (float*)lt::alloc(sizeof(float) * (size_t)(nJ * ${D + 1}));`);
     buf.stmt(`mrYD = (double*)lt::alloc(sizeof(double) * (size_t)(nJ * ${D}));`);

@@ -251,6 +251,7 @@ describe('mixed ranking: results of the direct path and of a dense float64 loop'
         [300, 50],
         [1000, 37],
         [130, 700],
+        [600, 130],
       ];
       for (const kind of KINDS) {
         const all: [number, number, KernelRanges?][] = [
