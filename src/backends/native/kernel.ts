@@ -30,7 +30,10 @@ import { emitTileWalk } from './tileWalk.js';
  * chunk walks the blocks and, per row, runs the vectorised tile body of its strategy
  * (tileWalk.ts). Vector reductions over a large dimension that pair an i- and a j-variable
  * (squared distances, scalar products) are computed first, for GEMM_ROWS rows at a time, by the
- * register-tiled micro-kernel of gemm.ts; the strategy then reads their values.
+ * register-tiled micro-kernel of gemm.ts; the strategy then reads their values. Nearest-neighbour
+ * selections of a float64 squared distance at D <= 16 (Min, ArgMin, Min_ArgMin) rank the columns
+ * in float32 first and certify each row (mixedRank.ts), falling back to these loops per row or
+ * per call.
  */
 
 /** The C++ source of one kernel function named `symbol` (the prelude is not included). */

@@ -45,6 +45,12 @@ export function setNativeOptions(o: NativeOptions): void {
       () => `threads must be an integer >= 1, got ${o.threads}`,
     );
   }
+  if (o.mixedRank !== undefined) {
+    check(
+      typeof o.mixedRank === 'boolean',
+      () => `mixedRank must be true or false, got ${typeof o.mixedRank}`,
+    );
+  }
   current = { ...current, ...o };
   for (const k of Object.keys(o) as (keyof NativeOptions)[]) if (o[k] === undefined) delete current[k];
 }

@@ -16,6 +16,7 @@ import { generateKernel } from '../../../src/backends/native/codegen.js';
 import { type NativeKernel, precompileNative, setNativeOptions } from '../../../src/backends/native/index.js';
 import { MIXED_MAX_DIM, mixedBound, mixedRanking } from '../../../src/backends/native/mixedRank.js';
 import type { KernelRanges } from '../../../src/backends/types.js';
+import { LazyTensorError } from '../../../src/errors.js';
 import { op, Var } from '../../../src/formula/index.js';
 import type { Node } from '../../../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../../../src/kernel/spec.js';
@@ -74,6 +75,7 @@ describe('mixed ranking: which specs take it', () => {
     }
     setNativeOptions({ mixedRank: false });
     expect(mixedRanking(specOf(d, 'Min_ArgMin'))).toBeUndefined();
+    expect(() => setNativeOptions({ mixedRank: 'no' as unknown as boolean })).toThrow(LazyTensorError);
     setNativeOptions({ mixedRank: undefined });
     expect(mixedRanking(specOf(d, 'Min_ArgMin'))).toBeDefined();
   });
