@@ -4,7 +4,8 @@
  * moved mass makes their rounding drift or a cluster empties.
  */
 import type { FloatArray } from '../ndarray.js';
-import { clusterSums, type Problem } from './kmeansSteps.js';
+import { clusterSums, sumsScratch } from './clusterSums.js';
+import type { Problem } from './kmeansSteps.js';
 
 /**
  * Sums moved out and in this often their cluster's mass are recomputed from scratch (the
@@ -59,17 +60,21 @@ export class IncrementalSums {
   private readonly counts: Int32Array;
   /** Mass moved in and out of each cluster since its sums were computed from scratch. */
   private readonly churn: Float64Array;
+  /** clusterSums' scratch. */
+  private readonly scratch: Float64Array;
 
   constructor(private readonly pr: Problem) {
     const { K, p } = pr;
     this.acc = new Float64Array(K * (p.d + 1));
+    this.scratch = sumsScratch(K, p.d);
     this.counts = new Int32Array(K);
     this.churn = new Float64Array(K);
   }
 
   /** Sums from scratch for `labels`. */
   rebuild(labels: Int32Array): void {
-    clusterSums(this.pr, labels, this.acc);
+    const { p, w } = this.pr;
+    clusterSums(p.data, p.d, w, labels, this.acc, this.scratch);
     countPositive(labels, this.pr.w, this.counts);
     this.churn.fill(0);
   }

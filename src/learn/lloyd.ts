@@ -2,23 +2,18 @@
  * Plain Lloyd iterations: every iteration assigns every point (one Min_ArgMin reduction over all
  * centroids), then recomputes the weighted means in one O(N·D) pass.
  */
-import {
-  assignment,
-  clusterSums,
-  iterate,
-  type Problem,
-  type RunResult,
-  reseedEmpty,
-} from './kmeansSteps.js';
+import { clusterSums, sumsScratch } from './clusterSums.js';
+import { assignment, iterate, type Problem, type RunResult, reseedEmpty } from './kmeansSteps.js';
 
 export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): RunResult {
   const { K, p, w } = pr;
   const assign = assignment(pr);
   const { d2, labels } = assign;
   const acc = new Float64Array(K * (p.d + 1));
+  const scratch = sumsScratch(K, p.d);
   const sums = (c: Float64Array) => {
     assign(c);
-    clusterSums(pr, labels, acc);
+    clusterSums(p.data, p.d, w, labels, acc, scratch);
     reseedEmpty(pr, labels, d2, acc);
     return acc;
   };
