@@ -112,15 +112,14 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
 /** Mean over the features of the per-feature (population) variance, as scikit-learn's tolerance. */
 function meanVariance(p: Points): number {
   const { n, d, data } = p;
+  // Two passes over the rows (all features at once), each feature summed in row order.
+  const m = new Float64Array(d);
+  for (let i = 0, j = 0; i < n; i++) for (let c = 0; c < d; c++, j++) m[c] += data[j]!;
+  for (let c = 0; c < d; c++) m[c]! /= n;
+  const v = new Float64Array(d);
+  for (let i = 0, j = 0; i < n; i++) for (let c = 0; c < d; c++, j++) v[c] += (data[j]! - m[c]!) ** 2;
   let total = 0;
-  for (let c = 0; c < d; c++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += data[i * d + c]!;
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (data[i * d + c]! - m) ** 2;
-    total += v / n;
-  }
+  for (let c = 0; c < d; c++) total += v[c]! / n;
   return total / d;
 }
 

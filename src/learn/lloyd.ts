@@ -3,6 +3,7 @@
  * centroids), then recomputes the weighted means in one O(N·D) pass.
  */
 import { clusterSums, sumsScratch } from './clusterSums.js';
+import { weightedTotal } from './floatScans.js';
 import { assignment, iterate, type Problem, type RunResult, reseedEmpty } from './kmeansSteps.js';
 
 export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: number): RunResult {
@@ -20,8 +21,5 @@ export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: 
   const { c, iterations, converged } = iterate(pr, init, maxIter, tolAbs, { sums });
   // Labels and inertia of the returned centroids (as the data dtype rounds them).
   assign(c);
-  let inertia = 0;
-  if (w) for (let i = 0; i < p.n; i++) inertia += w[i]! * d2[i]!;
-  else for (let i = 0; i < p.n; i++) inertia += d2[i]!;
-  return { labels, c, inertia, iterations, converged };
+  return { labels, c, inertia: weightedTotal(d2, w), iterations, converged };
 }
