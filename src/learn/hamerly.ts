@@ -18,7 +18,7 @@
  * plain Lloyd's reduction would then pick the same centroid.
  *
  * Here the loop; hamerlyRun.ts holds a run's state and its update step, hamerlyBounds.ts the
- * bounds pass, hamerlySums.ts the cluster sums kept up to date, hamerlyReductions.ts the
+ * bounds pass, incrementalSums.ts the cluster sums kept up to date, hamerlyReductions.ts the
  * reductions on the failing rows.
  */
 import { HamerlyRun } from './hamerlyRun.js';

@@ -34,8 +34,11 @@ export interface RunResult {
  * (the labels returned by a run are these: each run has its own).
  */
 export interface Assignment {
-  /** Nearest centroid of every point and its squared distance, for centroids c [K·D]. */
-  (c: Float64Array): void;
+  /**
+   * Nearest centroid of every point, into `labels` (default: the `labels` below), and its squared
+   * distance, into `d2`, for centroids c [K·D].
+   */
+  (c: Float64Array, labels?: Int32Array): void;
   d2: FloatArray;
   labels: Int32Array;
 }
@@ -44,12 +47,14 @@ export function assignment(pr: Problem): Assignment {
   const { n, d, dtype } = pr.p;
   const cData = allocFloat(dtype, pr.K * d);
   const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
-  const into = { values: allocFloat(dtype, n), indices: new Int32Array(n) };
-  const run = (c: Float64Array) => {
+  const own: Int32Array = new Int32Array(n);
+  const into: { values: FloatArray; indices: Int32Array } = { values: allocFloat(dtype, n), indices: own };
+  const run = (c: Float64Array, labels = own) => {
     cData.set(c);
+    into.indices = labels;
     reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
   };
-  return Object.assign(run, { d2: into.values, labels: into.indices });
+  return Object.assign(run, { d2: into.values, labels: own });
 }
 
 /** A point moved to an empty cluster by `reseedEmpty`. */

@@ -4,7 +4,7 @@ import { kmeans } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { rng, uniform } from '../helpers/rng.js';
-import { blobs, referenceLloyd, sqDist } from './reference.js';
+import { blobs, referenceLloyd, referenceLloydReseed, sqDist } from './reference.js';
 
 function arr(data: Float64Array, d: number): NDArray<Float64Array> {
   return { data, shape: [data.length / d, d] };
@@ -176,6 +176,61 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     expect(new Set(res.labels.data).size).toBe(3);
     const again = kmeans(x, 3, { init, maxIter: 1, backend });
     expect(Array.from(again.centroids.data)).toEqual(Array.from(res.centroids.data));
+  });
+});
+
+/**
+ * Three overlapping groups in the plane, six far points and 8 initial centroids spread over the
+ * box: seeds whose dense reference empties clusters after the first iteration too (found by a
+ * search). The re-seeded clusters take far points, which then keep them while few others move:
+ * the cluster sums follow the moves across the re-seeding.
+ */
+function lateEmptying(seed: number) {
+  const r = rng(seed);
+  const n = 1200;
+  const d = 2;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const b = i % 3;
+    x[i * d] = b * 3 + (r() - 0.5) * 2;
+    x[i * d + 1] = (b === 1 ? 2 : 0) + (r() - 0.5) * 2;
+  }
+  for (let o = 0; o < 6; o++) {
+    const i = n - 1 - 7 * o;
+    x[i * d] = 3 + 60 * Math.cos(o);
+    x[i * d + 1] = 1 + 60 * Math.sin(o);
+  }
+  const init = Float64Array.from({ length: 8 * d }, () => r() * 8 - 1);
+  return { x, n, d, init };
+}
+
+describe.each(backendsUnderTest())('kmeans re-seeding later in a run on %s', (backend) => {
+  it.each([
+    2, 95, 155, 297, 364,
+  ])('follows the dense reference through late empty clusters (seed %i)', (seed) => {
+    const { x, n, d, init } = lateEmptying(seed);
+    for (const weighted of [false, true]) {
+      const wr = rng(seed + 1);
+      const w = weighted
+        ? Float64Array.from({ length: n }, (_, i) => (i % 11 === 5 ? 0 : 0.5 + wr()))
+        : new Float64Array(n).fill(1);
+      // Runs all 30 iterations; kmeans stops at a fixed point (tol 0), where nothing changes.
+      const ref = referenceLloydReseed(x, n, d, w, init, 30);
+      if (!weighted) expect(ref.reseeds.some((t) => t >= 1)).toBe(true);
+      for (const algorithm of ['lloyd', 'hamerly'] as const) {
+        const res = kmeans(arr(x, d), 8, {
+          init: arr(init, d),
+          tol: 0,
+          maxIter: 30,
+          weights: weighted ? w : undefined,
+          algorithm,
+          backend,
+        });
+        expect(Array.from(res.labels.data)).toEqual(Array.from(ref.labels));
+        for (let t = 0; t < init.length; t++)
+          expect(Math.abs(res.centroids.data[t]! - ref.centroids[t]!)).toBeLessThanOrEqual(1e-12);
+      }
+    }
   });
 });
 
