@@ -2,7 +2,7 @@
  * The steps of a k-means run shared by plain Lloyd (lloyd.ts) and the bounded variant
  * (hamerly.ts): the problem record, the full assignment (one Min_ArgMin reduction), the
  * re-seeding of empty clusters, the weighted means and the outer loop of iterations (the
- * per-cluster sums of the update step are in clusterSums.ts).
+ * per-cluster sums of the update step: clusterSums.ts, kept up to date by incrementalSums.ts).
  */
 import { type LazyTensor, type ReduceOptions, reduce, Vj } from '../lazy/index.js';
 import { allocFloat, type FloatArray } from '../ndarray.js';

@@ -29,6 +29,8 @@ export function lloyd(pr: Problem, init: Float64Array, maxIter: number, tolAbs: 
       sums.follow(prev, labels);
       if (sums.drifted()) sums.rebuild(labels);
     }
+    // A re-seeded point's label follows it: the sums hold it in its new cluster, and the next
+    // assignment is compared with these labels.
     for (const mv of reseedEmpty(pr, labels, d2, sums.acc)) {
       sums.countMove(mv.from, mv.to);
       labels[mv.point] = mv.to;
