@@ -59,10 +59,10 @@ const FOLLOW_LIMIT = 1 / 16;
 
 /**
  * Writes into `out` the starts of the blocks of 4 points in which `prev` and `next` differ (the
- * last, shorter block always), in order; returns their count. Four labels per test: a loop of one
- * comparison per point runs at half the speed in V8.
+ * last, shorter block always), in order; returns their count, or -1 as soon as it exceeds `limit`.
+ * Four labels per test: a loop of one comparison per point runs at half the speed in V8.
  */
-function changedBlocks(prev: Int32Array, next: Int32Array, out: Int32Array): number {
+function changedBlocks(prev: Int32Array, next: Int32Array, out: Int32Array, limit: number): number {
   const n = next.length;
   let m = 0;
   let i = 0;
@@ -72,10 +72,13 @@ function changedBlocks(prev: Int32Array, next: Int32Array, out: Int32Array): num
       (prev[i + 1]! ^ next[i + 1]!) |
       (prev[i + 2]! ^ next[i + 2]!) |
       (prev[i + 3]! ^ next[i + 3]!);
-    if (x !== 0) out[m++] = i;
+    if (x !== 0) {
+      out[m++] = i;
+      if (m > limit) return -1;
+    }
   }
   if (i < n) out[m++] = i;
-  return m;
+  return m > limit ? -1 : m;
 }
 
 /**
@@ -137,8 +140,8 @@ export class IncrementalSums {
     const n = next.length;
     this.blocks ??= new Int32Array((n >> 2) + 1);
     const blocks = this.blocks;
-    const m = changedBlocks(prev, next, blocks);
-    if (m > n * FOLLOW_LIMIT) {
+    const m = changedBlocks(prev, next, blocks, n * FOLLOW_LIMIT);
+    if (m < 0) {
       this.rebuild(next);
       return;
     }
