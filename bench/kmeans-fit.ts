@@ -95,7 +95,9 @@ for (let t = 0; t < reps * 5; t++) {
   clusterSums(data, 3, undefined, into.indices, acc, scratch);
   passes.push(performance.now() - s);
 }
-console.log(`cluster sums 1e5 points, K = 50, f64 (a full pass; later Lloyd iterations follow the moves): ${stat(passes)}`);
+console.log(
+  `cluster sums 1e5 points, K = 50, f64 (a full pass; later Lloyd iterations follow the moves): ${stat(passes)}`,
+);
 for (const [maxIter, count] of [
   [10, reps],
   [60, Math.max(3, Math.round(reps / 6))],
