@@ -39,9 +39,10 @@ export interface KMeansOptions {
   /**
    * 'lloyd': every point is assigned again at every iteration (one reduction over all centroids).
    * 'hamerly': the same iterations and results (exact), assigning again only the points whose
-   * distance bounds (Hamerly's) no longer prove their cluster; it pays off over many iterations
-   * in which few points move, and costs more than 'lloyd' while many do (its per-point
-   * bookkeeping runs in JavaScript, the full assignment in the engine). 'auto' (default): 'lloyd'.
+   * distance bounds (Hamerly's) no longer prove their cluster. Its per-point bookkeeping runs in
+   * JavaScript, the full assignment in the engine: it pays off where the full assignment is slow
+   * (the 'js' backend: 2 to 5 times less CPU at N = 1e5, K = 50) and costs more than 'lloyd' with
+   * the 'native' one at small D and K (1.5 to 2 times). 'auto' (default): 'lloyd'.
    */
   algorithm?: KMeansAlgorithm;
   /** Engine backend ('auto', 'js', 'native', ...). */
