@@ -47,6 +47,38 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     expect(Math.abs(res.inertia - inertia) / inertia).toBeLessThan(rel * 10);
   });
 
+  it.each([
+    [1, 1],
+    [1, 4],
+    [2, 4],
+    [5, 1],
+    [5, 7],
+  ])('stops at a weighted fixed point for D = %i, K = %i (labels nearest, centroids weighted means)', (d, K) => {
+    const n = 300;
+    const r = rng(20 + d * K);
+    const x = uniform(r, n * d);
+    const w = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.2 + 2 * r()));
+    const res = kmeans(arr(x, d), K, { tol: 0, maxIter: 500, seed: 1, weights: w, backend });
+    expect(res.converged).toBe(true);
+    const c = res.centroids.data;
+    const sums = new Float64Array(K * d);
+    const mass = new Float64Array(K);
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      const l = res.labels.data[i]!;
+      for (let k = 0; k < K; k++)
+        expect(sqDist(x, i, c, l, d)).toBeLessThanOrEqual(sqDist(x, i, c, k, d) * (1 + 1e-12));
+      mass[l] += w[i]!;
+      for (let a = 0; a < d; a++) sums[l * d + a] += w[i]! * x[i * d + a]!;
+      inertia += w[i]! * sqDist(x, i, c, l, d);
+    }
+    for (let k = 0; k < K; k++) {
+      expect(mass[k]).toBeGreaterThan(0);
+      for (let a = 0; a < d; a++) expect(c[k * d + a]).toBeCloseTo(sums[k * d + a]! / mass[k]!, 12);
+    }
+    expect(Math.abs(res.inertia - inertia)).toBeLessThanOrEqual(1e-12 * inertia);
+  });
+
   it('follows a dense Lloyd reference step by step, with the scikit-learn stopping rule', () => {
     const n = 300;
     const d = 2;
