@@ -30,7 +30,11 @@ export interface KMeansOptions {
   maxIter?: number;
   /** Relative tolerance on the centroid shift (default 1e-4), see `kmeans`. */
   tol?: number;
-  /** Restarts with different seeds; the lowest inertia wins (default 1). */
+  /**
+   * Restarts with different seeds; the lowest inertia wins, except that a restart finding the
+   * clustering of the best one so far again (same partition, inertia lower by rounding) does not
+   * replace it, as scikit-learn (default 1).
+   */
   nInit?: number;
   /** Seed of the initialisation (default 0). */
   seed?: number;
@@ -99,7 +103,9 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     const rng = mulberry32(Math.floor(seeds() * 2 ** 32));
     const c0 = given ?? (init === 'random' ? randomInit(pr, rng) : kmeansPlusPlus(pr, rng));
     const res = runOf(pr, c0, maxIter, tolAbs);
-    if (!best || res.inertia < best.inertia) best = res;
+    // A restart that finds the best one's clustering again (its inertia lower by rounding only)
+    // leaves it in place, as scikit-learn: which restart wins does not hinge on the last bits.
+    if (!best || (res.inertia < best.inertia && !sameClustering(res.labels, best.labels, K))) best = res;
   }
   return {
     labels: { data: best!.labels, shape: [p.n] },
@@ -108,6 +114,21 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     iterations: best!.iterations,
     converged: best!.converged,
   };
+}
+
+/** Whether two labellings are the same partition of the points (up to renumbering the clusters). */
+function sameClustering(a: Int32Array, b: Int32Array, K: number): boolean {
+  const ab = new Int32Array(K).fill(-1);
+  const ba = new Int32Array(K).fill(-1);
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i]!;
+    const q = b[i]!;
+    if (ab[p] === -1 && ba[q] === -1) {
+      ab[p] = q;
+      ba[q] = p;
+    } else if (ab[p] !== q || ba[q] !== p) return false;
+  }
+  return true;
 }
 
 /** Mean over the features of the per-feature (population) variance, as scikit-learn's tolerance. */

@@ -147,6 +147,28 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     }
   });
 
+  it('a restart that finds the same clustering again does not replace the best (as scikit-learn)', () => {
+    // Blobs where later restarts find the first one's clustering with an inertia lower by rounding
+    // only: the first restart's result stands (its labels and iteration count), whatever rounding.
+    for (const seed of [3, 9, 21, 29, 33, 34]) {
+      const { x } = blobs(
+        [
+          [0, 0, 0, 0],
+          [3, 1, 0, 2],
+          [1, 4, 2, 0],
+        ],
+        50,
+        0.6,
+        seed,
+      );
+      const one = kmeans(x, 3, { nInit: 1, seed: 0, backend });
+      const six = kmeans(x, 3, { nInit: 6, seed: 0, backend });
+      expect(six.iterations).toBe(one.iterations);
+      expect(Array.from(six.labels.data)).toEqual(Array.from(one.labels.data));
+      expect(six.inertia).toBe(one.inertia);
+    }
+  });
+
   it('each fit and each restart keeps its own labels: fits in a row and the best of restarts are consistent', () => {
     const n = 500;
     const d = 3;
