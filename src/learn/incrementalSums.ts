@@ -50,34 +50,41 @@ function moveSums(
 }
 
 /**
- * `follow` sums from scratch instead when the blocks of 4 points with a change exceed this share
+ * `follow` sums from scratch instead when the blocks of 2 points with a change exceed this share
  * of the points. Measured at N = 1e5, D = 3, K = 50: a move costs about 40 ns (the point's
  * coordinates are read out of order, rarely in cache), 14 points of clusterSums (3 ns each); the
- * comparison of the labels, 1 ns per point.
+ * comparison of the labels, under 1 ns per point.
  */
 const FOLLOW_LIMIT = 1 / 16;
 
 /**
- * Writes into `out` the starts of the blocks of 4 points in which `prev` and `next` differ (the
+ * Writes into `out` the starts of the blocks of 2 points in which `prev` and `next` differ (the
  * last, shorter block always), in order; returns their count, or -1 as soon as it exceeds `limit`.
- * Four labels per test: a loop of one comparison per point runs at half the speed in V8.
+ * Two labels per test, as one 64-bit integer when both arrays start on 8 bytes (BigInt64Array
+ * views compare exactly; measured 1.5 times faster in V8 than Int32 tests of blocks of 4).
  */
 function changedBlocks(prev: Int32Array, next: Int32Array, out: Int32Array, limit: number): number {
   const n = next.length;
+  const h = n >> 1;
   let m = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const x =
-      (prev[i]! ^ next[i]!) |
-      (prev[i + 1]! ^ next[i + 1]!) |
-      (prev[i + 2]! ^ next[i + 2]!) |
-      (prev[i + 3]! ^ next[i + 3]!);
-    if (x !== 0) {
-      out[m++] = i;
-      if (m > limit) return -1;
+  if (((prev.byteOffset | next.byteOffset) & 7) === 0) {
+    const p2 = new BigInt64Array(prev.buffer, prev.byteOffset, h);
+    const n2 = new BigInt64Array(next.buffer, next.byteOffset, h);
+    for (let q = 0; q < h; q++) {
+      if (p2[q] !== n2[q]) {
+        out[m++] = 2 * q;
+        if (m > limit) return -1;
+      }
+    }
+  } else {
+    for (let q = 0; q < h; q++) {
+      if (prev[2 * q] !== next[2 * q] || prev[2 * q + 1] !== next[2 * q + 1]) {
+        out[m++] = 2 * q;
+        if (m > limit) return -1;
+      }
     }
   }
-  if (i < n) out[m++] = i;
+  if (2 * h < n) out[m++] = 2 * h;
   return m > limit ? -1 : m;
 }
 
@@ -138,7 +145,7 @@ export class IncrementalSums {
     const { w, p } = this.pr;
     const { acc, counts, churn } = this;
     const n = next.length;
-    this.blocks ??= new Int32Array((n >> 2) + 1);
+    this.blocks ??= new Int32Array((n >> 1) + 1);
     const blocks = this.blocks;
     const m = changedBlocks(prev, next, blocks, n * FOLLOW_LIMIT);
     if (m < 0) {
@@ -147,7 +154,7 @@ export class IncrementalSums {
     }
     for (let q = 0; q < m; q++) {
       const s = blocks[q]!;
-      const e = Math.min(s + 4, n);
+      const e = Math.min(s + 2, n);
       for (let i = s; i < e; i++) {
         const a = prev[i]!;
         const b = next[i]!;

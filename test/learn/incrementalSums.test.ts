@@ -95,6 +95,29 @@ describe('IncrementalSums.follow', () => {
     });
   }
 
+  it('compares labels the same way whatever their arrays offsets (64-bit or 32-bit tests)', () => {
+    const n = 1001;
+    const pr = problem(n, 3, 5, undefined, 9);
+    const r = rng(4);
+    const prev = Int32Array.from({ length: n }, () => Math.floor(r() * 5));
+    const next = prev.slice();
+    for (const i of [0, 1, 2, 333, 334, 999, 1000]) next[i] = (next[i]! + 2) % 5;
+    const a = new IncrementalSums(pr);
+    a.rebuild(prev);
+    a.follow(prev, next);
+    // The same labels at an offset of 4 bytes (not a multiple of 8).
+    const shifted = (l: Int32Array) => {
+      const buf = new Int32Array(n + 1);
+      buf.set(l, 1);
+      return buf.subarray(1);
+    };
+    const b = new IncrementalSums(pr);
+    b.rebuild(prev);
+    b.follow(shifted(prev), shifted(next));
+    expect(Array.from(b.acc)).toEqual(Array.from(a.acc));
+    expectNear(pr, a, next, 7);
+  });
+
   it('counts an empty cluster at a rebuild without weights (the masses give the counts)', () => {
     const pr = problem(40, 2, 3, undefined, 8);
     const sums = new IncrementalSums(pr);
