@@ -145,9 +145,11 @@ export class IncrementalSums {
     const { w, p } = this.pr;
     const { acc, counts, churn } = this;
     const n = next.length;
-    this.blocks ??= new Int32Array((n >> 1) + 1);
+    const limit = Math.floor(n * FOLLOW_LIMIT);
+    // changedBlocks writes at most limit + 1 starts.
+    this.blocks ??= new Int32Array(limit + 1);
     const blocks = this.blocks;
-    const m = changedBlocks(prev, next, blocks, n * FOLLOW_LIMIT);
+    const m = changedBlocks(prev, next, blocks, limit);
     if (m < 0) {
       this.rebuild(next);
       return;
