@@ -1,8 +1,9 @@
 /**
  * Whole k-means fits at N = 1e5, D = 3, K = 50, float64, 10 iterations, same initial centroids
  * (the ml-kmeans comparison of bench/learn.ts), repeated: best and median wall time of a fit, and
- * the Min_ArgMin reduction alone, to see the fixed cost of a fit, then its kernel with the float32
- * ranking of src/backends/native/mixedRank.ts (the default) and without it, alternated. As in bench/learn.ts (whose
+ * the Min_ArgMin reduction and the cluster-sums pass alone (11 and 10 of them per fit), to see
+ * the rest of a fit, then the reduction's kernel with the float32 ranking of
+ * src/backends/native/mixedRank.ts (the default) and without it, alternated. As in bench/learn.ts (whose
  * N = 1e6 run is float32), a float32 fit runs first, so the JS passes have seen both dtypes.
  * Both algorithms ('lloyd', 'hamerly'), alternated fit by fit so that a shared machine disturbs
  * them alike; then 60-iteration fits of each (where few points move after the first iterations).
@@ -15,6 +16,7 @@ import { precompileNative, setNativeOptions } from '../src/backends/native/index
 import { op, Var } from '../src/formula/index.js';
 import { buildSpec } from '../src/kernel/spec.js';
 import { reduce, Vi, Vj } from '../src/lazy/index.js';
+import { clusterSums, sumsScratch } from '../src/learn/clusterSums.js';
 import { kmeans } from '../src/learn/index.js';
 import { mulberry32 } from '../src/random.js';
 
@@ -88,6 +90,17 @@ const stat = (a: number[]) => {
   return `best ${s[0]!.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms`;
 };
 console.log(`Min_ArgMin 1e5x50 f64 call: ${stat(calls)}`);
+const acc = new Float64Array(K * 4);
+const scratch = sumsScratch(K, 3);
+const passes: number[] = [];
+for (let t = 0; t < reps * 5; t++) {
+  const s = performance.now();
+  clusterSums(data, 3, undefined, into.indices, acc, scratch);
+  passes.push(performance.now() - s);
+}
+console.log(
+  `cluster sums 1e5 points, K = 50, f64 (a full pass; later Lloyd iterations follow the moves): ${stat(passes)}`,
+);
 /**
  * The same kernel with the float32 ranking of src/backends/native/mixedRank.ts (the default) and
  * without it (the mixedRank option; LAZYTENSOR_NATIVE_MIXED=0 for a whole process), alternated

@@ -1,6 +1,6 @@
 /**
  * The state of one Hamerly run (hamerly.ts): labels, per-point bounds (hamerlyBounds.ts), cluster
- * sums kept up to date (hamerlySums.ts) and the reductions on the points whose bounds fail
+ * sums kept up to date (incrementalSums.ts) and the reductions on the points whose bounds fail
  * (hamerlyReductions.ts). A class, as those: its loops keep V8's optimised code from one run to
  * the next.
  */
@@ -15,7 +15,7 @@ import {
   TIE,
 } from './hamerlyBounds.js';
 import { Separation, SubsetReductions } from './hamerlyReductions.js';
-import { IncrementalSums } from './hamerlySums.js';
+import { IncrementalSums } from './incrementalSums.js';
 import { type Assignment, assignment, type Problem, reseedEmpty } from './kmeansSteps.js';
 
 /** Σ_i w_i ‖x_i − c_{labels i}‖² in float64. */

@@ -2,6 +2,7 @@ import { check } from '../errors.js';
 import { toFloatArray } from '../lazy/data.js';
 import type { ReduceOptions } from '../lazy/index.js';
 import { allocFloat, type DType, dtypeOf, type FloatArray, type NDArray } from '../ndarray.js';
+import { firstNonFinite } from './floatScans.js';
 
 /** Validated points: row-major [n, d] data of one float dtype, every value finite. */
 export interface Points {
@@ -22,18 +23,6 @@ export function points(x: NDArray | number[][], what: string): Points {
   const bad = firstNonFinite(data);
   check(bad < 0, () => `${what}: point ${Math.floor(bad / d)} has a non-finite coordinate (${data[bad]})`);
   return { array: a, data, n, d, dtype: dtypeOf(data) };
-}
-
-/**
- * Index of the first NaN or ±Infinity in `data`, -1 when all are finite. One branch-free pass
- * (v · 0 is ±0 for finite v, NaN otherwise), searched again only when it finds one.
- */
-function firstNonFinite(data: FloatArray): number {
-  let acc = 0;
-  for (let k = 0; k < data.length; k++) acc += data[k]! * 0;
-  if (acc === 0) return -1;
-  for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k]!)) return k;
-  return -1;
 }
 
 /** Checks `x` holds points of dimension `d` (as `points`), e.g. queries of a fitted model. */

@@ -1,8 +1,8 @@
 /**
  * The steps of a k-means run shared by plain Lloyd (lloyd.ts) and the bounded variant
  * (hamerly.ts): the problem record, the full assignment (one Min_ArgMin reduction), the
- * per-cluster sums of the update step, the re-seeding of empty clusters, the weighted means and
- * the outer loop of iterations.
+ * re-seeding of empty clusters, the weighted means and the outer loop of iterations (the
+ * per-cluster sums of the update step: clusterSums.ts, kept up to date by incrementalSums.ts).
  */
 import { type LazyTensor, type ReduceOptions, reduce, Vj } from '../lazy/index.js';
 import { allocFloat, type FloatArray } from '../ndarray.js';
@@ -34,8 +34,11 @@ export interface RunResult {
  * (the labels returned by a run are these: each run has its own).
  */
 export interface Assignment {
-  /** Nearest centroid of every point and its squared distance, for centroids c [K·D]. */
-  (c: Float64Array): void;
+  /**
+   * Nearest centroid of every point, into `labels` (default: the `labels` below), and its squared
+   * distance, into `d2`, for centroids c [K·D].
+   */
+  (c: Float64Array, labels?: Int32Array): void;
   d2: FloatArray;
   labels: Int32Array;
 }
@@ -44,40 +47,14 @@ export function assignment(pr: Problem): Assignment {
   const { n, d, dtype } = pr.p;
   const cData = allocFloat(dtype, pr.K * d);
   const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
-  const into = { values: allocFloat(dtype, n), indices: new Int32Array(n) };
-  const run = (c: Float64Array) => {
+  const own: Int32Array = new Int32Array(n);
+  const into: { values: FloatArray; indices: Int32Array } = { values: allocFloat(dtype, n), indices: own };
+  const run = (c: Float64Array, labels = own) => {
     cData.set(c);
+    into.indices = labels;
     reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
   };
-  return Object.assign(run, { d2: into.values, labels: into.indices });
-}
-
-/**
- * Sets `acc` [K·(D+1)] to every cluster's weighted sums: row k holds cluster k's D sums, then its
- * mass (one row per cluster keeps the pass over the points to one base index per point).
- */
-export function clusterSums(pr: Problem, labels: Int32Array, acc: Float64Array): void {
-  const { w } = pr;
-  const { n, d, data } = pr.p;
-  acc.fill(0);
-  if (d === 3 && !w) {
-    // The common case (3-D points, no weights): rows of 4, no inner loop.
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const b = labels[i]! << 2;
-      acc[b]! += data[j];
-      acc[b + 1]! += data[j + 1];
-      acc[b + 2]! += data[j + 2];
-      acc[b + 3]! += 1;
-    }
-    return;
-  }
-  const r = d + 1;
-  for (let i = 0; i < n; i++) {
-    const b = labels[i]! * r;
-    const wi = w ? w[i]! : 1;
-    acc[b + d]! += wi;
-    for (let c = 0; c < d; c++) acc[b + c]! += wi * data[i * d + c]!;
-  }
+  return Object.assign(run, { d2: into.values, labels: own });
 }
 
 /** A point moved to an empty cluster by `reseedEmpty`. */
@@ -88,7 +65,7 @@ export interface Move {
 }
 
 /**
- * Gives every cluster without weight in `acc` (as `clusterSums` sets it) the point farthest from
+ * Gives every cluster without weight in `acc` (as `clusterSums` of clusterSums.ts sets it) the point farthest from
  * its centroid (largest d², then lowest index; each point at most once), moving its weight out of
  * its old cluster's row. Returns the moves (`labels` is left alone).
  */

@@ -4,7 +4,7 @@ import { kmeans } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { rng, uniform } from '../helpers/rng.js';
-import { blobs, referenceLloyd, sqDist } from './reference.js';
+import { blobs, referenceLloyd, referenceLloydReseed, sqDist } from './reference.js';
 
 function arr(data: Float64Array, d: number): NDArray<Float64Array> {
   return { data, shape: [data.length / d, d] };
@@ -45,6 +45,38 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
         expect(c[k * d + a]).toBeCloseTo(sums[k * d + a]! / counts[k]!, dtype === 'float64' ? 12 : 5);
     }
     expect(Math.abs(res.inertia - inertia) / inertia).toBeLessThan(rel * 10);
+  });
+
+  it.each([
+    [1, 1],
+    [1, 4],
+    [2, 4],
+    [5, 1],
+    [5, 7],
+  ])('stops at a weighted fixed point for D = %i, K = %i (labels nearest, centroids weighted means)', (d, K) => {
+    const n = 300;
+    const r = rng(20 + d * K);
+    const x = uniform(r, n * d);
+    const w = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.2 + 2 * r()));
+    const res = kmeans(arr(x, d), K, { tol: 0, maxIter: 500, seed: 1, weights: w, backend });
+    expect(res.converged).toBe(true);
+    const c = res.centroids.data;
+    const sums = new Float64Array(K * d);
+    const mass = new Float64Array(K);
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      const l = res.labels.data[i]!;
+      for (let k = 0; k < K; k++)
+        expect(sqDist(x, i, c, l, d)).toBeLessThanOrEqual(sqDist(x, i, c, k, d) * (1 + 1e-12));
+      mass[l] += w[i]!;
+      for (let a = 0; a < d; a++) sums[l * d + a] += w[i]! * x[i * d + a]!;
+      inertia += w[i]! * sqDist(x, i, c, l, d);
+    }
+    for (let k = 0; k < K; k++) {
+      expect(mass[k]).toBeGreaterThan(0);
+      for (let a = 0; a < d; a++) expect(c[k * d + a]).toBeCloseTo(sums[k * d + a]! / mass[k]!, 12);
+    }
+    expect(Math.abs(res.inertia - inertia)).toBeLessThanOrEqual(1e-12 * inertia);
   });
 
   it('follows a dense Lloyd reference step by step, with the scikit-learn stopping rule', () => {
@@ -115,6 +147,28 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     }
   });
 
+  it('a restart that finds the same clustering again does not replace the best (as scikit-learn)', () => {
+    // Blobs where later restarts find the first one's clustering with an inertia lower by rounding
+    // only: the first restart's result stands (its labels and iteration count), whatever rounding.
+    for (const seed of [3, 9, 21, 29, 33, 34]) {
+      const { x } = blobs(
+        [
+          [0, 0, 0, 0],
+          [3, 1, 0, 2],
+          [1, 4, 2, 0],
+        ],
+        50,
+        0.6,
+        seed,
+      );
+      const one = kmeans(x, 3, { nInit: 1, seed: 0, backend });
+      const six = kmeans(x, 3, { nInit: 6, seed: 0, backend });
+      expect(six.iterations).toBe(one.iterations);
+      expect(Array.from(six.labels.data)).toEqual(Array.from(one.labels.data));
+      expect(six.inertia).toBe(one.inertia);
+    }
+  });
+
   it('each fit and each restart keeps its own labels: fits in a row and the best of restarts are consistent', () => {
     const n = 500;
     const d = 3;
@@ -176,6 +230,61 @@ describe.each(backendsUnderTest())('kmeans on %s', (backend) => {
     expect(new Set(res.labels.data).size).toBe(3);
     const again = kmeans(x, 3, { init, maxIter: 1, backend });
     expect(Array.from(again.centroids.data)).toEqual(Array.from(res.centroids.data));
+  });
+});
+
+/**
+ * Three overlapping groups in the plane, six far points and 8 initial centroids spread over the
+ * box: seeds whose dense reference empties clusters after the first iteration too (found by a
+ * search). The re-seeded clusters take far points, which then keep them while few others move:
+ * the cluster sums follow the moves across the re-seeding.
+ */
+function lateEmptying(seed: number) {
+  const r = rng(seed);
+  const n = 1200;
+  const d = 2;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const b = i % 3;
+    x[i * d] = b * 3 + (r() - 0.5) * 2;
+    x[i * d + 1] = (b === 1 ? 2 : 0) + (r() - 0.5) * 2;
+  }
+  for (let o = 0; o < 6; o++) {
+    const i = n - 1 - 7 * o;
+    x[i * d] = 3 + 60 * Math.cos(o);
+    x[i * d + 1] = 1 + 60 * Math.sin(o);
+  }
+  const init = Float64Array.from({ length: 8 * d }, () => r() * 8 - 1);
+  return { x, n, d, init };
+}
+
+describe.each(backendsUnderTest())('kmeans re-seeding later in a run on %s', (backend) => {
+  it.each([
+    2, 95, 155, 297, 364,
+  ])('follows the dense reference through late empty clusters (seed %i)', (seed) => {
+    const { x, n, d, init } = lateEmptying(seed);
+    for (const weighted of [false, true]) {
+      const wr = rng(seed + 1);
+      const w = weighted
+        ? Float64Array.from({ length: n }, (_, i) => (i % 11 === 5 ? 0 : 0.5 + wr()))
+        : new Float64Array(n).fill(1);
+      // Runs all 30 iterations; kmeans stops at a fixed point (tol 0), where nothing changes.
+      const ref = referenceLloydReseed(x, n, d, w, init, 30);
+      if (!weighted) expect(ref.reseeds.some((t) => t >= 1)).toBe(true);
+      for (const algorithm of ['lloyd', 'hamerly'] as const) {
+        const res = kmeans(arr(x, d), 8, {
+          init: arr(init, d),
+          tol: 0,
+          maxIter: 30,
+          weights: weighted ? w : undefined,
+          algorithm,
+          backend,
+        });
+        expect(Array.from(res.labels.data)).toEqual(Array.from(ref.labels));
+        for (let t = 0; t < init.length; t++)
+          expect(Math.abs(res.centroids.data[t]! - ref.centroids[t]!)).toBeLessThanOrEqual(1e-12);
+      }
+    }
   });
 });
 

@@ -75,6 +75,69 @@ export function referenceLloyd(
   return { centroids: c, iterations, converged };
 }
 
+/**
+ * Dense float64 Lloyd that re-seeds empty clusters as kmeans documents (each cluster without
+ * weight, in index order, takes the point of positive weight farthest from its centroid, largest
+ * d² then lowest index, each point at most once), for exactly maxIter iterations: the centroids,
+ * the labels of the last assignment, and the iterations at which it re-seeded.
+ */
+export function referenceLloydReseed(
+  x: Float64Array,
+  n: number,
+  d: number,
+  w: Float64Array,
+  init: Float64Array,
+  maxIter: number,
+) {
+  const K = init.length / d;
+  let c = Float64Array.from(init);
+  const reseeds: number[] = [];
+  const labels = new Int32Array(n);
+  const d2 = new Float64Array(n);
+  for (let it = 0; it < maxIter; it++) {
+    for (let i = 0; i < n; i++) {
+      labels[i] = 0;
+      d2[i] = sqDist(x, i, c, 0, d);
+      for (let k = 1; k < K; k++) {
+        const v = sqDist(x, i, c, k, d);
+        if (v < d2[i]!) {
+          d2[i] = v;
+          labels[i] = k;
+        }
+      }
+    }
+    const sums = new Float64Array(K * d);
+    const mass = new Float64Array(K);
+    for (let i = 0; i < n; i++) {
+      mass[labels[i]!] += w[i]!;
+      for (let a = 0; a < d; a++) sums[labels[i]! * d + a] += w[i]! * x[i * d + a]!;
+    }
+    const taken = new Uint8Array(n);
+    for (let k = 0; k < K; k++) {
+      if (mass[k]! > 0) continue;
+      let far = -1;
+      for (let i = 0; i < n; i++) if (w[i]! > 0 && !taken[i] && (far < 0 || d2[i]! > d2[far]!)) far = i;
+      if (far < 0) continue;
+      taken[far] = 1;
+      reseeds.push(it);
+      const o = labels[far]!;
+      mass[o] -= w[far]!;
+      mass[k] = w[far]!;
+      for (let a = 0; a < d; a++) {
+        sums[o * d + a] -= w[far]! * x[far * d + a]!;
+        sums[k * d + a] = w[far]! * x[far * d + a]!;
+      }
+    }
+    c = c.map((v, t) => (mass[Math.floor(t / d)]! > 0 ? sums[t]! / mass[Math.floor(t / d)]! : v));
+  }
+  // The labels of the returned centroids.
+  for (let i = 0; i < n; i++) {
+    labels[i] = 0;
+    for (let k = 1; k < K; k++) if (sqDist(x, i, c, k, d) < sqDist(x, i, c, labels[i]!, d)) labels[i] = k;
+  }
+  return { centroids: c, labels, reseeds };
+}
+
 /** Inverse and log-determinant of a small SPD matrix by Gauss–Jordan elimination (float64). */
 export function inverseLogDet(m: ArrayLike<number>, d: number): { inv: Float64Array; logdet: number } {
   const a = Float64Array.from({ length: d * d }, (_, k) => m[k]!);
