@@ -67,7 +67,15 @@ export function assignment(pr: Problem, withSums = false): Assignment {
   const run = (c: Float64Array, labels = own) => {
     cData.set(c);
     into.indices = labels;
-    reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into, groupSums });
+    reduce({
+      formula: F.formula,
+      kind: 'Min_ArgMin',
+      axis: 'j',
+      data: F.vars,
+      opts: pr.eng,
+      into,
+      groupSums,
+    });
   };
   return Object.assign(run, { d2: into.values, labels: own, sums });
 }

@@ -66,7 +66,8 @@ function sums(data: FloatArray, d: number, w: Float64Array | undefined, labels: 
 describe('clusterSums', () => {
   const cases: [number, number, number][] = [];
   for (const d of [1, 2, 3, 5])
-    for (const K of [1, 4, 9]) for (const n of [1, 2, 3, 4, 5, 7, 8, 61, 63, 1003, 20001]) cases.push([n, d, K]);
+    for (const K of [1, 4, 9])
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 61, 63, 1003, 20001]) cases.push([n, d, K]);
 
   it.each(
     cases,
