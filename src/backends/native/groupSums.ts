@@ -47,7 +47,7 @@ export function emitGroupSums(buf: CodeBuffer, spec: KernelSpec): void {
     buf.block('for (int64_t i = i0; i < i1; i++)', () => {
       buf.stmt('const int32_t k = I[i];');
       buf.stmt('if (k < 0) continue;');
-      buf.stmt(`double* __restrict r = t + ((int64_t)k * ${P} + (i & ${P - 1})) * GR;`);
+      buf.stmt(`double* r = t + ((int64_t)k * ${P} + (i & ${P - 1})) * GR;`);
       buf.stmt(`const T* __restrict x = V + i * ${D};`);
       if (g.weighted) {
         buf.stmt('const double wi = gw[i];');
