@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cudaBackend } from '../../src/backends/cuda/index.js';
 import { nativeStats, setNativeOptions } from '../../src/backends/native/index.js';
@@ -131,12 +134,18 @@ function natively<T>(backend: string, f: () => T): T {
   return r;
 }
 
-function run(backend: string, c: Case, data: ReturnType<typeof makeCase>, kind = 'ArgMin' as const) {
+function run(
+  backend: string,
+  c: Case,
+  data: ReturnType<typeof makeCase>,
+  kind: 'ArgMin' | 'Max_ArgMax' = 'ArgMin',
+  checkNative = true,
+) {
   const X = Vi({ data: data.x, shape: [c.n, c.d] });
   const F = X.sqdist(Vj({ data: data.cent, shape: [c.K, c.d] }));
   const values: NDArray = { data: data.x, shape: [c.n, c.d] };
   const weights: NDArray | undefined = data.w && { data: data.w, shape: [c.n] };
-  return natively(backend, () =>
+  const go = () =>
     reduce({
       formula: F.formula,
       kind,
@@ -144,8 +153,8 @@ function run(backend: string, c: Case, data: ReturnType<typeof makeCase>, kind =
       data: F.vars,
       opts: { backend },
       groupSums: { values, weights },
-    }),
-  );
+    });
+  return checkNative ? natively(backend, go) : go();
 }
 
 const CASES: Case[] = [
@@ -293,6 +302,38 @@ describe('groupSums of arg reductions', () => {
       );
     }
   }, 60_000);
+
+  it.runIf(BACKENDS.includes('native'))(
+    'native: the calls served by the fallback while compiling sum on the host, then native code takes over',
+    () => {
+      const c: Case = { n: 9001, K: 5, d: 4, dtype: 'float64', weighted: true };
+      const data = makeCase(c, 31);
+      const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'lazytensor-groupsums-'));
+      setNativeOptions({ sync: false, cacheDir: dir });
+      try {
+        const fallback = nativeStats.fallbackRuns;
+        const first = run('native', c, data, 'Max_ArgMax', false);
+        expect(nativeStats.fallbackRuns).toBe(fallback + 1);
+        const want = orderedSums(data.x, data.w, first.indices!.data, c.K, c.d);
+        expect(Array.from(first.groups!.data)).toEqual(Array.from(want));
+        // Polls at most 6,000 times, 20 ms apart, without reading the clock.
+        let served = nativeStats.nativeRuns;
+        let res = first;
+        for (let tries = 0; nativeStats.nativeRuns === served && tries < 6000; tries++) {
+          sleep(20);
+          served = nativeStats.nativeRuns;
+          res = run('native', c, data, 'Max_ArgMax', false);
+        }
+        expect(nativeStats.nativeRuns).toBe(served + 1);
+        expect(Array.from(res.indices!.data)).toEqual(Array.from(first.indices!.data));
+        expect(Array.from(res.groups!.data)).toEqual(Array.from(want));
+      } finally {
+        setNativeOptions({ sync: true, cacheDir: path.join(os.tmpdir(), 'lazytensor-test-native-cache') });
+      }
+    },
+    180_000,
+  );
 
   it('refuses bad input with a LazyTensorError', () => {
     const n = 50;
