@@ -1,8 +1,8 @@
 /**
  * Whole k-means fits at N = 1e5, D = 3, K = 50, float64, 10 iterations, same initial centroids
  * (the ml-kmeans comparison of bench/learn.ts), repeated: best and median wall time of a fit, and
- * the Min_ArgMin reduction and the cluster-sums pass alone (11 and 10 of them per fit), to see
- * the rest of a fit, then the reduction's kernel with the float32 ranking of
+ * the Min_ArgMin reduction alone and with the fused cluster sums (`groupSums`: Lloyd's 11 calls
+ * per fit), alternated, and the JavaScript cluster-sums pass, to see the rest of a fit, then the reduction's kernel with the float32 ranking of
  * src/backends/native/mixedRank.ts (the default) and without it, alternated. As in bench/learn.ts (whose
  * N = 1e6 run is float32), a float32 fit runs first, so the JS passes have seen both dtypes.
  * Both algorithms ('lloyd', 'hamerly'), alternated fit by fit so that a shared machine disturbs
@@ -72,24 +72,32 @@ function timeFits(maxIter: number, count: number) {
 }
 const F = Vi(x).sqdist(Vj(init));
 const into = { values: new Float64Array(n), indices: new Int32Array(n) };
+const groups = new Float64Array(K * 4);
+const groupSums = { values: x };
+/** The assignment alone and with the fused cluster sums (groupSums), alternated call by call. */
 const calls: number[] = [];
+const fused: number[] = [];
 for (let t = 0; t < reps * 5; t++) {
-  const s = performance.now();
-  reduce({
-    formula: F.formula,
-    kind: 'Min_ArgMin',
-    axis: 'j',
-    data: F.vars,
-    opts: { backend: 'native' },
-    into,
-  });
-  calls.push(performance.now() - s);
+  for (const withSums of [false, true]) {
+    const s = performance.now();
+    reduce({
+      formula: F.formula,
+      kind: 'Min_ArgMin',
+      axis: 'j',
+      data: F.vars,
+      opts: { backend: 'native' },
+      into: withSums ? { ...into, groups } : into,
+      groupSums: withSums ? groupSums : undefined,
+    });
+    (withSums ? fused : calls).push(performance.now() - s);
+  }
 }
 const stat = (a: number[]) => {
   const s = [...a].sort((p, q) => p - q);
   return `best ${s[0]!.toFixed(2)} ms, median ${s[s.length >> 1]!.toFixed(2)} ms`;
 };
 console.log(`Min_ArgMin 1e5x50 f64 call: ${stat(calls)}`);
+console.log(`Min_ArgMin 1e5x50 f64 call with groupSums (assignment + cluster sums): ${stat(fused)}`);
 const acc = new Float64Array(K * 4);
 const scratch = sumsScratch(K, 3);
 const passes: number[] = [];
@@ -99,7 +107,7 @@ for (let t = 0; t < reps * 5; t++) {
   passes.push(performance.now() - s);
 }
 console.log(
-  `cluster sums 1e5 points, K = 50, f64 (a full pass; later Lloyd iterations follow the moves): ${stat(passes)}`,
+  `cluster sums 1e5 points, K = 50, f64, in JavaScript (Hamerly's rebuilds; Lloyd's come with the call above): ${stat(passes)}`,
 );
 /**
  * The same kernel with the float32 ranking of src/backends/native/mixedRank.ts (the default) and

@@ -47,6 +47,20 @@ export interface RunArgs {
   /** nI * spec.outIdxDim indices (when outIdxDim > 0). */
   outIdx?: Int32Array;
   ranges?: KernelRanges;
+  /** With a spec's `groupSums`: its per-run arrays. */
+  groups?: GroupSumsRun;
+}
+
+/**
+ * The arrays of a run's group sums (reduction/groupSums.ts): values [nI·dim] of the spec's dtype,
+ * weights [nI] when the spec says `weighted`, out [nJ·(dim+1)]. A kernel that writes `out` itself
+ * (native) sets `written`; otherwise the caller runs `groupSumsHost` on the indices after the run.
+ */
+export interface GroupSumsRun {
+  values: FloatArray;
+  weights?: Float64Array;
+  out: Float64Array;
+  written?: boolean;
 }
 
 /** A run whose inputs and outputs may live in the backend's device memory. */

@@ -44,7 +44,21 @@ export interface KernelSpec {
   readonly outIdxDim: number;
   /** True when the user reduced over i (i and j swapped in this spec). */
   readonly transposed: boolean;
+  /**
+   * Arg reductions only: the kernel also sums, per selected column, the rows' values of this
+   * dimension (and weights when `weighted`) after its row loop (reduction/groupSums.ts).
+   */
+  readonly groupSums?: GroupSumsSpec;
 }
+
+/** The static part of a `groupSums` request: the values' dimension and whether rows are weighted. */
+export interface GroupSumsSpec {
+  readonly dim: number;
+  readonly weighted: boolean;
+}
+
+/** The kinds that accept `groupSums`: one index per row. */
+export const GROUP_SUM_KINDS: readonly ReductionKind[] = ['ArgMin', 'ArgMax', 'Min_ArgMin', 'Max_ArgMax'];
 
 /**
  * One reduction as the user layers ask for it (LazyTensor, genred, gradients): the fields every
@@ -63,6 +77,20 @@ export interface ReductionRequest {
 export interface SpecRequest extends ReductionRequest {
   dtype: DType;
   accumulator?: AccumulatorKind;
+  groupSums?: GroupSumsSpec;
+}
+
+/** Validates a `groupSums` request against its reduction (an arg reduction over j). */
+function checkGroupSumsSpec(g: GroupSumsSpec, kind: ReductionKind, axis: 'i' | 'j'): void {
+  check(
+    GROUP_SUM_KINDS.includes(kind),
+    () => `groupSums needs an arg reduction (${GROUP_SUM_KINDS.join(', ')}), got ${kind}`,
+  );
+  check(axis === 'j', () => `groupSums needs a reduction over j (one index per i-row), got axis '${axis}'`);
+  check(
+    Number.isInteger(g.dim) && g.dim >= 1,
+    () => `groupSums: the values' dimension must be an integer >= 1, got ${String(g.dim)}`,
+  );
 }
 
 /** The static shape of a request's reduction (dimG and K are 0 where the kind takes none). */
@@ -132,6 +160,8 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     () => `dtype must be float32 or float64, got ${String(dtype)}`,
   );
   const accumulator = req.accumulator ?? 'default';
+  const gs = req.groupSums && { dim: req.groupSums.dim, weighted: req.groupSums.weighted === true };
+  if (gs) checkGroupSumsSpec(gs, kind, axis);
   check(
     accumulator === 'default' || accumulator === 'float64' || accumulator === 'kahan',
     () => `accumulator must be 'default', 'float64' or 'kahan', got ${String(accumulator)}`,
@@ -198,7 +228,8 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
   };
   // One spec object per canonical formula and static options: requests that differ only by
   // variable numbering (a fresh LazyTensor per solver step) share it, and with it the compiled kernel.
-  const staticKey = `${kind}|${k}|${reduction.dimF}|${reduction.dimG}|${accumulator}|${dtype}|${axis}`;
+  const gsKey = gs ? `${gs.dim}${gs.weighted ? 'w' : ''}` : '';
+  const staticKey = `${kind}|${k}|${reduction.dimF}|${reduction.dimG}|${accumulator}|${dtype}|${axis}|${gsKey}`;
   let byStatic = canonicalSpecs.get(formula);
   if (!byStatic) {
     byStatic = new Map();
@@ -216,6 +247,7 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     `dtype=${dtype}`,
     `slots=${slots.map((s) => `${s.cat}${s.dim}`).join(',')}`,
     `f=${canonicalKey(formula)}`,
+    ...(gs ? [`gs=${gsKey}`] : []),
   ].join(';');
   const spec: KernelSpec = {
     key,
@@ -226,6 +258,7 @@ export function buildSpec(req: SpecRequest): BuiltSpec {
     outDim: outs.values,
     outIdxDim: outs.indices,
     transposed: axis === 'i',
+    ...(gs ? { groupSums: gs } : {}),
   };
   byStatic.set(staticKey, spec);
   return { spec, slotVars };

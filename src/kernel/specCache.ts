@@ -64,6 +64,7 @@ function structure(req: SpecRequest): Node[] {
     nameCode(req.axis),
     nameCode(req.dtype),
     nameCode(req.accumulator),
+    nameCode(groupSumsCode(req)),
   );
   const walk = newWalk();
   const slotVars: Node[] = [];
@@ -149,6 +150,12 @@ function sameCodes(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/** A request's `groupSums` option as a string (undefined without it). */
+function groupSumsCode(req: SpecRequest): string | undefined {
+  const g = req.groupSums;
+  return g ? `gs:${g.dim}:${g.weighted === true}` : undefined;
+}
+
 /** The last spec asked of a formula node (cached on the node: see `nodeCache`). */
 interface LastSpec {
   readonly weight: Node | undefined;
@@ -157,6 +164,7 @@ interface LastSpec {
   readonly axis: 'i' | 'j';
   readonly dtype: DType;
   readonly accumulator: AccumulatorKind | undefined;
+  readonly groupSums: string | undefined;
   readonly built: BuiltSpec;
 }
 
@@ -174,7 +182,8 @@ export function specFor(req: SpecRequest): BuiltSpec {
     last.k === req.k &&
     last.axis === req.axis &&
     last.dtype === req.dtype &&
-    last.accumulator === req.accumulator
+    last.accumulator === req.accumulator &&
+    last.groupSums === groupSumsCode(req)
   )
     return last.built;
   const slotVars = structure(req);
@@ -203,6 +212,16 @@ export function specFor(req: SpecRequest): BuiltSpec {
     }
   }
   const { weight, kind, k, axis, dtype, accumulator } = req;
-  setNodeCache(req.formula, { weight, kind, k, axis, dtype, accumulator, built } satisfies LastSpec);
+  const groupSums = groupSumsCode(req);
+  setNodeCache(req.formula, {
+    weight,
+    kind,
+    k,
+    axis,
+    dtype,
+    accumulator,
+    groupSums,
+    built,
+  } satisfies LastSpec);
   return built;
 }

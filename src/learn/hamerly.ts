@@ -10,7 +10,7 @@
  * reduction for s, and a reduction over the failing rows only. That bookkeeping runs in
  * JavaScript at a few ns per point and a few tens of ns per failing point, about the cost of a
  * point's full assignment by the native engine at K ≈ 50, D = 3, hence not the default. Measured
- * at N = 1e5, K = 50 (CPU time, both runs following the moved points in their sums): with the
+ * at N = 1e5, K = 50 (CPU time, when both runs followed the moved points in their sums): with the
  * native backend, 2× plain Lloyd's over 10 iterations and 1.5× over 60; with the JS backend,
  * whose full assignment is slower, 0.5× and 0.2×.
  *

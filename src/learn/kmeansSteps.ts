@@ -2,7 +2,8 @@
  * The steps of a k-means run shared by plain Lloyd (lloyd.ts) and the bounded variant
  * (hamerly.ts): the problem record, the full assignment (one Min_ArgMin reduction), the
  * re-seeding of empty clusters, the weighted means and the outer loop of iterations (the
- * per-cluster sums of the update step: clusterSums.ts, kept up to date by incrementalSums.ts).
+ * per-cluster sums of the update step: fused with the assignment by the engine for plain Lloyd,
+ * clusterSums.ts kept up to date by incrementalSums.ts for Hamerly's).
  */
 import { type LazyTensor, type ReduceOptions, reduce, Vj } from '../lazy/index.js';
 import { allocFloat, type FloatArray } from '../ndarray.js';
@@ -41,20 +42,42 @@ export interface Assignment {
   (c: Float64Array, labels?: Int32Array): void;
   d2: FloatArray;
   labels: Int32Array;
+  /**
+   * With `withSums`: every cluster's weighted sums for the labels just written ([K·(D+1)] as
+   * `clusterSums` sets them, bit for bit), computed by the same engine call (the `groupSums`
+   * option: natively on the native backend, without a pass of JavaScript over the points).
+   */
+  sums?: Float64Array;
 }
 
-export function assignment(pr: Problem): Assignment {
-  const { n, d, dtype } = pr.p;
+export function assignment(pr: Problem, withSums = false): Assignment {
+  const { n, d, dtype, data } = pr.p;
   const cData = allocFloat(dtype, pr.K * d);
   const F = pr.X.sqdist(Vj({ data: cData, shape: [pr.K, d] }));
   const own: Int32Array = new Int32Array(n);
-  const into: { values: FloatArray; indices: Int32Array } = { values: allocFloat(dtype, n), indices: own };
+  const sums = withSums ? new Float64Array(pr.K * (d + 1)) : undefined;
+  const into: { values: FloatArray; indices: Int32Array; groups?: Float64Array } = {
+    values: allocFloat(dtype, n),
+    indices: own,
+    groups: sums,
+  };
+  const groupSums = withSums
+    ? { values: { data, shape: [n, d] }, weights: pr.w && { data: pr.w, shape: [n] } }
+    : undefined;
   const run = (c: Float64Array, labels = own) => {
     cData.set(c);
     into.indices = labels;
-    reduce({ formula: F.formula, kind: 'Min_ArgMin', axis: 'j', data: F.vars, opts: pr.eng, into });
+    reduce({
+      formula: F.formula,
+      kind: 'Min_ArgMin',
+      axis: 'j',
+      data: F.vars,
+      opts: pr.eng,
+      into,
+      groupSums,
+    });
   };
-  return Object.assign(run, { d2: into.values, labels: own });
+  return Object.assign(run, { d2: into.values, labels: own, sums });
 }
 
 /** A point moved to an empty cluster by `reseedEmpty`. */

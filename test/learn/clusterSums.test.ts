@@ -3,18 +3,25 @@ import { clusterSums, sumsScratch } from '../../src/learn/clusterSums.js';
 import type { FloatArray } from '../../src/ndarray.js';
 import { rng, uniform } from '../helpers/rng.js';
 
-/** Dense reference in the documented order: point i into table i mod 4, then (t0 + t1) + (t2 + t3). */
+/**
+ * Dense reference in the engine's documented order: blocks of 8192 points (K small); within a
+ * block point i into table i mod 4, then (t0 + t1) + (t2 + t3); blocks added in order.
+ */
 function reference(data: FloatArray, d: number, w: Float64Array | undefined, labels: Int32Array, K: number) {
   const r = d + 1;
-  const t = [0, 1, 2, 3].map(() => new Float64Array(K * r));
-  for (let i = 0; i < labels.length; i++) {
-    const row = t[i % 4]!;
-    const k = labels[i]!;
-    const wi = w ? w[i]! : 1;
-    for (let c = 0; c < d; c++) row[k * r + c] += wi * data[i * d + c]!;
-    row[k * r + d] += wi;
+  const out = new Float64Array(K * r);
+  for (let s = 0; s < labels.length; s += 8192) {
+    const t = [0, 1, 2, 3].map(() => new Float64Array(K * r));
+    for (let i = s; i < Math.min(labels.length, s + 8192); i++) {
+      const row = t[i % 4]!;
+      const k = labels[i]!;
+      const wi = w ? w[i]! : 1;
+      for (let c = 0; c < d; c++) row[k * r + c] += wi * data[i * d + c]!;
+      row[k * r + d] += wi;
+    }
+    for (let q = 0; q < K * r; q++) out[q] += t[0]![q]! + t[1]![q]! + (t[2]![q]! + t[3]![q]!);
   }
-  return Float64Array.from({ length: K * r }, (_, q) => t[0]![q]! + t[1]![q]! + (t[2]![q]! + t[3]![q]!));
+  return out;
 }
 
 /**
@@ -59,7 +66,8 @@ function sums(data: FloatArray, d: number, w: Float64Array | undefined, labels: 
 describe('clusterSums', () => {
   const cases: [number, number, number][] = [];
   for (const d of [1, 2, 3, 5])
-    for (const K of [1, 4, 9]) for (const n of [1, 2, 3, 4, 5, 7, 8, 61, 63, 1003]) cases.push([n, d, K]);
+    for (const K of [1, 4, 9])
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 61, 63, 1003, 20001]) cases.push([n, d, K]);
 
   it.each(
     cases,

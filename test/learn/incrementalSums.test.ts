@@ -33,7 +33,12 @@ function expectNear(pr: Problem, sums: IncrementalSums, labels: Int32Array, move
     expect(Math.abs(sums.acc[q]! - acc[q]!)).toBeLessThanOrEqual(4 * (moved + pr.p.n) * 2 ** -52 * abs[q]!);
 }
 
-describe('IncrementalSums.follow', () => {
+/** Moves every point whose label differs between `prev` and `next` (as Hamerly's run does). */
+function follow(sums: IncrementalSums, prev: Int32Array, next: Int32Array): void {
+  for (let i = 0; i < next.length; i++) if (prev[i] !== next[i]) sums.move(i, prev[i]!, next[i]!);
+}
+
+describe('IncrementalSums.move', () => {
   const n = 1003;
   const K = 6;
   for (const weighted of [false, true]) {
@@ -53,12 +58,12 @@ describe('IncrementalSums.follow', () => {
         const next = prev.slice();
         for (const i of [0, 17, 18, 500, 998, n - 1])
           next[i] = (next[i]! + 1 + Math.floor(r() * (K - 1))) % K;
-        sums.follow(prev, next);
+        follow(sums, prev, next);
         expectNear(pr, sums, next, 6);
         expect(sums.hasEmpty()).toBe(false);
         // No change: nothing moves.
         const before = Array.from(sums.acc);
-        sums.follow(next, next.slice());
+        follow(sums, next, next.slice());
         expect(Array.from(sums.acc)).toEqual(before);
       }
     });
@@ -72,51 +77,18 @@ describe('IncrementalSums.follow', () => {
       expect(sums.hasEmpty()).toBe(false);
       const next = prev.slice();
       next[10] = 2;
-      sums.follow(prev, next);
+      follow(sums, prev, next);
       // Weighted: point 9 (weight 0) still has label 5, yet the cluster has no mass.
       expect(sums.hasEmpty()).toBe(weighted);
       if (weighted) for (let c = 0; c < 4; c++) expect(sums.acc[5 * 4 + c]).toBe(0);
       const last = next.slice();
       last[9] = 1;
-      sums.follow(next, last);
+      follow(sums, next, last);
       expect(sums.hasEmpty()).toBe(true);
       for (let c = 0; c < 4; c++) expect(sums.acc[5 * 4 + c]).toBe(0);
       expectNear(pr, sums, last, 2);
     });
-
-    it(`sums from scratch when many points changed (${weighted ? 'weighted' : 'unweighted'})`, () => {
-      const pr = problem(n, 2, K, w, 6);
-      const prev = Int32Array.from({ length: n }, () => Math.floor(r() * K));
-      const next = Int32Array.from({ length: n }, () => Math.floor(r() * K));
-      const sums = new IncrementalSums(pr);
-      sums.rebuild(prev);
-      sums.follow(prev, next);
-      expect(Array.from(sums.acc)).toEqual(Array.from(fresh(pr, next).acc));
-    });
   }
-
-  it('compares labels the same way whatever their arrays offsets (64-bit or 32-bit tests)', () => {
-    const n = 1001;
-    const pr = problem(n, 3, 5, undefined, 9);
-    const r = rng(4);
-    const prev = Int32Array.from({ length: n }, () => Math.floor(r() * 5));
-    const next = prev.slice();
-    for (const i of [0, 1, 2, 333, 334, 999, 1000]) next[i] = (next[i]! + 2) % 5;
-    const a = new IncrementalSums(pr);
-    a.rebuild(prev);
-    a.follow(prev, next);
-    // The same labels at an offset of 4 bytes (not a multiple of 8).
-    const shifted = (l: Int32Array) => {
-      const buf = new Int32Array(n + 1);
-      buf.set(l, 1);
-      return buf.subarray(1);
-    };
-    const b = new IncrementalSums(pr);
-    b.rebuild(prev);
-    b.follow(shifted(prev), shifted(next));
-    expect(Array.from(b.acc)).toEqual(Array.from(a.acc));
-    expectNear(pr, a, next, 7);
-  });
 
   it('counts an empty cluster at a rebuild without weights (the masses give the counts)', () => {
     const pr = problem(40, 2, 3, undefined, 8);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setNativeOptions } from '../../src/backends/native/index.js';
 import { LazyTensorError } from '../../src/errors.js';
 import { kmeans } from '../../src/learn/index.js';
 import type { NDArray } from '../../src/ndarray.js';
@@ -306,4 +307,51 @@ describe('kmeans input checks', () => {
   ])('%s -> LazyTensorError', (_, f) => {
     expect(f).toThrow(LazyTensorError);
   });
+});
+
+describe('kmeans gives the same bits on every backend and thread count', () => {
+  it.each([
+    ['float64', false],
+    ['float64', true],
+    ['float32', true],
+  ] as const)(
+    'Lloyd over blocks of points (N = 20000 > 8192), %s, weighted %s: labels and centroids identical',
+    (dtype, weighted) => {
+      const n = 20000;
+      const d = 3;
+      const K = 12;
+      const r = rng(weighted ? 71 : 70);
+      // Full mantissas (rounding depends on the summation order).
+      const x64 = Float64Array.from(uniform(r, n * d), (v) => Math.exp(4 * v) - 9);
+      const x = dtype === 'float64' ? x64 : Float32Array.from(x64);
+      const w = weighted
+        ? Float64Array.from({ length: n }, (_, i) => (i % 17 === 0 ? 0 : 0.3 + r()))
+        : undefined;
+      const init = { data: Float64Array.from(x.subarray(0, K * d)), shape: [K, d] };
+      const runs: { name: string; labels: number[]; c: number[] }[] = [];
+      for (const backend of backendsUnderTest()) {
+        for (const threads of backend === 'native' ? [1, 2] : [undefined]) {
+          if (threads) setNativeOptions({ threads });
+          const res = kmeans({ data: x, shape: [n, d] }, K, {
+            init,
+            tol: 0,
+            maxIter: 8,
+            weights: w,
+            backend,
+          });
+          runs.push({
+            name: `${backend}${threads ?? ''}`,
+            labels: Array.from(res.labels.data),
+            c: Array.from(res.centroids.data),
+          });
+        }
+      }
+      setNativeOptions({ threads: undefined });
+      for (const run of runs.slice(1)) {
+        expect(run.labels, run.name).toEqual(runs[0]!.labels);
+        expect(run.c, run.name).toEqual(runs[0]!.c);
+      }
+    },
+    60_000,
+  );
 });

@@ -1,6 +1,6 @@
 import { check } from '../../errors.js';
 import type { KernelSpec } from '../../kernel/spec.js';
-import type { BufferDType, KernelRanges } from '../types.js';
+import type { BufferDType, GroupSumsRun, KernelRanges } from '../types.js';
 import { validateRanges } from './ranges.js';
 
 /** What a run reads of one buffer: a host typed array, or (device backends) a device buffer. */
@@ -17,6 +17,7 @@ export interface RunArgsLike {
   out?: unknown;
   outIdx?: unknown;
   ranges?: KernelRanges;
+  groups?: GroupSumsRun;
 }
 
 /** How a backend takes its buffers. */
@@ -116,6 +117,42 @@ export function validateRunArgs(spec: KernelSpec, args: RunArgsLike, policy: Run
   checkOutput('out', args.out, nI * spec.outDim, spec.dtype, spec.outDim, device, policy);
   checkOutput('outIdx', args.outIdx, nI * spec.outIdxDim, 'int32', spec.outIdxDim, device, policy);
   if (args.ranges) validateRanges(args.ranges, nI, nJ);
+  validateGroups(spec, args.groups, nI, nJ);
+}
+
+/** The group-sum arrays of a run: present exactly when the spec asks for them, of the right lengths. */
+function validateGroups(spec: KernelSpec, g: GroupSumsRun | undefined, nI: number, nJ: number): void {
+  const gs = spec.groupSums;
+  if (!gs && !g) return;
+  check(gs !== undefined, 'groups given to a kernel without groupSums');
+  check(g !== undefined, 'a kernel with groupSums needs its groups arrays');
+  const { dim, weighted } = gs;
+  checkBuffer(
+    'groups.values',
+    g.values,
+    nI * dim,
+    spec.dtype,
+    false,
+    () => `groups.values needs ${nI} x ${dim} values, got ${g.values.length}`,
+  );
+  if (weighted)
+    checkBuffer(
+      'groups.weights',
+      g.weights,
+      nI,
+      'float64',
+      false,
+      () => `groups.weights needs ${nI} values, got ${g.weights?.length}`,
+    );
+  else check(g.weights === undefined, 'groups.weights given to a kernel whose groupSums are not weighted');
+  checkBuffer(
+    'groups.out',
+    g.out,
+    nJ * (dim + 1),
+    'float64',
+    false,
+    () => `groups.out needs ${nJ} x ${dim + 1} values, got ${g.out.length}`,
+  );
 }
 
 function checkCount(n: string, v: number): void {

@@ -67,6 +67,7 @@ export class NativeKernel extends DeferredKernel {
     validateRunArgs(this.spec, args);
     const code = entry.call(this.cArgs(args));
     this.after(code);
+    if (args.groups) args.groups.written = true;
     return true;
   }
 
@@ -87,6 +88,10 @@ export class NativeKernel extends DeferredKernel {
     this.after(code);
     copyBack(own.out, args.out, 'out');
     copyBack(own.outIdx, args.outIdx, 'outIdx');
+    if (own.groups && args.groups) {
+      copyBack(own.groups.out, args.groups.out, 'groups.out');
+      args.groups.written = true;
+    }
     return true;
   }
 
@@ -112,6 +117,7 @@ export class NativeKernel extends DeferredKernel {
       ranges ? ranges.colRanges : null,
       ranges ? ranges.slices.length : -1,
       threads,
+      ...(args.groups ? [args.groups.values, args.groups.weights ?? null, args.groups.out] : []),
     ];
   }
 }
@@ -131,6 +137,11 @@ function privateCopies(spec: KernelSpec, args: RunArgs): RunArgs {
     out: spec.outDim > 0 ? new F(nI * spec.outDim) : undefined,
     outIdx: spec.outIdxDim > 0 ? new Int32Array(nI * spec.outIdxDim) : undefined,
     ranges: r && { rowRanges: r.rowRanges.slice(), slices: r.slices.slice(), colRanges: r.colRanges.slice() },
+    groups: args.groups && {
+      values: args.groups.values.slice(),
+      weights: args.groups.weights?.slice(),
+      out: new Float64Array(args.groups.out.length),
+    },
   };
 }
 

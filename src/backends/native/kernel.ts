@@ -6,6 +6,7 @@ import { blocking } from './blocking.js';
 import { cppDialect } from './dialect.js';
 import { orderExpansion, selectionSpec } from './expand.js';
 import { gemmSites } from './gemm.js';
+import { emitGroupSums, groupSumsParams } from './groupSums.js';
 import { type KernelCtx, viaPointer } from './kernelCtx.js';
 import { emitMixedColumns, emitMixedRows, mixedRanking } from './mixedRank.js';
 import { emitChunkStates, emitOutputs, finalizeRow } from './rowStates.js';
@@ -21,7 +22,8 @@ import { emitTileWalk } from './tileWalk.js';
  *                const int32_t* rowRanges, const int32_t* slices, const int32_t* colRanges,
  *                int64_t nBlocks, int32_t threads)
  *
- * (outputs null when absent; nBlocks -1 for a dense reduction, else the number of row blocks, the
+ * (outputs null when absent; with group sums (groupSums.ts) three more parameters follow
+ * `threads`: the values, the weights (null when unweighted) and the sums; nBlocks -1 for a dense reduction, else the number of row blocks, the
  * range pointers then being valid; returns 0, or -1 when memory ran out).
  *
  * The j-side is copied once per call into a tile-blocked structure-of-arrays buffer (soa.ts): one
@@ -49,7 +51,7 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   const ins = spec.slots.map((_, s) => `const ${T}* __restrict in${s}`).join(', ');
   buf.stmt(
     `LT_EXPORT int ${symbol}(${ins}${ins ? ', ' : ''}int64_t nI, int64_t nJ, ${T}* __restrict out, ` +
-      'int32_t* __restrict outIdx, const int32_t* rr, const int32_t* sl, const int32_t* cr, int64_t nb, int32_t threads) {',
+      `int32_t* __restrict outIdx, const int32_t* rr, const int32_t* sl, const int32_t* cr, int64_t nb, int32_t threads${groupSumsParams(spec)}) {`,
   );
   buf.stmt(`typedef ${T} T;`);
   buf.stmt(`typedef ${d.accType} A;`);
@@ -115,6 +117,7 @@ export function generateKernel(spec: KernelSpec, symbol: string): string {
   buf.stmt('});');
   buf.stmt('free(plan.items);');
   buf.stmt(freeAll);
+  emitGroupSums(buf, spec);
   buf.stmt('return 0;');
   buf.stmt('}');
   return buf.toString();

@@ -59,6 +59,7 @@ export function bindKernel(lib: Lib, symbol: string, spec: KernelSpec): KernelEn
     'int32_t *',
     'int64_t',
     'int32_t',
+    ...(spec.groupSums ? [T, 'double *', 'double *'] : []),
   ];
   const fn: Fn = lib.func(symbol, 'int32_t', params);
   return {
