@@ -8,7 +8,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backends/js/index.js';
 import {
   type NativeKernel,
@@ -209,9 +209,15 @@ describe('the first-call policy of kernels still compiling', () => {
 });
 
 describe('the first call of a native kernel on a fresh cache', () => {
-  afterAll(() =>
-    setNativeOptions({ cacheDir: undefined, sync: undefined, threads: undefined, cxx: undefined }),
-  );
+  // The policy itself (no sync option, no LAZYTENSOR_NATIVE_SYNC, which test/helpers/setup.ts sets).
+  const envSync = process.env.LAZYTENSOR_NATIVE_SYNC;
+  beforeAll(() => {
+    delete process.env.LAZYTENSOR_NATIVE_SYNC;
+  });
+  afterAll(() => {
+    setNativeOptions({ cacheDir: undefined, sync: undefined, threads: undefined, cxx: undefined });
+    if (envSync !== undefined) process.env.LAZYTENSOR_NATIVE_SYNC = envSync;
+  });
 
   /**
    * g++ behind a wrapper that takes 2 s longer per build (not for --version), so that the build is
