@@ -103,7 +103,8 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
       st(`int X${s} = P${s} + i * ${slot.dim * B};`);
       return;
     }
-    for (let k = 0; k < slot.dim; k++) st(`val x${s}_${k} = ldf(P${s} + (i * ${slot.dim} + ${k}) * ${B});`);
+    st(`int XR${s} = P${s} + i * ${slot.dim * B};`);
+    for (let k = 0; k < slot.dim; k++) st(`val x${s}_${k} = ldf(XR${s} + ${k * B});`);
   });
   const acc = declareState(buf, spec, 'a');
   red.init(buf, r, acc);
@@ -135,8 +136,7 @@ export function generateWasm(spec: KernelSpec, sharedMemory = false): WasmKernel
     (s, k) => {
       const slot = spec.slots[s]!;
       if (slot.cat === 'j') return big(s) ? `ldv(Q${s} + ${k} * NSB)` : `ldv(Y${s}_${k} + j * ${B})`;
-      if (slot.cat === 'i')
-        return big(s) ? `ldsv(X${s} + ${k * B})` : `ldsv(P${s} + (i * ${slot.dim} + ${k}) * ${B})`;
+      if (slot.cat === 'i') return big(s) ? `ldsv(X${s} + ${k * B})` : `ldsv(XR${s} + ${k * B})`;
       return `ldsv(P${s} + ${k * B})`;
     },
     (s, k) => {

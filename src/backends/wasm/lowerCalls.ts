@@ -15,21 +15,18 @@ export function emitCall(ctx: LowerCtx, e: Expr & { k: 'call' }, as: Ty): void {
   const width = c === 'f32' ? 2 : 3;
   switch (e.fn) {
     case 'ldf':
-      ctx.emitAs(a[0]!, 'i32');
-      b.mem(c === 'f32' ? 0x2a : 0x2b, width);
+      b.mem(c === 'f32' ? 0x2a : 0x2b, width, emitAddress(ctx, a[0]!));
       return;
     case 'ldi':
       ctx.emitAs(a[0]!, 'i32');
       b.mem(0x28, 2);
       return;
     case 'ldv':
-      ctx.emitAs(a[0]!, 'i32');
-      b.simdMem(0x00, width);
+      b.simdMem(0x00, width, emitAddress(ctx, a[0]!));
       return;
     case 'ldsv':
       // One value splat into every lane, straight from memory (no register held across a loop).
-      ctx.emitAs(a[0]!, 'i32');
-      b.simdMem(c === 'f32' ? 0x09 : 0x0a, width);
+      b.simdMem(c === 'f32' ? 0x09 : 0x0a, width, emitAddress(ctx, a[0]!));
       return;
     case 'stf':
       ctx.emitAs(a[0]!, 'i32');
@@ -81,4 +78,19 @@ export function emitCall(ctx: LowerCtx, e: Expr & { k: 'call' }, as: Ty): void {
     default:
       emitMath(ctx, e.fn, a, as);
   }
+}
+
+/**
+ * Emits the address of a load and returns its constant part: `a + c` (c a non-negative integer
+ * literal) leaves a on the stack and c for the instruction's offset field, which x64 code folds
+ * into the addressing mode (no addition at run time). Addresses are in bounds, so the offset's
+ * no-wrap rule changes nothing.
+ */
+function emitAddress(ctx: LowerCtx, e: Expr): number {
+  if (e.k === 'bin' && e.op === '+' && e.b.k === 'num' && e.b.int && e.b.v >= 0 && e.b.v < 2 ** 31) {
+    ctx.emitAs(e.a, 'i32');
+    return e.b.v;
+  }
+  ctx.emitAs(e, 'i32');
+  return 0;
 }
