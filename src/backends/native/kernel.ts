@@ -10,8 +10,8 @@ import { emitGroupSums, groupSumsParams } from './groupSums.js';
 import { type KernelCtx, viaPointer } from './kernelCtx.js';
 import { emitMixedColumns, emitMixedRows, mixedRanking } from './mixedRank.js';
 import { emitChunkStates, emitOutputs, finalizeRow } from './rowStates.js';
+import { rowVectorised } from './rowTile.js';
 import { emitSoa, jColumns } from './soa.js';
-import { rowVectorised } from './strategy.js';
 import { NativeBuffer } from './sumtree.js';
 import { emitTileWalk } from './tileWalk.js';
 

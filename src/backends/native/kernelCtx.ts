@@ -31,7 +31,7 @@ export interface KernelCtx {
   gemm: readonly GemmSite[];
   /** Names of the per-row states, kept in arrays `S_<name>[RB]` of the chunk between tiles. */
   states: AccState;
-  /** Whether narrow tiles take the row-vectorised path (strategy.ts rowVectorised). */
+  /** Whether narrow tiles take the row-vectorised path (rowTile.ts rowVectorised). */
   byRows: boolean;
   /** Every component of the i-slots, in slot order. */
   iComponents: readonly IComponent[];

@@ -1,8 +1,9 @@
 import { emitGemmTile, GEMM_ROWS } from './gemm.js';
 import { type KernelCtx, viaPointer } from './kernelCtx.js';
 import { loadStates, storeStates } from './rowStates.js';
+import { emitRowTile, ROW_SIMD_MAX_COLS, ROW_SIMD_MIN_ROWS } from './rowTile.js';
 import { jComponents } from './soa.js';
-import { emitRowTile, emitTile, ROW_SIMD_MAX_COLS, ROW_SIMD_MIN_ROWS } from './strategy.js';
+import { emitTile } from './strategy.js';
 
 /**
  * Emits the j-loops of a work item: for each of its row blocks, the tiles of its column range,
