@@ -8,10 +8,10 @@ import { VarLike } from '../formula/ops/leaves.js';
 import type { KernelSpec, ReductionRequest } from '../kernel/spec.js';
 import { specFor } from '../kernel/specCache.js';
 import { allocFloat, type DType, type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
-import { groupSumsHost } from '../reduction/groupSums.js';
 import { type AccumulatorKind, type ReductionKind, reductionDef } from '../reduction/index.js';
 import { broadcastShapes, expandBatch, repeatRows } from './batch.js';
 import { asDtype, commonDtype, type InputArray } from './data.js';
+import { finishGroupSums, groupSumsInput, groupSumsOutput } from './groupSumsOption.js';
 import { blockDiagonalRanges, kernelRanges, type Ranges } from './ranges.js';
 
 /** Options every reduction accepts. */
@@ -237,7 +237,7 @@ function prepareReduce(req: ReduceRequest): PreparedReduce {
     ranges = blockDiagonalRanges(B, nRows, nCols);
   }
 
-  const gsIn = req.groupSums && groupSumsInput(req, nRows, dtype, batched || onDevice);
+  const gsIn = req.groupSums && groupSumsInput(req.groupSums, axis, nRows, dtype, batched || onDevice);
   const { spec, slotVars } = specFor({
     formula,
     weight,
@@ -301,85 +301,16 @@ function prepareReduce(req: ReduceRequest): PreparedReduce {
       : undefined;
   // Host typed arrays, or device buffers that their backend's kernel reads in place.
   const args: RunArgs = { inputs: inputs as FloatArray[], nI: rowsTotal, nJ: B * nCols, out, outIdx, ranges };
-  if (gsIn) {
-    const size = nCols * (gsIn.dim + 1);
-    const given = req.into?.groups;
-    check(
-      given === undefined || (given instanceof Float64Array && given.length === size),
-      () =>
-        `reduce: into.groups must be a Float64Array of ${size} values, got ${ArrayBuffer.isView(given) ? `a ${given.constructor.name} of ${(given as Float64Array).length}` : typeof given}`,
-    );
-    args.groups = { values: gsIn.values, weights: gsIn.weights, out: given ?? new Float64Array(size) };
-  }
-  const ran = kernel;
+  if (gsIn) args.groups = groupSumsOutput(gsIn, nCols, req.into?.groups);
   return {
     kernel,
     args,
     finish: () => {
-      const res = reduceResult(ran.backend, spec, bshape, nRows, nCols, B, out, outIdx);
-      const g = args.groups;
-      if (g && gsIn) {
-        // Kernels that do not sum the groups themselves (all but native): the same order here.
-        if (!g.written) groupSumsHost({ ...gsIn, indices: outIdx! }, nCols, g.out);
-        res.groups = { data: g.out, shape: [nCols, gsIn.dim + 1] };
-      }
+      const res = reduceResult(kernel.backend, spec, bshape, nRows, nCols, B, out, outIdx);
+      if (gsIn && args.groups) res.groups = finishGroupSums(gsIn, args.groups, outIdx!, nCols);
       return res;
     },
   };
-}
-
-/** The host arrays of a `groupSums` option, checked against nI rows and converted to `dtype`. */
-function groupSumsInput(
-  req: ReduceRequest,
-  nI: number,
-  dtype: DType,
-  batchedOrDevice: boolean,
-): { values: FloatArray; dim: number; weights?: Float64Array } {
-  const { values, weights } = req.groupSums!;
-  check(
-    req.axis === 'j',
-    () => `groupSums needs a reduction over j (one index per i-row), got axis '${req.axis}'`,
-  );
-  check(
-    !batchedOrDevice,
-    'groupSums needs host arrays without batch dimensions (flatten the batch, copy device arrays to the host)',
-  );
-  const isHost = (a: unknown): a is NDArray =>
-    typeof a === 'object' &&
-    a !== null &&
-    ArrayBuffer.isView((a as NDArray).data) &&
-    Array.isArray((a as NDArray).shape);
-  check(isHost(values), 'groupSums.values must be a host array { data, shape: [nI, D] }');
-  const shape = values.shape;
-  check(
-    shape.length === 2 &&
-      shape[0] === nI &&
-      Number.isInteger(shape[1]) &&
-      shape[1]! >= 1 &&
-      values.data.length === nI * shape[1]!,
-    () =>
-      `groupSums.values: expected shape [${nI}, D] with D >= 1 (one row per i-row), got [${shape.join(', ')}]`,
-  );
-  check(
-    values.data instanceof Float32Array || values.data instanceof Float64Array,
-    () => `groupSums.values must be float32 or float64, got ${values.data.constructor.name}`,
-  );
-  let w: Float64Array | undefined;
-  if (weights !== undefined) {
-    check(isHost(weights), 'groupSums.weights must be a host array { data, shape: [nI] }');
-    check(
-      weights.data.length === nI &&
-        (weights.shape.length === 1 || (weights.shape.length === 2 && weights.shape[1] === 1)),
-      () =>
-        `groupSums.weights: expected shape [${nI}] (one weight per i-row), got [${weights.shape.join(', ')}]`,
-    );
-    check(
-      weights.data instanceof Float32Array || weights.data instanceof Float64Array,
-      () => `groupSums.weights must be float32 or float64, got ${weights.data.constructor.name}`,
-    );
-    w = asDtype(weights.data as FloatArray, 'float64') as Float64Array;
-  }
-  return { values: asDtype(values.data as FloatArray, dtype), dim: shape[1]!, weights: w };
 }
 
 /** The result of a host run: outputs shaped [...bshape, nRows, dim], batch indices made local. */
