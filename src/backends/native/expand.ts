@@ -230,8 +230,8 @@ function parse(src: string, env: ReadonlyMap<string, Poly>): Poly | undefined {
   return at === tokens.length ? v : undefined;
 }
 
-/** Unit roundoff and smallest normal number of a dtype. */
-function roundoff(dtype: KernelSpec['dtype']): { u: number; lambda: number; max: number } {
+/** Unit roundoff, smallest normal number and largest finite value of a dtype. */
+export function roundoff(dtype: KernelSpec['dtype']): { u: number; lambda: number; max: number } {
   return dtype === 'float32'
     ? { u: 2 ** -24, lambda: 2 ** -126, max: 3.4028234663852886e38 }
     : { u: 2 ** -53, lambda: 2 ** -1022, max: Number.MAX_VALUE };
@@ -243,9 +243,13 @@ export function errorBound(
   dim: number,
 ): { scale: number; floor: number; maxQ: number } {
   const { u, lambda, max } = roundoff(dtype);
-  const n = dim + 2;
-  const gamma = (n * u) / (1 - n * u);
-  return { scale: 1.25 * 2 * gamma * (1 + 1e-10), floor: 1.25 * (4 * dim + 8) * lambda, maxQ: max / 4 };
+  const g = gamma(dim + 2, u);
+  return { scale: 1.25 * 2 * g * (1 + 1e-10), floor: 1.25 * (4 * dim + 8) * lambda, maxQ: max / 4 };
+}
+
+/** Higham's gamma_n = n u / (1 - n u): the relative error bound of n roundings of unit u. */
+export function gamma(n: number, u: number): number {
+  return (n * u) / (1 - n * u);
 }
 
 /** What the final per-row step needs from the kernel being generated. */
@@ -264,7 +268,7 @@ export interface CertifyCtx {
 }
 
 /** A double literal (exact: JS numbers are doubles). */
-function dbl(v: number): string {
+export function dbl(v: number): string {
   return v.toExponential(17);
 }
 

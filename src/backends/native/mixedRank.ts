@@ -2,7 +2,7 @@ import type { KernelSpec } from '../../kernel/spec.js';
 import { type AccState, reductionDef } from '../../reduction/index.js';
 import type { CodeBuffer } from '../common/codebuffer.js';
 import { pairedSites } from '../common/pairedSites.js';
-import { squaredDifference } from './expand.js';
+import { dbl, gamma, roundoff, squaredDifference } from './expand.js';
 import type { KernelCtx } from './kernelCtx.js';
 import { nativeMixedRank } from './options.js';
 import { formulaValue } from './strategy.js';
@@ -85,24 +85,16 @@ export function mixedRanking(spec: KernelSpec): MixedRank | undefined {
 
 /** The certificate's constants: e2 - e1 must exceed scale R^2 + floor, with minR <= R < maxR. */
 export function mixedBound(dim: number): { scale: number; floor: number; minR: number; maxR: number } {
-  const u = 2 ** -24;
-  const w = 2 ** -53;
-  const n = dim + 2;
-  const gamma = (n * u) / (1 - n * u);
-  const gamma64 = (n * w) / (1 - n * w);
+  const u = roundoff('float32').u;
+  const { u: w, lambda } = roundoff('float64');
   const eta = u + 2 * w;
-  const c = (gamma + 1.01 * u) * (1 + eta) ** 2 + 2 * eta + eta * eta + gamma64;
+  const c = (gamma(dim + 2, u) + 1.01 * u) * (1 + eta) ** 2 + 2 * eta + eta * eta + gamma(dim + 2, w);
   return {
     scale: 2 * 1.25 * c,
-    floor: 2 * 1.25 * (4 * dim + 8) * 2 ** -1022,
+    floor: 2 * 1.25 * (4 * dim + 8) * lambda,
     minR: 2 ** -40,
     maxR: 2 ** 59,
   };
-}
-
-/** A double literal (exact: JS numbers are doubles). */
-function dbl(v: number): string {
-  return v.toExponential(17);
 }
 
 /**
