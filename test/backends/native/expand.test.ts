@@ -22,7 +22,7 @@ import type { Node } from '../../../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../../../src/kernel/spec.js';
 import type { ReductionKind } from '../../../src/reduction/index.js';
 import { rng } from '../../helpers/rng.js';
-import { columnsOf, randomRanges, useSharedCache } from './helpers.js';
+import { columnsOf, randomRanges, runNative, useSharedCache } from './helpers.js';
 
 type DType = 'float32' | 'float64';
 const x = (D: number) => Var(0, D, 'i');
@@ -150,24 +150,6 @@ const CASES: Case[] = [
   { kind: 'Min', D: 32, dtype: 'float32' },
 ];
 
-function run(
-  kern: NativeKernel,
-  spec: KernelSpec,
-  X: Float64Array,
-  Y: Float64Array,
-  nI: number,
-  nJ: number,
-  ranges?: KernelRanges,
-) {
-  const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
-  const out = new F(nI * spec.outDim).fill(12345);
-  const outIdx = new Int32Array(nI * spec.outIdxDim).fill(-777);
-  const inputs = spec.slots.map((s) => (s.cat === 'i' ? F.from(X) : s.cat === 'j' ? F.from(Y) : F.of(1)));
-  kern.run({ inputs, nI, nJ, out, outIdx, ranges });
-  expect(kern.lastEngine).toBe('native');
-  return { out: Array.from(out), outIdx: Array.from(outIdx) };
-}
-
 describe('expanded distances: results of the direct path', () => {
   let kernels: { fast: NativeKernel; direct: NativeKernel; spec: KernelSpec; ref: KernelSpec }[] = [];
   beforeAll(() => {
@@ -203,8 +185,8 @@ describe('expanded distances: results of the direct path', () => {
         const all: [number, number, KernelRanges?][] = [...sizes, [45, 290, randomRanges(45, 290, 11 + n)]];
         all.forEach(([nI, nJ, ranges], q) => {
           const { X, Y } = data(kind, c.dtype, c.D, nI, nJ, 1000 * n + q);
-          const got = run(fast, spec, X, Y, nI, nJ, ranges);
-          const want = run(direct, kernels[n]!.ref, X, Y, nI, nJ, ranges);
+          const got = runNative(fast, spec, X, Y, nI, nJ, ranges);
+          const want = runNative(direct, kernels[n]!.ref, X, Y, nI, nJ, ranges);
           const label = `${kind} ${nI}x${nJ}${ranges ? ' ranges' : ''}`;
           expect(got.out, label).toEqual(want.out);
           expect(got.outIdx, label).toEqual(want.outIdx);

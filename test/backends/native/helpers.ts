@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { jsBackend } from '../../../src/backends/js/index.js';
-import { setNativeOptions } from '../../../src/backends/native/index.js';
+import { type NativeKernel, setNativeOptions } from '../../../src/backends/native/index.js';
 import type { KernelRanges, RunArgs } from '../../../src/backends/types.js';
 import type { KernelSpec } from '../../../src/kernel/spec.js';
 import { rng } from '../../helpers/rng.js';
@@ -91,4 +92,26 @@ export function columnsOf(ranges: KernelRanges | undefined, i: number, nJ: numbe
     for (let j = ranges.colRanges[2 * c]!; j < ranges.colRanges[2 * c + 1]!; j++) out.push(j);
   }
   return out;
+}
+
+/**
+ * Runs a native kernel of a spec whose i-slot reads X and j-slot Y (other slots: 1) and checks that
+ * native code served it: outputs start as sentinels (12345, -777), returned as plain arrays.
+ */
+export function runNative(
+  kern: NativeKernel,
+  spec: KernelSpec,
+  X: Float64Array,
+  Y: Float64Array,
+  nI: number,
+  nJ: number,
+  ranges?: KernelRanges,
+) {
+  const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
+  const out = new F(nI * spec.outDim).fill(12345);
+  const outIdx = new Int32Array(nI * spec.outIdxDim).fill(-777);
+  const inputs = spec.slots.map((s) => (s.cat === 'i' ? F.from(X) : s.cat === 'j' ? F.from(Y) : F.of(1)));
+  kern.run({ inputs, nI, nJ, out, outIdx, ranges });
+  expect(kern.lastEngine).toBe('native');
+  return { out: Array.from(out), outIdx: Array.from(outIdx) };
 }

@@ -22,7 +22,7 @@ import type { Node } from '../../../src/formula/node.js';
 import { buildSpec, type KernelSpec } from '../../../src/kernel/spec.js';
 import type { ReductionKind } from '../../../src/reduction/index.js';
 import { rng } from '../../helpers/rng.js';
-import { columnsOf, randomRanges, useSharedCache } from './helpers.js';
+import { columnsOf, randomRanges, runNative, useSharedCache } from './helpers.js';
 
 type DType = 'float32' | 'float64';
 const x = (D: number) => Var(0, D, 'i');
@@ -186,22 +186,6 @@ function reference(
   return { value, index };
 }
 
-function run(
-  kern: NativeKernel,
-  spec: KernelSpec,
-  X: Float64Array,
-  Y: Float64Array,
-  nI: number,
-  nJ: number,
-  ranges?: KernelRanges,
-) {
-  const out = new Float64Array(nI * spec.outDim).fill(12345);
-  const outIdx = new Int32Array(nI * spec.outIdxDim).fill(-777);
-  kern.run({ inputs: [X, Y], nI, nJ, out, outIdx, ranges });
-  expect(kern.lastEngine).toBe('native');
-  return { out: Array.from(out), outIdx: Array.from(outIdx) };
-}
-
 /** Row blocks whose column ranges overlap and decrease (columns visited twice, out of order). */
 function overlapping(nI: number, nJ: number): KernelRanges {
   const h = Math.floor(nI / 2);
@@ -263,12 +247,12 @@ describe('mixed ranking: results of the direct path and of a dense float64 loop'
         ];
         all.forEach(([nI, nJ, ranges], q) => {
           const { X, Y } = data(kind, c.D, nI, nJ, 1000 * n + q);
-          const got = run(fast, spec, X, Y, nI, nJ, ranges);
+          const got = runNative(fast, spec, X, Y, nI, nJ, ranges);
           const label = `${kind} ${nI}x${nJ}${ranges ? ' ranges' : ''}`;
           const want = reference(X, Y, c.D, nI, nJ, ranges);
           if (spec.outDim > 0) expect(got.out, label).toEqual(want.value);
           if (spec.outIdxDim > 0) expect(got.outIdx, label).toEqual(want.index);
-          const same = run(direct, spec, X, Y, nI, nJ, ranges);
+          const same = runNative(direct, spec, X, Y, nI, nJ, ranges);
           expect(got, label).toEqual(same);
         });
       }
@@ -290,8 +274,8 @@ describe('mixed ranking: results of the direct path and of a dense float64 loop'
         (_, k) => centres[(k % D) + D * Math.floor(r() * nJ)]! + 0.03 * (r() - 0.5),
       );
       const Y = Float64Array.from(centres);
-      const got = run(fast, spec, X, Y, nI, nJ);
-      expect(got).toEqual(run(direct, spec, X, Y, nI, nJ));
+      const got = runNative(fast, spec, X, Y, nI, nJ);
+      expect(got).toEqual(runNative(direct, spec, X, Y, nI, nJ));
       // Rows whose nearest column is far ahead of the second: the reference's column.
       const want = reference(X, Y, D, nI, nJ);
       let checked = 0;
