@@ -29,6 +29,20 @@ export function sqDist(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j:
   return s;
 }
 
+/** The nearest of the K centroids c [K·D] to point i (lowest index on ties) and its squared distance. */
+export function nearest(x: ArrayLike<number>, i: number, c: ArrayLike<number>, K: number, d: number) {
+  let k = 0;
+  let d2 = sqDist(x, i, c, 0, d);
+  for (let j = 1; j < K; j++) {
+    const v = sqDist(x, i, c, j, d);
+    if (v < d2) {
+      d2 = v;
+      k = j;
+    }
+  }
+  return { k, d2 };
+}
+
 /**
  * Dense float64 Lloyd with scikit-learn's stopping rule (no empty clusters expected): the
  * centroids, iterations and convergence flag of a run from `init` [K·D], with weights w.
@@ -57,8 +71,7 @@ export function referenceLloyd(
     const sums = new Float64Array(K * d);
     const mass = new Float64Array(K);
     for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (sqDist(x, i, c, k, d) < sqDist(x, i, c, best, d)) best = k;
+      const best = nearest(x, i, c, K, d).k;
       mass[best]! += w[i];
       for (let a = 0; a < d; a++) sums[best * d + a]! += w[i]! * x[i * d + a]!;
     }
@@ -96,15 +109,9 @@ export function referenceLloydReseed(
   const d2 = new Float64Array(n);
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < n; i++) {
-      labels[i] = 0;
-      d2[i] = sqDist(x, i, c, 0, d);
-      for (let k = 1; k < K; k++) {
-        const v = sqDist(x, i, c, k, d);
-        if (v < d2[i]!) {
-          d2[i] = v;
-          labels[i] = k;
-        }
-      }
+      const near = nearest(x, i, c, K, d);
+      labels[i] = near.k;
+      d2[i] = near.d2;
     }
     const sums = new Float64Array(K * d);
     const mass = new Float64Array(K);
@@ -131,10 +138,7 @@ export function referenceLloydReseed(
     c = c.map((v, t) => (mass[Math.floor(t / d)]! > 0 ? sums[t]! / mass[Math.floor(t / d)]! : v));
   }
   // The labels of the returned centroids.
-  for (let i = 0; i < n; i++) {
-    labels[i] = 0;
-    for (let k = 1; k < K; k++) if (sqDist(x, i, c, k, d) < sqDist(x, i, c, labels[i]!, d)) labels[i] = k;
-  }
+  for (let i = 0; i < n; i++) labels[i] = nearest(x, i, c, K, d).k;
   return { centroids: c, labels, reseeds };
 }
 
