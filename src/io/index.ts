@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LazyTensorError } from '../errors.js';
-import type { FloatArray, NDArray } from '../ndarray.js';
+import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
 import { formatJsonPoints, parseJsonPoints } from './json.js';
 import { encodeNpy, parseNpy } from './npy.js';
 import { formatObj, parseObj } from './obj.js';
@@ -39,6 +39,14 @@ export function formatOf(file: string): PointFormat {
   );
 }
 
+/** A clear error for a format name that is not one of POINT_FORMATS (from JavaScript callers). */
+function checkFormat(format: string, name: string): void {
+  if (!(POINT_FORMATS as readonly string[]).includes(format))
+    throw new LazyTensorError(
+      `${name}: unknown format '${String(format)}' (expected one of ${POINT_FORMATS.join(', ')})`,
+    );
+}
+
 /**
  * Parses file contents into points [N, D]: float32 where the file stores float32 (.npy '<f4',
  * PLY float), float64 otherwise (int32 .npy data is converted). A 1-D .npy array gives [N, 1].
@@ -48,6 +56,7 @@ export function parsePoints(
   format: PointFormat,
   name: string = `.${format}`,
 ): NDArray<FloatArray> {
+  checkFormat(format, name);
   const text = () => new TextDecoder('utf-8').decode(bytes);
   let a: NDArray<FloatArray | Int32Array>;
   switch (format) {
@@ -112,6 +121,19 @@ function asArray(
   file: string,
 ): NDArray<FloatArray | Int32Array> {
   if (Array.isArray(array)) return parseJsonPoints(JSON.stringify(array), file);
+  const { data, shape } = array as { data: unknown; shape: unknown };
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array))
+    throw new LazyTensorError(
+      `${file}: can only write Float32Array, Float64Array or Int32Array data, got ${(data as object | undefined)?.constructor?.name ?? typeof data}`,
+    );
+  if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0))
+    throw new LazyTensorError(
+      `${file}: expected a shape of non-negative integers, got [${Array.isArray(shape) ? shape.join(', ') : String(shape)}]`,
+    );
+  if (sizeOf(shape) !== data.length)
+    throw new LazyTensorError(
+      `${file}: shape [${shape.join(', ')}] holds ${sizeOf(shape)} values, the data has ${data.length}`,
+    );
   if (array.shape.length === 1) return { data: array.data, shape: [array.shape[0]!, 1] };
   if (array.shape.length !== 2)
     throw new LazyTensorError(
@@ -126,6 +148,7 @@ export function encodePoints(
   format: PointFormat,
   name: string = `.${format}`,
 ): Uint8Array {
+  checkFormat(format, name);
   const a = asArray(array, name);
   const d = a.shape[1]!;
   if ((format === 'ply' || format === 'obj' || format === 'xyz') && d !== 3)
