@@ -123,6 +123,8 @@ export function solve(K: SymbolicMatrix, b: NDArray | number[][], opts: SolveOpt
     ba.shape[0] === nI && (vec || ba.shape.length === 2),
     () => `solve: b must be [${nI}] or [${nI}, E], got [${ba.shape.join(', ')}]`,
   );
+  const bad = ba.data.findIndex((v) => !Number.isFinite(v));
+  check(bad < 0, () => `solve: b has a non-finite value (${ba.data[bad]}) in row ${Math.floor(bad / E)}`);
   checkControl(opts, 'solve');
   const N = nI;
   const Ctor = ba.data.constructor as { new (len: number): FloatArray };
