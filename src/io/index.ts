@@ -7,12 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LazyTensorError } from '../errors.js';
-import { type FloatArray, type NDArray, sizeOf } from '../ndarray.js';
+import type { FloatArray, NDArray } from '../ndarray.js';
 import { formatJsonPoints, parseJsonPoints } from './json.js';
 import { encodeNpy, parseNpy } from './npy.js';
 import { formatObj, parseObj } from './obj.js';
 import { encodePly, parsePly } from './ply.js';
 import { formatDelimited, parseDelimited } from './text.js';
+import { checkWritable } from './writable.js';
 
 export { encodeNpy, parseNpy } from './npy.js';
 export { encodePly, parsePly } from './ply.js';
@@ -121,19 +122,7 @@ function asArray(
   file: string,
 ): NDArray<FloatArray | Int32Array> {
   if (Array.isArray(array)) return parseJsonPoints(JSON.stringify(array), file);
-  const { data, shape } = array as { data: unknown; shape: unknown };
-  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array))
-    throw new LazyTensorError(
-      `${file}: can only write Float32Array, Float64Array or Int32Array data, got ${(data as object | undefined)?.constructor?.name ?? typeof data}`,
-    );
-  if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0))
-    throw new LazyTensorError(
-      `${file}: expected a shape of non-negative integers, got [${Array.isArray(shape) ? shape.join(', ') : String(shape)}]`,
-    );
-  if (sizeOf(shape) !== data.length)
-    throw new LazyTensorError(
-      `${file}: shape [${shape.join(', ')}] holds ${sizeOf(shape)} values, the data has ${data.length}`,
-    );
+  checkWritable(array, file);
   if (array.shape.length === 1) return { data: array.data, shape: [array.shape[0]!, 1] };
   if (array.shape.length !== 2)
     throw new LazyTensorError(

@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkWritable } from './writable.js';
 
 type Scalar = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 
@@ -247,6 +248,12 @@ function parseBinary(
 
 /** The bytes of a binary little-endian PLY file with the points [N, 3] as vertices. */
 export function encodePly(array: NDArray<FloatArray>): Uint8Array {
+  checkWritable(array, 'encodePly');
+  if (array.shape.length !== 2 || array.shape[1] !== 3 || array.data instanceof Int32Array)
+    fail(
+      'encodePly',
+      `expected float points [N, 3], got ${array.data.constructor.name} of shape [${array.shape.join(', ')}]`,
+    );
   const [n] = array.shape as [number, number];
   const f32 = array.data instanceof Float32Array;
   const type = f32 ? 'float' : 'double';

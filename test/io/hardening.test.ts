@@ -3,7 +3,15 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
-import { encodePoints, formatOf, type PointFormat, parsePoints } from '../../src/io/index.js';
+import {
+  encodeNpy,
+  encodePly,
+  encodePoints,
+  formatOf,
+  type PointFormat,
+  parseNpy,
+  parsePoints,
+} from '../../src/io/index.js';
 
 /**
  * Hostile and damaged files: every one gives the file's data or a LazyTensorError, never another
@@ -167,6 +175,23 @@ describe('writers check the array they are given', () => {
       // Before: a truncated .npy, NaN in .ply, 'undefined' in .csv, or a RangeError.
       expect(lazyError(() => encodePoints(array as never, format)).message).toMatch(message);
     }
+  });
+
+  it('encodeNpy and encodePly check their array too', () => {
+    // Before: a .npy whose header promised 6 values and held 2; a RangeError for Uint8Array data.
+    expect(() => encodeNpy({ data: new Float64Array(2), shape: [2, 3] })).toThrow(
+      /encodeNpy: shape \[2, 3\] holds 6 values, the data has 2/,
+    );
+    expect(() => encodeNpy({ data: new Uint8Array(3) as never, shape: [3] })).toThrow(
+      /encodeNpy: can only write Float32Array, Float64Array or Int32Array data, got Uint8Array/,
+    );
+    // Before: a [N, 2] array was written as N vertices read across row boundaries (and NaN).
+    expect(() => encodePly({ data: new Float64Array(4), shape: [2, 2] })).toThrow(
+      /encodePly: expected float points \[N, 3\], got Float64Array of shape \[2, 2\]/,
+    );
+    const ok = { data: Float64Array.of(1, 2, 3), shape: [1, 3] };
+    expect(Array.from(parseNpy(encodeNpy(ok)).data)).toEqual([1, 2, 3]);
+    expect(Array.from(parsePoints(encodePly(ok), 'ply').data)).toEqual([1, 2, 3]);
   });
 
   it('an unknown format name is an error, not a .txt file', () => {
