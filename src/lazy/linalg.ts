@@ -104,6 +104,11 @@ export interface SolveOptions extends ReduceOptions, CgControl {
  */
 export function solve(K: SymbolicMatrix, b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
   check(K.dim === 1, () => `solve: K must be scalar (dimension 1), got dimension ${K.dim}`);
+  check(
+    typeof opts === 'object' && opts !== null,
+    () =>
+      `solve: expected options { alpha, tol?, maxIter?, ... }, got ${opts === null ? 'null' : typeof opts}`,
+  );
   const { alpha } = opts;
   check(
     typeof alpha === 'number' && Number.isFinite(alpha) && alpha >= 0,

@@ -82,3 +82,29 @@ describe('block-sparse helpers', () => {
     expect(Array.from(weights)).toEqual([1, 0, 2]);
   });
 });
+
+describe('reduction options', () => {
+  const K = Vi(X).sqdist(Vj(X));
+  const dense = [0, 1, 1, 1, 0, 2, 1, 2, 0];
+  const rowSums = [0, 1, 2].map((i) => dense[3 * i]! + dense[3 * i + 1]! + dense[3 * i + 2]!);
+  it('null means no options, as for kmin and argmin (sum, logsumexp and reduction were TypeErrors)', () => {
+    expect(Array.from(K.sum('j', null as never).data)).toEqual(rowSums);
+    expect(Array.from(K.reduction('Sum', 'j', null as never).eval().data)).toEqual(rowSums);
+    const lse = K.logsumexp('j', null as never).data;
+    for (let i = 0; i < 3; i++) {
+      const ref = Math.log(dense.slice(3 * i, 3 * i + 3).reduce((s, v) => s + Math.exp(v), 0));
+      expect(lse[i]).toBeCloseTo(ref, 12);
+    }
+    expect(Array.from(K.argmin('j', null as never).data)).toEqual([0, 1, 2]);
+  });
+  it('other non-objects are an error, not silently ignored', () => {
+    expect(message(() => K.sum('j', 'js' as never))).toBe(
+      "reduction('Sum'): options must be an object, got string",
+    );
+  });
+  it('solve needs its options object (was a TypeError)', () => {
+    expect(message(() => gauss.solve(array([[1], [1], [1]]), null as never))).toMatch(
+      /solve: expected options \{ alpha, tol\?, maxIter\?, \.\.\. \}, got null/,
+    );
+  });
+});
