@@ -13,6 +13,7 @@ import { encodeNpy, parseNpy } from './npy.js';
 import { formatObj, parseObj } from './obj.js';
 import { encodePly, parsePly } from './ply.js';
 import { formatDelimited, parseDelimited } from './text.js';
+import { checkWritable } from './writable.js';
 
 export { encodeNpy, parseNpy } from './npy.js';
 export { encodePly, parsePly } from './ply.js';
@@ -39,6 +40,14 @@ export function formatOf(file: string): PointFormat {
   );
 }
 
+/** A clear error for a format name that is not one of POINT_FORMATS (from JavaScript callers). */
+function checkFormat(format: string, name: string): void {
+  if (!(POINT_FORMATS as readonly string[]).includes(format))
+    throw new LazyTensorError(
+      `${name}: unknown format '${String(format)}' (expected one of ${POINT_FORMATS.join(', ')})`,
+    );
+}
+
 /**
  * Parses file contents into points [N, D]: float32 where the file stores float32 (.npy '<f4',
  * PLY float), float64 otherwise (int32 .npy data is converted). A 1-D .npy array gives [N, 1].
@@ -48,6 +57,7 @@ export function parsePoints(
   format: PointFormat,
   name: string = `.${format}`,
 ): NDArray<FloatArray> {
+  checkFormat(format, name);
   const text = () => new TextDecoder('utf-8').decode(bytes);
   let a: NDArray<FloatArray | Int32Array>;
   switch (format) {
@@ -112,6 +122,7 @@ function asArray(
   file: string,
 ): NDArray<FloatArray | Int32Array> {
   if (Array.isArray(array)) return parseJsonPoints(JSON.stringify(array), file);
+  checkWritable(array, file);
   if (array.shape.length === 1) return { data: array.data, shape: [array.shape[0]!, 1] };
   if (array.shape.length !== 2)
     throw new LazyTensorError(
@@ -126,6 +137,7 @@ export function encodePoints(
   format: PointFormat,
   name: string = `.${format}`,
 ): Uint8Array {
+  checkFormat(format, name);
   const a = asArray(array, name);
   const d = a.shape[1]!;
   if ((format === 'ply' || format === 'obj' || format === 'xyz') && d !== 3)

@@ -2,6 +2,14 @@
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 
+/** A short description of a JSON value for an error message (never the whole value: it may be huge or deeply nested). */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
+
 /** Parses JSON text holding number[][] into a float64 [N, D] array. */
 export function parseJsonPoints(text: string, name = '.json'): NDArray<Float64Array> {
   let value: unknown;
@@ -21,9 +29,7 @@ export function parseJsonPoints(text: string, name = '.json'): NDArray<Float64Ar
       );
     row.forEach((v: unknown, k) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new LazyTensorError(
-          `${name}: entry [${i}][${k}] is not a finite number (${JSON.stringify(v)})`,
-        );
+        throw new LazyTensorError(`${name}: entry [${i}][${k}] is not a finite number (${describe(v)})`);
       out[i * d + k] = v;
     });
   });

@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkWritable } from './writable.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -91,6 +92,7 @@ export function parseNpy(bytes: Uint8Array, name = '.npy'): NDArray<FloatArray |
 
 /** The bytes of a version 1.0 .npy file holding `array` (little endian, C order). */
 export function encodeNpy(array: NDArray<FloatArray | Int32Array>): Uint8Array {
+  checkWritable(array, 'encodeNpy');
   const { data, shape } = array;
   const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : '<i4';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;

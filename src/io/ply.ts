@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkWritable } from './writable.js';
 
 type Scalar = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 
@@ -112,13 +113,15 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
     } else if (w[0] === 'property') {
       const el = elements.at(-1);
       if (!el) fail(name, `corrupt PLY header: '${line}' before any element`);
-      if (w[1] === 'list')
-        el.props.push({
-          name: w[4] ?? '',
-          type: scalar(w[3], name, line),
-          countType: scalar(w[2], name, line),
-        });
-      else el.props.push({ name: w[2] ?? '', type: scalar(w[1], name, line) });
+      if (w[1] === 'list') {
+        const countType = scalar(w[2], name, line);
+        if (countType === 'float32' || countType === 'float64')
+          fail(
+            name,
+            `corrupt PLY header: a list length must have an integer type, got '${w[2]}' in '${line}'`,
+          );
+        el.props.push({ name: w[4] ?? '', type: scalar(w[3], name, line), countType });
+      } else el.props.push({ name: w[2] ?? '', type: scalar(w[1], name, line) });
     }
   }
   if (format !== 'ascii' && format !== 'binary_little_endian' && format !== 'binary_big_endian')
@@ -130,12 +133,37 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
   if (!vertex) fail(name, 'the PLY file has no vertex element');
   const axes = ['x', 'y', 'z'].map((a) => vertex.props.findIndex((p) => p.name === a && !p.countType));
   if (axes.some((k) => k < 0)) fail(name, 'the PLY vertex element lacks one of the properties x, y, z');
+  checkVertexBytes(bytes.length - end, format === 'ascii', vertex, name);
   const f32 = axes.every((k) => vertex.props[k]!.type === 'float32');
   const out = f32 ? new Float32Array(vertex.count * 3) : new Float64Array(vertex.count * 3);
   const slot = new Map(axes.map((k, c) => [k, c]));
   if (format === 'ascii') parseAscii(bytes, end, elements, vertex, slot, out, name);
   else parseBinary(bytes, end, format === 'binary_little_endian', elements, vertex, slot, out, name);
   return { data: out, shape: [vertex.count, 3] };
+}
+
+/**
+ * Refuses a vertex count that the data after the header cannot hold, before allocating for it
+ * (a corrupt header may claim 2^31 vertices): a binary vertex takes at least the bytes of its
+ * fixed properties and list lengths, an ASCII one at least one character and a separator per
+ * property.
+ */
+function checkVertexBytes(dataBytes: number, ascii: boolean, vertex: Element, name: string): void {
+  const perVertex = ascii
+    ? 2 * vertex.props.length
+    : vertex.props.reduce((s, p) => s + BYTES[p.countType ?? p.type], 0);
+  if (vertex.count * perVertex > dataBytes + (ascii ? 1 : 0))
+    fail(
+      name,
+      `truncated PLY data: the header declares ${vertex.count} vertices of at least ${perVertex} bytes each, the file has ${dataBytes} bytes after the header`,
+    );
+}
+
+/** A list length read from the data: a non-negative integer, else a clear error. */
+function listLength(n: number, name: string): number {
+  if (!Number.isInteger(n) || n < 0)
+    fail(name, `corrupt PLY data: a list length must be a non-negative integer, got ${n}`);
+  return n;
 }
 
 function parseAscii(
@@ -159,10 +187,12 @@ function parseAscii(
     return v;
   };
   for (const el of elements) {
-    for (let i = 0; i < el.count; i++) {
+    // An element without properties has no values, whatever its count (a loop over a huge count would hang).
+    const count = el.props.length === 0 ? 0 : el.count;
+    for (let i = 0; i < count; i++) {
       el.props.forEach((p, k) => {
         if (p.countType) {
-          const n = next();
+          const n = listLength(next(), name);
           for (let c = 0; c < n; c++) next();
           return;
         }
@@ -203,7 +233,7 @@ function parseBinary(
     for (let i = 0; i < el.count; i++) {
       el.props.forEach((p, k) => {
         if (p.countType) {
-          const n = take(p.countType);
+          const n = listLength(take(p.countType), name);
           at += n * BYTES[p.type];
           return;
         }
@@ -218,6 +248,12 @@ function parseBinary(
 
 /** The bytes of a binary little-endian PLY file with the points [N, 3] as vertices. */
 export function encodePly(array: NDArray<FloatArray>): Uint8Array {
+  checkWritable(array, 'encodePly');
+  if (array.shape.length !== 2 || array.shape[1] !== 3 || array.data instanceof Int32Array)
+    fail(
+      'encodePly',
+      `expected float points [N, 3], got ${array.data.constructor.name} of shape [${array.shape.join(', ')}]`,
+    );
   const [n] = array.shape as [number, number];
   const f32 = array.data instanceof Float32Array;
   const type = f32 ? 'float' : 'double';

@@ -24,6 +24,18 @@ function number(s: string): number {
   return s === '' ? Number.NaN : Number(s);
 }
 
+/** Spellings of non-finite numbers (numpy.savetxt writes nan and inf): data, never a header. */
+const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * A header line has a field that is text: not empty and not a number (finite or not). A first
+ * line such as `1,,3`, `nan,1,2` or `1e400,2` is data, so it is checked (and refused) rather than
+ * dropped as a header.
+ */
+function isHeader(fields: string[]): boolean {
+  return fields.some((f) => f !== '' && Number.isNaN(Number(f)) && !NON_FINITE.test(f));
+}
+
 /**
  * Parses delimited text into a float64 [N, D] array. `columns` keeps only the first columns
  * (.xyz: x y z, extra columns such as colours ignored).
@@ -43,7 +55,7 @@ export function parseDelimited(text: string, name: string, columns?: number): ND
     let fields = split(t, delim);
     if (first) {
       first = false;
-      if (fields.some((f) => !Number.isFinite(number(f)))) continue; // the header line
+      if (isHeader(fields)) continue;
     }
     if (columns !== undefined) {
       if (fields.length < columns)

@@ -9,6 +9,7 @@ import { asDtype, commonDtype, type InputArray } from './data.js';
 import type { LazyTensor } from './lazytensor.js';
 import { kernelRanges, type Ranges } from './ranges.js';
 import { checkNonEmpty, type ReduceOptions, reduce } from './reduce.js';
+import { TensorCore } from './tensorCore.js';
 
 /**
  * One reduction of a block-diagonal batch: its formula (and weight, for the weighted kinds) over
@@ -60,6 +61,11 @@ export function reduceBlockDiagonal(
   axis: 'i' | 'j',
   opts: BlockDiagonalOptions = {},
 ): DiagonalBlockResult[] {
+  check(
+    Array.isArray(blocks),
+    () =>
+      `reduceBlockDiagonal: expected an array of blocks { formula, weight?, ranges? }, got ${blocks === null ? 'null' : typeof blocks}`,
+  );
   check(blocks.length > 0, 'reduceBlockDiagonal: expected at least one block, got none');
   check(
     axis === 'i' || axis === 'j',
@@ -151,6 +157,15 @@ function canonical(formula: Node, weight: Node | undefined): Canonical {
 /** Canonicalises a block's variables (structural order) and checks its data. */
 function readBlock(b: DiagonalBlock, k: number): BlockData {
   const what = `reduceBlockDiagonal: block ${k}`;
+  check(
+    typeof b === 'object' && b !== null && b.formula instanceof TensorCore,
+    () =>
+      `${what}: expected { formula: LazyTensor, weight?, ranges? }, got ${b === null ? 'null' : typeof b === 'object' ? `formula ${typeof b.formula}` : typeof b}`,
+  );
+  check(
+    b.weight === undefined || b.weight instanceof TensorCore,
+    () => `${what}: the weight must be a LazyTensor, got ${typeof b.weight}`,
+  );
   const canon = canonical(b.formula.formula, b.weight?.formula);
   const vars = canon.vars;
   const arrays: NDArray<FloatArray>[] = [];

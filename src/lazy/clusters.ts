@@ -73,6 +73,9 @@ export function sortClusters(
   return { x: { data: out, shape: [n, d] }, labels: sl, perm };
 }
 
+/** How many more clusters than points clusterRangesCentroids accepts (labels may skip values). */
+const MAX_EMPTY_CLUSTERS = 1 << 20;
+
 /**
  * For points sorted by label: each cluster's index range [start, end) (flattened [C, 2]), its
  * centroid (weighted by `weights` if given) and its total weight.
@@ -89,6 +92,13 @@ export function clusterRangesCentroids(
   // A loop, not Math.max(...labels): spreading a million labels overflows the call stack.
   let C = 0;
   for (let i = 0; i < n; i++) if (labels[i]! >= C) C = labels[i]! + 1;
+  // Labels may skip values (empty clusters), but each label up to the largest costs memory: a
+  // stray huge label would ask for gigabytes (and a RangeError from the typed arrays).
+  check(
+    C <= n + MAX_EMPTY_CLUSTERS,
+    () =>
+      `clusterRangesCentroids: the largest label is ${C - 1}, which makes ${C} clusters for ${n} points; expected labels 0..C-1 with at most ${MAX_EMPTY_CLUSTERS} more clusters than points`,
+  );
   const ranges = new Int32Array(2 * C).fill(-1);
   const cent = new Float64Array(C * d);
   const w = new Float64Array(C);

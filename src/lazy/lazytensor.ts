@@ -123,8 +123,13 @@ export class LazyTensor<T extends FloatArray = FloatArray> extends ComplexOps {
     take: 'values' | 'indices';
   } {
     checkAxis(axis, `reduction('${kind}')`);
+    // null means no options, as in the reductions that spread them ({ ...opts, k }).
+    check(
+      opts === null || typeof opts === 'object',
+      () => `reduction('${kind}'): options must be an object, got ${typeof opts}`,
+    );
     const red = resolveKind(kind);
-    const { weight, k, ...ro } = opts;
+    const { weight, k, ...ro } = opts ?? {};
     let vars = this.vars;
     let w: Node | undefined;
     if (weight !== undefined) {

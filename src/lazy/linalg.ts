@@ -104,6 +104,11 @@ export interface SolveOptions extends ReduceOptions, CgControl {
  */
 export function solve(K: SymbolicMatrix, b: NDArray | number[][], opts: SolveOptions): NDArray<FloatArray> {
   check(K.dim === 1, () => `solve: K must be scalar (dimension 1), got dimension ${K.dim}`);
+  check(
+    typeof opts === 'object' && opts !== null,
+    () =>
+      `solve: expected options { alpha, tol?, maxIter?, ... }, got ${opts === null ? 'null' : typeof opts}`,
+  );
   const { alpha } = opts;
   check(
     typeof alpha === 'number' && Number.isFinite(alpha) && alpha >= 0,
@@ -123,6 +128,8 @@ export function solve(K: SymbolicMatrix, b: NDArray | number[][], opts: SolveOpt
     ba.shape[0] === nI && (vec || ba.shape.length === 2),
     () => `solve: b must be [${nI}] or [${nI}, E], got [${ba.shape.join(', ')}]`,
   );
+  const bad = ba.data.findIndex((v) => !Number.isFinite(v));
+  check(bad < 0, () => `solve: b has a non-finite value (${ba.data[bad]}) in row ${Math.floor(bad / E)}`);
   checkControl(opts, 'solve');
   const N = nI;
   const Ctor = ba.data.constructor as { new (len: number): FloatArray };

@@ -1,5 +1,6 @@
 import { validateRanges } from '../backends/common/ranges.js';
 import type { KernelRanges } from '../backends/types.js';
+import { check } from '../errors.js';
 
 /**
  * KeOps' block-sparse layout. For a reduction over j: row block b covers rows
@@ -22,6 +23,11 @@ export interface Ranges {
  * (u_i, v_j) interactions.
  */
 export function transposeRanges(r: Ranges): Ranges {
+  check(
+    typeof r === 'object' && r !== null,
+    () =>
+      `transposeRanges: expected a Ranges object (ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i), got ${r === null ? 'null' : typeof r}`,
+  );
   return {
     ranges_i: r.ranges_j,
     slices_i: r.slices_j,

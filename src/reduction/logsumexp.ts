@@ -6,7 +6,7 @@ import type { AccState, GradientCtx, PairGradient, ReductionDef, ReductionShape 
 /**
  * Log-sum-exp family, stabilised by a running maximum m: the state is (m, s_1..s_n) with
  * s_c = Σ exp(F - m)·G_c. A value of -Infinity contributes nothing (no NaN from -inf - -inf).
- *   LogSumExp:        n = 1, G = 1,  out = m + log s
+ *   LogSumExp:        n = 1, G = 1,  out = m + log s (+inf when m = +inf: s may be NaN = exp(inf - inf))
  *   LogSumExpWeight:  n = dimG,      out_c = m + log s_c
  *   SumSoftMaxWeight: n = 1 + dimG (s_0 = Σ exp(F - m)), out_c = s_c / s_0
  */
@@ -105,9 +105,15 @@ function makeLse(kind: LseKind): ReductionDef {
       const m = acc.f[0]!;
       if (kind === 'SumSoftMaxWeight') {
         for (let c = 0; c < r.dimG; c++) ctx.stmt(`${out(c)} = ${acc.f[2 + c]} / ${acc.f[1]};`);
+      } else if (kind === 'LogSumExp') {
+        // Two values of +inf make s = exp(inf - inf) = NaN; the log-sum-exp is then +inf (per row, not per pair).
+        const lse = `${m} + ${ctx.d.call('log', [acc.f[1]!])}`;
+        ctx.stmt(
+          `if (${m} == ${ctx.d.lit(Number.POSITIVE_INFINITY)}) { ${out(0)} = ${m}; } else { ${out(0)} = ${lse}; }`,
+        );
       } else {
-        const n = nSums(r);
-        for (let c = 0; c < n; c++) ctx.stmt(`${out(c)} = ${m} + ${ctx.d.call('log', [acc.f[1 + c]!])};`);
+        for (let c = 0; c < r.dimG; c++)
+          ctx.stmt(`${out(c)} = ${m} + ${ctx.d.call('log', [acc.f[1 + c]!])};`);
       }
     },
   };
