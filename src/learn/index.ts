@@ -2,9 +2,9 @@
  * lazytensor/learn: learning tools built on reductions. For now, exact K-nearest neighbours;
  * K-means, Gaussian mixtures, kernel regression and registration come later on the same engine.
  */
-import { check } from '../errors.js';
 import { type LazyTensor, type ReduceOptions, Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkCount, checkNeighbourDistances, points, pointsOfDim } from './input.js';
 
 /** Result of a K-NN query: neighbour indices and squared distances, both [N, K], nearest first. */
 export interface KnnResult {
@@ -19,9 +19,12 @@ export function knn(
   K: number,
   opts?: ReduceOptions,
 ): KnnResult {
-  check(Number.isInteger(K) && K >= 1, () => `knn: K must be an integer >= 1, got ${K}`);
-  const d: LazyTensor = Vi(queries).sqdist(Vj(refs));
+  const r = points(refs, 'knn(refs)');
+  const q = pointsOfDim(queries, r.d, 'knn(queries)');
+  checkCount(K, 'knn: K', 1, r.n, ` (at most the number of references, ${r.n})`);
+  const d: LazyTensor = Vi(q.array).sqdist(Vj(r.array));
   const { values, indices } = d.kminArgKmin(K, 'j', opts);
+  checkNeighbourDistances(values.data, K, q.dtype, 'knn');
   return { indices, sqDistances: values };
 }
 export { type KnnClassifyOptions, type KnnClassifyResult, knnClassify } from './classify.js';

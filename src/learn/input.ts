@@ -32,6 +32,22 @@ export function pointsOfDim(x: NDArray | number[][], d: number, what: string): P
   return p;
 }
 
+/**
+ * Checks the squared distances [N, K] of a K-nearest-neighbour reduction (each row ascending) are
+ * finite: the points are, so an infinite one overflowed the dtype, and the order of such ties is
+ * arbitrary. Scans the last column only.
+ */
+export function checkNeighbourDistances(d2: FloatArray, K: number, dtype: DType, what: string): void {
+  for (let at = K - 1, i = 0; at < d2.length; at += K, i++) {
+    const v = d2[at]!;
+    check(
+      v < Number.POSITIVE_INFINITY,
+      () =>
+        `${what}: the squared distances of query ${i} to its ${K} nearest points overflow the ${dtype} range; rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
+    );
+  }
+}
+
 /** Checks an integer count in [lo, hi]. */
 export function checkCount(v: unknown, name: string, lo: number, hi: number, why = ''): number {
   check(
