@@ -102,9 +102,9 @@ describe('knnClassify at the limits', () => {
     expect(() => knnClassify([[0], [1e200], [2e200]], labels, [[1e201]], 3, { weights: 'distance' })).toThrow(
       /overflow the float64 range/,
     );
-    expect(() =>
-      knnClassify(f32([0, 1e20, 2e20]), labels, f32([1e21]), 3, { weights: 'distance' }),
-    ).toThrow(/overflow the float32 range/);
+    expect(() => knnClassify(f32([0, 1e20, 2e20]), labels, f32([1e21]), 3, { weights: 'distance' })).toThrow(
+      /overflow the float32 range/,
+    );
   });
   it('a label so large that proba [N, C] cannot be allocated (was: a RangeError)', () => {
     const labels = Int32Array.from([0, 2 ** 30]);
