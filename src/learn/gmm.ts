@@ -155,7 +155,10 @@ function result(
     ...fit,
     predict(x) {
       const { q, L } = query(x, 'predict');
-      return { data: L.argmax('j', m.eng).data, shape: [q.n] };
+      // All logits −∞ (every distance overflows): no component is more likely, say so.
+      const { values, indices } = L.maxArgmax('j', m.eng);
+      checkFinite(values.data, q.dtype, 'gaussianMixture: predict(x)', 'its logits are');
+      return { data: indices.data, shape: [q.n] };
     },
     predictProba(x) {
       const { q, L } = query(x, 'predictProba');
@@ -167,11 +170,16 @@ function result(
           q.dtype,
         ),
       );
-      return { data: L.sumSoftmaxWeight(k.onehot(K), 'j', m.eng).data, shape: [q.n, K] };
+      const proba = L.sumSoftmaxWeight(k.onehot(K), 'j', m.eng).data;
+      // NaN rows: all logits −∞ (0/0 in the softmax).
+      checkFinite(proba, q.dtype, 'gaussianMixture: predictProba(x)', 'its posterior is', K);
+      return { data: proba, shape: [q.n, K] };
     },
     scoreSamples(x) {
       const { q, L } = query(x, 'scoreSamples');
-      return { data: L.logsumexp('j', m.eng).data, shape: [q.n] };
+      const lse = L.logsumexp('j', m.eng).data;
+      checkFinite(lse, q.dtype, 'gaussianMixture: scoreSamples(x)', 'its log-density is');
+      return { data: lse, shape: [q.n] };
     },
   };
 }
@@ -188,14 +196,22 @@ function logits(m: Model, X: LazyTensor, params: Params, dtype: DType): LazyTens
 /** log p(x_i) of every point: one LogSumExp reduction over the components. */
 function logDensity(m: Model, X: LazyTensor, params: Params, dtype: DType): FloatArray {
   const lse = logits(m, X, params, dtype).logsumexp('j', m.eng).data;
-  for (let i = 0; i < lse.length; i++) {
-    if (!Number.isFinite(lse[i]!)) {
+  checkFinite(lse, dtype, 'gaussianMixture', 'its log-density is');
+  return lse;
+}
+
+/**
+ * Throws when a value of `v` (rows of `width`) is not finite: the point's distances to every
+ * component overflow the dtype.
+ */
+function checkFinite(v: FloatArray, dtype: DType, what: string, whose: string, width = 1): void {
+  for (let t = 0; t < v.length; t++) {
+    if (!Number.isFinite(v[t]!)) {
       throw new LazyTensorError(
-        `gaussianMixture: point ${i} has log-density ${lse[i]} (its distances overflow the ${dtype} range); rescale the data or use float64`,
+        `${what}: point ${Math.floor(t / width)} is too far from every component: ${whose} ${v[t]} (its distances overflow the ${dtype} range); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
       );
     }
   }
-  return lse;
 }
 
 /**
