@@ -74,6 +74,10 @@ export function sampleWeights(w: unknown, n: number, what: string): Float64Array
     () =>
       `${what}: expected ${n} weights (one per point) in a typed array, got ${ArrayBuffer.isView(w) ? (w as Float64Array).length : typeof w}`,
   );
+  check(
+    !(w instanceof BigInt64Array || w instanceof BigUint64Array),
+    () => `${what}: expected numeric weights (e.g. a Float64Array), got a ${w.constructor.name}`,
+  );
   const out = Float64Array.from(w as Float64Array);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -82,6 +86,7 @@ export function sampleWeights(w: unknown, n: number, what: string): Float64Array
     total += v;
   }
   check(total > 0, () => `${what}: the weights sum to 0; at least one point needs a positive weight`);
+  check(total < Number.POSITIVE_INFINITY, () => `${what}: the weights sum to Infinity; rescale them`);
   return out;
 }
 
