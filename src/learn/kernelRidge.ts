@@ -90,6 +90,12 @@ export function kernelRidge(
     bad < 0,
     () => `kernelRidge: y has a non-finite value (${ya.data[bad]}) in row ${Math.floor(bad / E)}`,
   );
+  let sq = 0;
+  for (let t = 0; t < ya.data.length; t++) sq += ya.data[t]! ** 2;
+  check(
+    sq < Number.POSITIVE_INFINITY,
+    'kernelRidge: y is too large (the sum of its squares overflows float64, as would the residuals); rescale y',
+  );
   const rank = opts.rank === undefined ? Math.min(N, 100) : checkInt(opts.rank, 'kernelRidge: rank', 1, N);
   const seed = opts.seed ?? 0;
   check(Number.isInteger(seed), () => `kernelRidge: seed must be an integer, got ${String(seed)}`);
@@ -122,6 +128,11 @@ export function kernelRidge(
       E,
     ).map((v) => v / alpha);
     residual = worstResidual(apply(c), b, E);
+    check(
+      Number.isFinite(residual) && c.every(Number.isFinite),
+      () =>
+        `kernelRidge: method 'nystrom' gave a solution beyond the float64 range (relative residual ${residual}): alpha ${alpha} is too small for this kernel matrix; increase alpha`,
+    );
   } else {
     let precondition: ((r: Float64Array) => Float64Array) | undefined;
     if (precond === 'nystrom') {

@@ -268,3 +268,24 @@ describe('kernel length scales at the ends of the float range', () => {
     );
   });
 });
+
+describe('kernelRidge: solutions that leave the float range', () => {
+  it("method 'nystrom' with an alpha too small for duplicated points with different targets (was: coef ±1e300, residual Infinity)", () => {
+    const x = [[0], [0], [1]];
+    const yv = { data: Float64Array.from([1, -1, 3]), shape: [3] };
+    expect(() => kernelRidge(x, yv, { scale: 1, alpha: 1e-300, method: 'nystrom' })).toThrow(
+      /increase alpha/,
+    );
+    // The same system with a usable alpha: both duplicates get the mean target's share.
+    const ok = kernelRidge(x, yv, { scale: 1, alpha: 1e-3, method: 'nystrom' });
+    expect(Number.isFinite(ok.residual)).toBe(true);
+    expect(ok.coef.data.every((v) => Number.isFinite(v))).toBe(true);
+  });
+  it.each([
+    'cg',
+    'nystrom',
+  ] as const)("y whose squares overflow float64, method '%s' (was: residual NaN, or 'diverged')", (method) => {
+    const yv = { data: Float64Array.from([1e300, -1e300, 1e300]), shape: [3] };
+    expect(() => kernelRidge([[0], [1], [2]], yv, { scale: 1, alpha: 1, method })).toThrow(/rescale y/);
+  });
+});
