@@ -102,9 +102,11 @@ function operatorOf(
     op: (V, w) => {
       const out = K.matvec({ data: V, shape: w === 1 ? [n] : [n, w] });
       check(
-        isNDArray(out) && out.data.length === n * w,
+        isNDArray(out) &&
+          out.data.length === n * w &&
+          !(out.data instanceof BigInt64Array || out.data instanceof BigUint64Array),
         () =>
-          `eigsh: matvec must return ${n * w} values (shape [${w === 1 ? n : `${n}, ${w}`}]), got ${isNDArray(out) ? out.data.length : typeof out}`,
+          `eigsh: matvec must return ${n * w} values (shape [${w === 1 ? n : `${n}, ${w}`}]) of a number array, got ${isNDArray(out) ? `${out.data.length} in a ${out.data.constructor.name}` : typeof out}`,
       );
       const res = Float64Array.from(out.data as FloatArray);
       check(res.every(Number.isFinite), 'eigsh: matvec returned a non-finite value');

@@ -239,3 +239,10 @@ describe('eigsh on an operator { n, matvec }', () => {
     bad(() => eigsh(op(Kd), 3, { which: 'smallest', maxIter: 4 }), /did not converge in 4 operator calls/);
   });
 });
+
+describe('eigsh: an operator returning BigInt values', () => {
+  it('is a LazyTensorError (was: a TypeError)', () => {
+    const op = { n: 3, matvec: () => ({ data: new BigInt64Array(3), shape: [3] }) as unknown as NDArray };
+    expect(() => eigsh(op, 1)).toThrow(/matvec must return 3 values/);
+  });
+});
