@@ -227,7 +227,14 @@ function statistics(m: Model, X: LazyTensor, params: Params, logp: FloatArray, d
   const Y = X.sub(M);
   const second = type === 'full' ? Y.tensorprod(Y) : type === 'diag' ? Y.square() : Y.sqnorm2();
   const moments = Pm(1).concat(Y).concat(second);
-  return Float64Array.from(R.mul(moments).sum('i', { ...m.eng, accumulator: 'float64' }).data);
+  const stats = Float64Array.from(R.mul(moments).sum('i', { ...m.eng, accumulator: 'float64' }).data);
+  const bad = stats.findIndex((v) => !Number.isFinite(v));
+  check(
+    bad < 0,
+    () =>
+      `gaussianMixture: the moments of component ${Math.floor(bad / (stats.length / K))} overflow the ${dtype} range (its points' squared distances do); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
+  );
+  return stats;
 }
 
 /** Parameters from each component's mass and moments centred at `centre` (stats [K, 1 + D + S]). */
@@ -336,7 +343,14 @@ function invertSpd(c: Float64Array, d: number, out: Float64Array, k: number): nu
 /** Hard-assignment statistics (as `statistics` with r ∈ {0, 1}), from the k-means clusters. */
 function kmeansInit(m: Model, p: Points, seed: number): Params {
   const { K, d, type } = m;
-  const km = kmeans(p.array, K, { seed, backend: m.eng.backend });
+  let km: ReturnType<typeof kmeans>;
+  try {
+    km = kmeans(p.array, K, { seed, backend: m.eng.backend });
+  } catch (e) {
+    if (e instanceof LazyTensorError)
+      throw new LazyTensorError(`gaussianMixture: init 'kmeans': ${e.message}`);
+    throw e;
+  }
   const c = Float64Array.from(km.centroids.data);
   const S = type === 'full' ? d * d : type === 'diag' ? d : 1;
   const width = 1 + d + S;

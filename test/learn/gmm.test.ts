@@ -242,3 +242,18 @@ describe('gaussianMixture queries far beyond the float range of the model', () =
     expect(Number.isFinite(g.scoreSamples(q).data[0]!)).toBe(true);
   });
 });
+
+describe('gaussianMixture on float32 data beyond the float32 range of its moments', () => {
+  it.each([
+    'full',
+    'diag',
+    'spherical',
+  ] as const)("%s: coordinates ~1e30 (squares overflow float32) are a LazyTensorError that says so (was, for 'full': 'not positive definite; increase regCovar')", (covariance) => {
+    const v = Array.from({ length: 40 }, (_, i) => (i < 20 ? 0 : 1e32) + 1e30 * Math.sin((i % 20) * 12.9898));
+    const x = { data: Float32Array.from(v), shape: [20, 2] };
+    for (const init of ['kmeans', 'random'] as const)
+      expect(() => gaussianMixture(x, 2, { covariance, init }), init).toThrow(
+        /^gaussianMixture: .*overflow the float32 range.*use float64/,
+      );
+  });
+});
