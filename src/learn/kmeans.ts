@@ -7,9 +7,8 @@
  */
 import { check } from '../errors.js';
 import { Vi, Vj } from '../lazy/index.js';
-import { allocFloat, type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
+import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import { mulberry32 } from '../random.js';
-import { maxAbs } from './floatScans.js';
 import { hamerly } from './hamerly.js';
 import {
   checkCount,
@@ -23,6 +22,7 @@ import {
 } from './input.js';
 import type { Problem } from './kmeansSteps.js';
 import { lloyd } from './lloyd.js';
+import { scaledPoints, timesPow2, underflowExponent } from './tinyScale.js';
 
 export interface KMeansOptions {
   /** 'kmeans++' (default), 'random' (K distinct points) or the initial centroids [K, D]. */
@@ -95,8 +95,8 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     init0 !== undefined || init === 'kmeans++' || init === 'random',
     () => `kmeans: init must be 'kmeans++', 'random' or centroids [K, D], got ${String(init)}`,
   );
-  // Tiny coordinates are run scaled up by a power of two (exact), see `underflowScale`.
-  const e = underflowScale(raw, init0);
+  // Tiny coordinates are run scaled up by a power of two (exact), see tinyScale.ts.
+  const e = underflowExponent(raw.dtype, [raw.data], init0);
   const p = e === 0 ? raw : scaledPoints(raw, e);
   const given = e === 0 || !init0 ? init0 : init0.map((v) => timesPow2(v, e));
   const pr: Problem = { p, K, w, X: Vi(p.array), eng: engine(o) };
@@ -144,39 +144,6 @@ function checkedResult(
       `kmeans: the ${weighted ? 'weighted ' : ''}squared distances of the points to their centroids overflow the ${p.dtype} range (inertia ${r.inertia}); rescale the data${p.dtype === 'float32' ? ' or use float64' : ''}`,
   );
   return r;
-}
-
-/**
- * Coordinates below these magnitudes have squared differences that underflow the dtype (all
- * distances 0, labels ties): float32 squares fall below 2^-126 from |x| ≈ 2^-40 at a relative
- * spread of 2^-24, float64 ones below 2^-1022 from |x| ≈ 2^-458 at 2^-52.
- */
-const TINY = { float32: 2 ** -32, float64: 2 ** -400 } as const;
-
-/**
- * Exponent e such that the points (and given centroids) times 2^e have their largest magnitude in
- * [1, 2): only when that magnitude is below TINY of the dtype (0 otherwise, leaving the run bit
- * for bit as it was). k-means commutes with the scaling: labels are the same, centroids scale by
- * 2^e and the inertia by 4^e, all exactly (powers of two).
- */
-function underflowScale(p: Points, init: Float64Array | undefined): number {
-  let m = maxAbs(p.data);
-  if (init) for (let k = 0; k < init.length; k++) m = Math.max(m, Math.abs(init[k]!));
-  if (m === 0 || m >= TINY[p.dtype]) return 0;
-  return -Math.floor(Math.log2(m));
-}
-
-/** The points times 2^e (exact), as new points of the same dtype. */
-function scaledPoints(p: Points, e: number): Points {
-  const data = allocFloat(p.dtype, p.data.length);
-  for (let k = 0; k < data.length; k++) data[k] = timesPow2(p.data[k]!, e);
-  return { ...p, array: { data, shape: [p.n, p.d] }, data };
-}
-
-/** v · 2^e in two steps (2^e alone overflows float64 from e = 1024, underflows below −1074). */
-function timesPow2(v: number, e: number): number {
-  const h = Math.trunc(e / 2);
-  return v * 2 ** h * 2 ** (e - h);
 }
 
 /** Whether two labellings are the same partition of the points (up to renumbering the clusters). */
