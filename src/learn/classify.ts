@@ -11,6 +11,7 @@ import {
   points,
   pointsOfDim,
 } from './input.js';
+import { scaledArray, underflowExponent } from './tinyScale.js';
 
 export interface KnnClassifyOptions {
   /** 'uniform' (default: one vote per neighbour) or 'distance' (votes weighted by 1/distance). */
@@ -55,7 +56,11 @@ export function knnClassify(
     () =>
       `knnClassify: proba [${q.n}, ${C}] would hold ${q.n * C} values (C = the largest label + 1), more than ${MAX_PROBA}; number the classes 0..C-1 or classify fewer queries per call`,
   );
-  const nn = Vi(q.array).sqdist(Vj(t.array)).kminArgKmin(K, 'j', engine(o));
+  // Tiny points are searched scaled by 2^e (exact; the votes depend on distance ratios only).
+  const e = underflowExponent(t.dtype, [q.data, t.data]);
+  const nn = Vi(e === 0 ? q.array : scaledArray(q.array, e))
+    .sqdist(Vj(e === 0 ? t.array : scaledArray(t.array, e)))
+    .kminArgKmin(K, 'j', engine(o));
   checkNeighbourDistances(nn.values.data, K, q.dtype, 'knnClassify');
   const proba = new Float64Array(q.n * C);
   const out = new Int32Array(q.n);

@@ -117,3 +117,31 @@ describe('knnClassify at the limits', () => {
     expect(res.labels.data[0]).toBe(5);
   });
 });
+
+describe('knnClassify on tiny coordinates', () => {
+  it('votes of the nearest points, as at scale 1 (was: the first points, all ties at distance 0)', () => {
+    const s = 2 ** -100;
+    const u = [0.3, 0.1, 0.7, 0.45, 0.9, 0.2];
+    const labels = Int32Array.from([0, 0, 1, 1, 1, 0]);
+    for (const weights of ['uniform', 'distance'] as const) {
+      const ref = knnClassify(
+        { data: Float32Array.from(u), shape: [6, 1] },
+        labels,
+        { data: Float32Array.from([0.42]), shape: [1, 1] },
+        1,
+        {
+          weights,
+        },
+      );
+      expect(ref.labels.data[0]).toBe(1);
+      const res = knnClassify(
+        { data: Float32Array.from(u, (v) => v * s), shape: [6, 1] },
+        labels,
+        { data: Float32Array.from([0.42 * s]), shape: [1, 1] },
+        1,
+        { weights },
+      );
+      expect(res.labels.data[0], weights).toBe(1);
+    }
+  });
+});

@@ -45,3 +45,25 @@ describe('knn rejects bad input with a LazyTensorError', () => {
     expect(Array.from(res.indices.data)).toEqual([0, 1]);
   });
 });
+
+describe('knn on tiny coordinates (squared distances below the dtype range)', () => {
+  const u = [0.3, 0.1, 0.7, 0.45, 0.9, 0.2];
+  it.each([
+    ['float32', (v: number[]) => Float32Array.from(v), 2 ** -100],
+    ['float64', (v: number[]) => Float64Array.from(v), 2 ** -570],
+  ] as const)('%s: the neighbours of the same points at scale 1 (was: indices 0, 1, 2 — all ties at 0)', (_, T, s) => {
+    const ref = knn({ data: T([0.42]), shape: [1, 1] }, { data: T(u), shape: [6, 1] }, 3);
+    expect(Array.from(ref.indices.data)).toEqual([3, 0, 5]);
+    const res = knn(
+      { data: T([0.42 * s]), shape: [1, 1] },
+      { data: T(u.map((v) => v * s)), shape: [6, 1] },
+      3,
+    );
+    expect(Array.from(res.indices.data)).toEqual([3, 0, 5]);
+    // Distances in the caller's scale: s² times those at scale 1 (0 where that underflows the dtype).
+    for (let k = 0; k < 3; k++) {
+      const want = T([ref.sqDistances.data[k]! * s * s])[0]!;
+      expect(res.sqDistances.data[k]).toBe(want);
+    }
+  });
+});
