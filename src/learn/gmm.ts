@@ -202,13 +202,13 @@ function logDensity(m: Model, X: LazyTensor, params: Params, dtype: DType): Floa
 
 /**
  * Throws when a value of `v` (rows of `width`) is not finite: the point's distances to every
- * component overflow the dtype.
+ * component, scaled by the precisions, overflow the dtype.
  */
 function checkFinite(v: FloatArray, dtype: DType, what: string, whose: string, width = 1): void {
   for (let t = 0; t < v.length; t++) {
     if (!Number.isFinite(v[t]!)) {
       throw new LazyTensorError(
-        `${what}: point ${Math.floor(t / width)} is too far from every component: ${whose} ${v[t]} (its distances overflow the ${dtype} range); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
+        `${what}: point ${Math.floor(t / width)}: ${whose} ${v[t]} (its scaled distances to every component overflow the ${dtype} range: it is far from all of them, or their variances are too small for ${dtype}); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
       );
     }
   }
