@@ -57,7 +57,7 @@ export function ivfIndex(refs: NDArray | number[][], opts: IvfOptions): IvfIndex
     init: 'random',
     maxIter: checkCount(o.maxIter ?? 10, 'ivfIndex: maxIter', 1, Number.MAX_SAFE_INTEGER),
     tol: 0,
-    seed: o.seed ?? 0,
+    seed: checkCount(o.seed ?? 0, 'ivfIndex: seed', 0, 2 ** 32 - 1),
     backend: o.backend,
   });
   const sorted = sortClusters(r.array, km.labels.data);

@@ -97,3 +97,9 @@ describe('ivfIndex on tiny coordinates', () => {
     expect(idx.centroids.data.every((v) => Math.abs(v) < 2 * s)).toBe(true);
   });
 });
+
+describe('ivfIndex option messages name ivfIndex', () => {
+  it.each([-1, 1.5, Number.NaN])('seed %s (was: a message about kmeans)', (seed) => {
+    expect(() => ivfIndex([[0], [1], [2]], { nlist: 2, seed })).toThrow(/^ivfIndex: seed must be an integer/);
+  });
+});
