@@ -282,10 +282,26 @@ describe('kernelRidge: solutions that leave the float range', () => {
     expect(ok.coef.data.every((v) => Number.isFinite(v))).toBe(true);
   });
   it.each([
-    'cg',
-    'nystrom',
-  ] as const)("y whose squares overflow float64, method '%s' (was: residual NaN, or 'diverged')", (method) => {
-    const yv = { data: Float64Array.from([1e300, -1e300, 1e300]), shape: [3] };
-    expect(() => kernelRidge([[0], [1], [2]], yv, { scale: 1, alpha: 1, method })).toThrow(/rescale y/);
+    ['cg', 1e300],
+    ['cg', 1e-300],
+    ['nystrom', 1e300],
+    ['nystrom', 1e-300],
+  ] as const)("method '%s', y scaled by %s: coef scaled alike (was: residual NaN or 'diverged' for 1e300, coef 0 for 1e-300)", (method, s) => {
+    const x = [[0], [0.5], [2]];
+    const y1 = Float64Array.from([1, -2, 3]);
+    const ref = kernelRidge(x, { data: y1, shape: [3] }, { scale: 1, alpha: 1e-2, method, tol: 1e-10 });
+    const res = kernelRidge(
+      x,
+      { data: y1.map((v) => v * s), shape: [3] },
+      { scale: 1, alpha: 1e-2, method, tol: 1e-10 },
+    );
+    for (let i = 0; i < 3; i++) expect(res.coef.data[i]! / s).toBeCloseTo(ref.coef.data[i]!, 8);
+    expect(res.residual).toBeLessThan(1e-8);
+    expect(res.predict([[0.5]]).data[0]! / s).toBeCloseTo(ref.predict([[0.5]]).data[0]!, 8);
+  });
+  it('y so large that coef overflows the dtype: a LazyTensorError', () => {
+    const yv = { data: Float32Array.from([3e38, -3e38, 3e38]), shape: [3] };
+    const x = { data: Float32Array.from([0, 0.01, 0.02]), shape: [3, 1] };
+    expect(() => kernelRidge(x, yv, { scale: 1, alpha: 1e-3 })).toThrow(/coef overflows float32/);
   });
 });
