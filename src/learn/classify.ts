@@ -2,7 +2,16 @@
 import { check } from '../errors.js';
 import { Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import { checkCount, classLabels, engine, options, points, pointsOfDim } from './input.js';
+import {
+  checkCount,
+  checkNeighbourDistances,
+  classLabels,
+  engine,
+  options,
+  points,
+  pointsOfDim,
+} from './input.js';
+import { scaledArray, underflowExponent } from './tinyScale.js';
 
 export interface KnnClassifyOptions {
   /** 'uniform' (default: one vote per neighbour) or 'distance' (votes weighted by 1/distance). */
@@ -17,6 +26,9 @@ export interface KnnClassifyResult {
   /** Vote shares per class, [N, C] (rows sum to 1), C = max training label + 1. */
   proba: NDArray<Float64Array>;
 }
+
+/** Most values of the proba array [N, C] (2 GiB of float64). */
+const MAX_PROBA = 2 ** 28;
 
 /**
  * Classifies each query by a vote of its K nearest training points (squared Euclidean). With
@@ -39,7 +51,17 @@ export function knnClassify(
     mode === 'uniform' || mode === 'distance',
     () => `knnClassify: weights must be 'uniform' or 'distance', got ${String(mode)}`,
   );
-  const nn = Vi(q.array).sqdist(Vj(t.array)).kminArgKmin(K, 'j', engine(o));
+  check(
+    q.n * C <= MAX_PROBA,
+    () =>
+      `knnClassify: proba [${q.n}, ${C}] would hold ${q.n * C} values (C = the largest label + 1), more than ${MAX_PROBA}; number the classes 0..C-1 or classify fewer queries per call`,
+  );
+  // Tiny points are searched scaled by 2^e (exact; the votes depend on distance ratios only).
+  const e = underflowExponent(t.dtype, [q.data, t.data]);
+  const nn = Vi(e === 0 ? q.array : scaledArray(q.array, e))
+    .sqdist(Vj(e === 0 ? t.array : scaledArray(t.array, e)))
+    .kminArgKmin(K, 'j', engine(o));
+  checkNeighbourDistances(nn.values.data, K, q.dtype, 'knnClassify');
   const proba = new Float64Array(q.n * C);
   const out = new Int32Array(q.n);
   const vote = new Float64Array(K);

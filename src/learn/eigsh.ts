@@ -14,6 +14,7 @@ import { gaussian, mulberry32 } from '../random.js';
 import type { AccumulatorKind } from '../reduction/types.js';
 import { crossProduct, multiply, symmetricEigen } from './dense.js';
 import { checkInt } from './kernels.js';
+import { timesPow2 } from './tinyScale.js';
 
 /** A symmetric linear operator given by its products. */
 export interface SymmetricOperator {
@@ -102,9 +103,11 @@ function operatorOf(
     op: (V, w) => {
       const out = K.matvec({ data: V, shape: w === 1 ? [n] : [n, w] });
       check(
-        isNDArray(out) && out.data.length === n * w,
+        isNDArray(out) &&
+          out.data.length === n * w &&
+          !(out.data instanceof BigInt64Array || out.data instanceof BigUint64Array),
         () =>
-          `eigsh: matvec must return ${n * w} values (shape [${w === 1 ? n : `${n}, ${w}`}]), got ${isNDArray(out) ? out.data.length : typeof out}`,
+          `eigsh: matvec must return ${n * w} values (shape [${w === 1 ? n : `${n}, ${w}`}]) of a number array, got ${isNDArray(out) ? `${out.data.length} in a ${out.data.constructor.name}` : typeof out}`,
       );
       const res = Float64Array.from(out.data as FloatArray);
       check(res.every(Number.isFinite), 'eigsh: matvec returned a non-finite value');
@@ -116,7 +119,17 @@ function operatorOf(
 /** The k largest (or smallest) eigenpairs of a symmetric K. */
 export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshOptions = {}): EigshResult {
   check(typeof opts === 'object' && opts !== null, 'eigsh: options must be an object');
-  const { n, op, f32 } = operatorOf(K, opts);
+  const { n, op: raw, f32 } = operatorOf(K, opts);
+  // An operator far from norm 1 (squares of its products beyond float64) runs as A·2^−e, e set by
+  // the first product (0 when that is in range: the run is then as without this step); the
+  // eigenvectors are the same and the eigenvalues scale back exactly.
+  let e: number | undefined;
+  const op: BlockOp = (V, w) => {
+    const W = raw(V, w);
+    e ??= rangeExponent(W);
+    if (e !== 0) for (let t = 0; t < W.length; t++) W[t] = timesPow2(W[t]!, -e);
+    return W;
+  };
   checkInt(k, 'eigsh: k', 1, n);
   const which = opts.which ?? 'largest';
   check(
@@ -205,8 +218,10 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
       resid[c] = Math.sqrt(s) / (scale || 1);
       worst = Math.max(worst, resid[c]!);
     }
-    if (worst <= tol || m === n)
-      return { values: theta, vectors: { data: Y, shape: [n, k] }, iterations: it, widths };
+    if (worst <= tol || m === n) {
+      const values = e ? theta.map((v) => timesPow2(v, e!)) : theta;
+      return { values, vectors: { data: Y, shape: [n, k] }, iterations: it, widths };
+    }
     // Next block: W (or, locking, the residuals still above tol) orthogonalised twice against the
     // basis, then within itself.
     const V = lock ? residualBlock(AY, Y, theta, resid, tol, b) : W;
@@ -215,6 +230,17 @@ export function eigsh(K: LazyTensor | SymmetricOperator, k: number, opts: EigshO
   throw new LazyTensorError(
     `eigsh: ${k} ${which} eigenpairs did not converge in ${maxIter} operator calls (basis of ${m} vectors): worst relative residual ${worst.toExponential(3)} > tol ${tol}; raise maxIter or tol`,
   );
+}
+
+/**
+ * Exponent e with max |W| · 2^−e in [1, 2) when max |W| is outside [2^−256, 2^256] (the squares
+ * of the products, and of the residuals, then stay within float64), else 0.
+ */
+function rangeExponent(W: Float64Array): number {
+  let m = 0;
+  for (let t = 0; t < W.length; t++) m = Math.max(m, Math.abs(W[t]!));
+  if (m === 0 || (m >= 2 ** -256 && m <= 2 ** 256)) return 0;
+  return Math.floor(Math.log2(m));
 }
 
 /**

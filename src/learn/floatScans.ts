@@ -44,6 +44,23 @@ function finite32(data: Float32Array): boolean {
   return a + b === 0;
 }
 
+/** The largest |v| in `data` (finite values), 0 when empty. */
+export function maxAbs(data: FloatArray): number {
+  return data instanceof Float64Array ? maxAbs64(data) : maxAbs32(data as Float32Array);
+}
+
+function maxAbs64(data: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < data.length; k++) m = Math.max(m, Math.abs(data[k]!));
+  return m;
+}
+
+function maxAbs32(data: Float32Array): number {
+  let m = 0;
+  for (let k = 0; k < data.length; k++) m = Math.max(m, Math.abs(data[k]!));
+  return m;
+}
+
 /** Σ_i w_i v_i (Σ_i v_i without weights), summed in index order in float64. */
 export function weightedTotal(v: FloatArray, w: Float64Array | undefined): number {
   if (w) return v instanceof Float64Array ? dot64(v, w) : dot32(v as Float32Array, w);

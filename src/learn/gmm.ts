@@ -155,7 +155,10 @@ function result(
     ...fit,
     predict(x) {
       const { q, L } = query(x, 'predict');
-      return { data: L.argmax('j', m.eng).data, shape: [q.n] };
+      // All logits −∞ (every distance overflows): no component is more likely, say so.
+      const { values, indices } = L.maxArgmax('j', m.eng);
+      checkFinite(values.data, q.dtype, 'gaussianMixture: predict(x)', 'its logits are');
+      return { data: indices.data, shape: [q.n] };
     },
     predictProba(x) {
       const { q, L } = query(x, 'predictProba');
@@ -167,11 +170,16 @@ function result(
           q.dtype,
         ),
       );
-      return { data: L.sumSoftmaxWeight(k.onehot(K), 'j', m.eng).data, shape: [q.n, K] };
+      const proba = L.sumSoftmaxWeight(k.onehot(K), 'j', m.eng).data;
+      // NaN rows: all logits −∞ (0/0 in the softmax).
+      checkFinite(proba, q.dtype, 'gaussianMixture: predictProba(x)', 'its posterior is', K);
+      return { data: proba, shape: [q.n, K] };
     },
     scoreSamples(x) {
       const { q, L } = query(x, 'scoreSamples');
-      return { data: L.logsumexp('j', m.eng).data, shape: [q.n] };
+      const lse = L.logsumexp('j', m.eng).data;
+      checkFinite(lse, q.dtype, 'gaussianMixture: scoreSamples(x)', 'its log-density is');
+      return { data: lse, shape: [q.n] };
     },
   };
 }
@@ -188,14 +196,22 @@ function logits(m: Model, X: LazyTensor, params: Params, dtype: DType): LazyTens
 /** log p(x_i) of every point: one LogSumExp reduction over the components. */
 function logDensity(m: Model, X: LazyTensor, params: Params, dtype: DType): FloatArray {
   const lse = logits(m, X, params, dtype).logsumexp('j', m.eng).data;
-  for (let i = 0; i < lse.length; i++) {
-    if (!Number.isFinite(lse[i]!)) {
+  checkFinite(lse, dtype, 'gaussianMixture', 'its log-density is');
+  return lse;
+}
+
+/**
+ * Throws when a value of `v` (rows of `width`) is not finite: the point's distances to every
+ * component, scaled by the precisions, overflow the dtype.
+ */
+function checkFinite(v: FloatArray, dtype: DType, what: string, whose: string, width = 1): void {
+  for (let t = 0; t < v.length; t++) {
+    if (!Number.isFinite(v[t]!)) {
       throw new LazyTensorError(
-        `gaussianMixture: point ${i} has log-density ${lse[i]} (its distances overflow the ${dtype} range); rescale the data or use float64`,
+        `${what}: point ${Math.floor(t / width)}: ${whose} ${v[t]} (its scaled distances to every component overflow the ${dtype} range: it is far from all of them, or their variances are too small for ${dtype}); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
       );
     }
   }
-  return lse;
 }
 
 /**
@@ -211,7 +227,14 @@ function statistics(m: Model, X: LazyTensor, params: Params, logp: FloatArray, d
   const Y = X.sub(M);
   const second = type === 'full' ? Y.tensorprod(Y) : type === 'diag' ? Y.square() : Y.sqnorm2();
   const moments = Pm(1).concat(Y).concat(second);
-  return Float64Array.from(R.mul(moments).sum('i', { ...m.eng, accumulator: 'float64' }).data);
+  const stats = Float64Array.from(R.mul(moments).sum('i', { ...m.eng, accumulator: 'float64' }).data);
+  const bad = stats.findIndex((v) => !Number.isFinite(v));
+  check(
+    bad < 0,
+    () =>
+      `gaussianMixture: the moments of component ${Math.floor(bad / (stats.length / K))} overflow the ${dtype} range (its points' squared distances do); rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
+  );
+  return stats;
 }
 
 /** Parameters from each component's mass and moments centred at `centre` (stats [K, 1 + D + S]). */
@@ -320,7 +343,14 @@ function invertSpd(c: Float64Array, d: number, out: Float64Array, k: number): nu
 /** Hard-assignment statistics (as `statistics` with r ∈ {0, 1}), from the k-means clusters. */
 function kmeansInit(m: Model, p: Points, seed: number): Params {
   const { K, d, type } = m;
-  const km = kmeans(p.array, K, { seed, backend: m.eng.backend });
+  let km: ReturnType<typeof kmeans>;
+  try {
+    km = kmeans(p.array, K, { seed, backend: m.eng.backend });
+  } catch (e) {
+    if (e instanceof LazyTensorError)
+      throw new LazyTensorError(`gaussianMixture: init 'kmeans': ${e.message}`);
+    throw e;
+  }
   const c = Float64Array.from(km.centroids.data);
   const S = type === 'full' ? d * d : type === 'diag' ? d : 1;
   const width = 1 + d + S;

@@ -18,7 +18,7 @@ import { Separation, SubsetReductions } from './hamerlyReductions.js';
 import { IncrementalSums } from './incrementalSums.js';
 import { type Assignment, assignment, type Problem, reseedEmpty } from './kmeansSteps.js';
 
-/** Σ_i w_i ‖x_i − c_{labels i}‖² in float64. */
+/** Σ_i w_i ‖x_i − c_{labels i}‖² in float64 (Infinity when a term overflows the data dtype). */
 function weightedInertia(
   labels: Int32Array,
   w: Float64Array | undefined,
@@ -27,12 +27,20 @@ function weightedInertia(
   d: number,
 ): number {
   let total = 0;
+  let worst = 0;
   for (let i = 0; i < labels.length; i++) {
     const q = rowSqDist(data, i, c, labels[i]!, d);
+    if (q > worst) worst = q;
     total += w ? w[i]! * q : q;
   }
-  return total;
+  // A squared distance beyond the dtype overflowed in the reductions (as plain Lloyd's inertia).
+  return worst > (data instanceof Float32Array ? F32_MAX : Number.MAX_VALUE)
+    ? Number.POSITIVE_INFINITY
+    : total;
 }
+
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
 
 /** One Hamerly run: the bounds, the labels and the cluster sums. */
 export class HamerlyRun {

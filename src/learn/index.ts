@@ -2,9 +2,10 @@
  * lazytensor/learn: learning tools built on reductions. For now, exact K-nearest neighbours;
  * K-means, Gaussian mixtures, kernel regression and registration come later on the same engine.
  */
-import { check } from '../errors.js';
 import { type LazyTensor, type ReduceOptions, Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkCount, checkNeighbourDistances, points, pointsOfDim } from './input.js';
+import { scaledArray, scaleInPlace, underflowExponent } from './tinyScale.js';
 
 /** Result of a K-NN query: neighbour indices and squared distances, both [N, K], nearest first. */
 export interface KnnResult {
@@ -19,9 +20,17 @@ export function knn(
   K: number,
   opts?: ReduceOptions,
 ): KnnResult {
-  check(Number.isInteger(K) && K >= 1, () => `knn: K must be an integer >= 1, got ${K}`);
-  const d: LazyTensor = Vi(queries).sqdist(Vj(refs));
+  const r = points(refs, 'knn(refs)');
+  const q = pointsOfDim(queries, r.d, 'knn(queries)');
+  checkCount(K, 'knn: K', 1, r.n, ` (at most the number of references, ${r.n})`);
+  // Tiny points are searched scaled by 2^e (exact), their distances scaled back (tinyScale.ts).
+  const e = underflowExponent(r.dtype, [q.data, r.data]);
+  const d: LazyTensor = Vi(e === 0 ? q.array : scaledArray(q.array, e)).sqdist(
+    Vj(e === 0 ? r.array : scaledArray(r.array, e)),
+  );
   const { values, indices } = d.kminArgKmin(K, 'j', opts);
+  checkNeighbourDistances(values.data, K, q.dtype, 'knn');
+  if (e !== 0) scaleInPlace(values.data, -2 * e);
   return { indices, sqDistances: values };
 }
 export { type KnnClassifyOptions, type KnnClassifyResult, knnClassify } from './classify.js';

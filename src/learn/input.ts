@@ -32,6 +32,22 @@ export function pointsOfDim(x: NDArray | number[][], d: number, what: string): P
   return p;
 }
 
+/**
+ * Checks the squared distances [N, K] of a K-nearest-neighbour reduction (each row ascending) are
+ * finite: the points are, so an infinite one overflowed the dtype, and the order of such ties is
+ * arbitrary. Scans the last column only.
+ */
+export function checkNeighbourDistances(d2: FloatArray, K: number, dtype: DType, what: string): void {
+  for (let at = K - 1, i = 0; at < d2.length; at += K, i++) {
+    const v = d2[at]!;
+    check(
+      v < Number.POSITIVE_INFINITY,
+      () =>
+        `${what}: the squared distances of query ${i} to its ${K} nearest points overflow the ${dtype} range; rescale the data${dtype === 'float32' ? ' or use float64' : ''}`,
+    );
+  }
+}
+
 /** Checks an integer count in [lo, hi]. */
 export function checkCount(v: unknown, name: string, lo: number, hi: number, why = ''): number {
   check(
@@ -58,6 +74,10 @@ export function sampleWeights(w: unknown, n: number, what: string): Float64Array
     () =>
       `${what}: expected ${n} weights (one per point) in a typed array, got ${ArrayBuffer.isView(w) ? (w as Float64Array).length : typeof w}`,
   );
+  check(
+    !(w instanceof BigInt64Array || w instanceof BigUint64Array),
+    () => `${what}: expected numeric weights (e.g. a Float64Array), got a ${w.constructor.name}`,
+  );
   const out = Float64Array.from(w as Float64Array);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -66,6 +86,7 @@ export function sampleWeights(w: unknown, n: number, what: string): Float64Array
     total += v;
   }
   check(total > 0, () => `${what}: the weights sum to 0; at least one point needs a positive weight`);
+  check(total < Number.POSITIVE_INFINITY, () => `${what}: the weights sum to Infinity; rescale them`);
   return out;
 }
 

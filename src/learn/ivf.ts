@@ -8,8 +8,10 @@
 import { check } from '../errors.js';
 import { type LazyTensor, rangesFromMask, sortClusters, Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { maxAbs } from './floatScans.js';
 import { checkCount, engine, options, points, pointsOfDim } from './input.js';
 import { kmeans } from './kmeans.js';
+import { scaledArray, scaleInPlace, underflowExponent } from './tinyScale.js';
 
 export interface IvfOptions {
   /** Number of clusters of the coarse quantiser (1 ≤ nlist ≤ N; √N is a good start). */
@@ -55,13 +57,14 @@ export function ivfIndex(refs: NDArray | number[][], opts: IvfOptions): IvfIndex
     init: 'random',
     maxIter: checkCount(o.maxIter ?? 10, 'ivfIndex: maxIter', 1, Number.MAX_SAFE_INTEGER),
     tol: 0,
-    seed: o.seed ?? 0,
+    seed: checkCount(o.seed ?? 0, 'ivfIndex: seed', 0, 2 ** 32 - 1),
     backend: o.backend,
   });
   const sorted = sortClusters(r.array, km.labels.data);
   const refRanges = clusterRanges(sorted.labels, nlist);
   const R: LazyTensor = Vj(sorted.x);
   const C = km.centroids;
+  const refMax = maxAbs(r.data);
   return {
     nlist,
     centroids: C,
@@ -71,17 +74,22 @@ export function ivfIndex(refs: NDArray | number[][], opts: IvfOptions): IvfIndex
       checkCount(K, 'ivfIndex.search: K', 1, r.n, ` (at most the number of references, ${r.n})`);
       const nprobe = checkCount(s.nprobe, 'ivfIndex.search: nprobe', 1, nlist, ' (at most nlist)');
       const eng = engine({ backend: s.backend ?? o.backend });
+      // Tiny points are searched scaled by 2^e (exact), their distances scaled back (tinyScale.ts).
+      const e = underflowExponent(r.dtype, [q.data], [refMax]);
+      const Q = e === 0 ? q.array : scaledArray(q.array, e);
+      const Cs = e === 0 ? C : scaledArray(C, e);
       // Each query's cluster, and each cluster's nprobe nearest clusters (centroid to centroid).
-      const qLabels = Vi(q.array).sqdist(Vj(C)).argmin('j', eng).data;
-      const near = Vi(C).sqdist(Vj(C)).argKmin(nprobe, 'j', eng).data;
+      const qLabels = Vi(Q).sqdist(Vj(Cs)).argmin('j', eng).data;
+      const near = Vi(Cs).sqdist(Vj(Cs)).argKmin(nprobe, 'j', eng).data;
       const keep = new Uint8Array(nlist * nlist);
       for (let a = 0; a < nlist; a++)
         for (let t = 0; t < nprobe; t++) keep[a * nlist + near[a * nprobe + t]!] = 1;
-      const qs = sortClusters(q.array, qLabels);
+      const qs = sortClusters(Q, qLabels);
       const ranges = rangesFromMask(clusterRanges(qs.labels, nlist), refRanges, keep);
       const res = Vi(qs.x)
-        .sqdist(R)
+        .sqdist(e === 0 ? R : Vj(scaledArray(sorted.x, e)))
         .kminArgKmin(K, 'j', { ...eng, ranges });
+      if (e !== 0) scaleInPlace(res.values.data, -2 * e);
       // Back to the caller's order of queries and references.
       const indices = new Int32Array(q.n * K);
       const dist = new (res.values.data.constructor as { new (n: number): FloatArray })(q.n * K);

@@ -45,6 +45,12 @@ export function kernelPCA(
   const N = xa.shape[0]!;
   const k = kernelOf(opts, 'kernelPCA');
   checkInt(nComponents, 'kernelPCA: nComponents', 1, N);
+  const { tol, seed = 0 } = opts;
+  check(
+    tol === undefined || (typeof tol === 'number' && tol > 0 && tol < 1),
+    () => `kernelPCA: tol must be a number in (0, 1), got ${String(tol)}`,
+  );
+  check(Number.isInteger(seed), () => `kernelPCA: seed must be an integer, got ${String(seed)}`);
   const K = kernelMatrix(xa, xa, k);
   const Ctor = xa.data.constructor as { new (len: number): FloatArray };
   const eng = opts.backend === undefined ? {} : { backend: opts.backend };
@@ -63,8 +69,8 @@ export function kernelPCA(
     nComponents,
     {
       blockSize: b,
-      seed: opts.seed ?? 0,
-      ...(opts.tol !== undefined ? { tol: opts.tol } : Ctor === Float32Array ? { tol: 1e-4 } : {}),
+      seed,
+      ...(tol !== undefined ? { tol } : Ctor === Float32Array ? { tol: 1e-4 } : {}),
     },
   );
   const emb = new Float64Array(N * nComponents);

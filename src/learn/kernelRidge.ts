@@ -14,9 +14,11 @@ import type { ReduceOptions } from '../lazy/index.js';
 import { checkControl, shiftedMatvec } from '../lazy/linalg.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import type { AccumulatorKind } from '../reduction/types.js';
+import { maxAbs } from './floatScans.js';
 import { checkInt, type KernelSpec, kernelMatrix, kernelOf, pointArray } from './kernels.js';
 import { drawLandmarks, kernelColumns, nystromFactor } from './nystrom.js';
 import { lowRankUpdate, nystromEigen, nystromFactorEigen } from './nystromOperator.js';
+import { timesPow2 } from './tinyScale.js';
 
 /** Options of `kernelRidge`. */
 export interface KernelRidgeOptions extends KernelSpec, CgControl {
@@ -90,6 +92,9 @@ export function kernelRidge(
     bad < 0,
     () => `kernelRidge: y has a non-finite value (${ya.data[bad]}) in row ${Math.floor(bad / E)}`,
   );
+  // y far from magnitude 1 (its squares, the residuals' norms, beyond float64) is solved scaled by
+  // 2^−ey, coef scaled back: the system is linear in y, the scaling exact (0 leaves the run as is).
+  const ey = rangeExponent(ya.data);
   const rank = opts.rank === undefined ? Math.min(N, 100) : checkInt(opts.rank, 'kernelRidge: rank', 1, N);
   const seed = opts.seed ?? 0;
   check(Number.isInteger(seed), () => `kernelRidge: seed must be an integer, got ${String(seed)}`);
@@ -105,7 +110,7 @@ export function kernelRidge(
   };
   const K = kernelMatrix(xa, xa, k);
   const apply = shiftedMatvec(K, alpha, N, E, Ctor, eng);
-  const b = Float64Array.from(ya.data);
+  const b = Float64Array.from(ya.data, (v) => (ey === 0 ? v : timesPow2(v, -ey)));
 
   const landmarks = drawLandmarks(N, rank, seed);
   let c: Float64Array;
@@ -122,6 +127,11 @@ export function kernelRidge(
       E,
     ).map((v) => v / alpha);
     residual = worstResidual(apply(c), b, E);
+    check(
+      Number.isFinite(residual) && c.every(Number.isFinite),
+      () =>
+        `kernelRidge: method 'nystrom' gave a solution beyond the float64 range (relative residual ${residual}): alpha ${alpha} is too small for this kernel matrix; increase alpha`,
+    );
   } else {
     let precondition: ((r: Float64Array) => Float64Array) | undefined;
     if (precond === 'nystrom') {
@@ -146,7 +156,12 @@ export function kernelRidge(
     residual = res.residual;
   }
   const coef = new Ctor(N * E);
-  coef.set(c);
+  coef.set(ey === 0 ? c : c.map((v) => timesPow2(v, ey)));
+  check(
+    coef.every(Number.isFinite),
+    () =>
+      `kernelRidge: coef overflows ${Ctor === Float32Array ? 'float32' : 'float64'} (y up to ${maxAbs(ya.data)}, alpha ${alpha}); rescale y or increase alpha`,
+  );
   const coefArr = { data: coef, shape: [N, E] };
   return {
     coef: { data: coef, shape: vec ? [N] : [N, E] },
@@ -165,6 +180,16 @@ export function kernelRidge(
       return vec ? { data: out.data, shape: [out.shape[0]!] } : out;
     },
   };
+}
+
+/**
+ * floor(log2 max |y|) when max |y| is outside [2^−64, 2^64] (and not 0), else 0: within that
+ * range the CG vectors, which pass through the data dtype, stay within float32 too.
+ */
+function rangeExponent(y: FloatArray): number {
+  const m = maxAbs(y);
+  if (m === 0 || (m >= 2 ** -64 && m <= 2 ** 64)) return 0;
+  return Math.floor(Math.log2(m));
 }
 
 /** max over columns of ‖Ac − b‖/‖b‖. */

@@ -22,6 +22,7 @@ import {
 } from './input.js';
 import type { Problem } from './kmeansSteps.js';
 import { lloyd } from './lloyd.js';
+import { scaledPoints, timesPow2, underflowExponent } from './tinyScale.js';
 
 export interface KMeansOptions {
   /** 'kmeans++' (default), 'random' (K distinct points) or the initial centroids [K, D]. */
@@ -75,8 +76,8 @@ export interface KMeansResult {
  */
 export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions): KMeansResult {
   const o = options(opts, 'kmeans');
-  const p = points(x, 'kmeans(x)');
-  checkCount(K, 'kmeans: K', 1, p.n, ` (at most the number of points, ${p.n})`);
+  const raw = points(x, 'kmeans(x)');
+  checkCount(K, 'kmeans: K', 1, raw.n, ` (at most the number of points, ${raw.n})`);
   const maxIter = checkCount(o.maxIter ?? 300, 'kmeans: maxIter', 1, Number.MAX_SAFE_INTEGER);
   const tol = checkNonNegative(o.tol ?? 1e-4, 'kmeans: tol');
   const nInit = checkCount(o.nInit ?? 1, 'kmeans: nInit', 1, 1e6);
@@ -87,16 +88,20 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     () => `kmeans: algorithm must be 'auto', 'lloyd' or 'hamerly', got ${String(algorithm)}`,
   );
   const runOf = algorithm === 'hamerly' ? hamerly : lloyd;
-  const w = o.weights === undefined ? undefined : sampleWeights(o.weights, p.n, 'kmeans: weights');
+  const w = o.weights === undefined ? undefined : sampleWeights(o.weights, raw.n, 'kmeans: weights');
+  const init = o.init ?? 'kmeans++';
+  const init0 = init !== 'kmeans++' && init !== 'random' ? givenCentroids(init, K, raw.d) : undefined;
+  check(
+    init0 !== undefined || init === 'kmeans++' || init === 'random',
+    () => `kmeans: init must be 'kmeans++', 'random' or centroids [K, D], got ${String(init)}`,
+  );
+  // Tiny coordinates are run scaled up by a power of two (exact), see tinyScale.ts.
+  const e = underflowExponent(raw.dtype, [raw.data], init0);
+  const p = e === 0 ? raw : scaledPoints(raw, e);
+  const given = e === 0 || !init0 ? init0 : init0.map((v) => timesPow2(v, e));
   const pr: Problem = { p, K, w, X: Vi(p.array), eng: engine(o) };
   // tol = 0 stops only on an exact fixed point, whatever the variance: skip that O(N·D) pass.
   const tolAbs = tol === 0 ? 0 : tol * meanVariance(p);
-  const init = o.init ?? 'kmeans++';
-  const given = init !== 'kmeans++' && init !== 'random' ? givenCentroids(init, K, p.d) : undefined;
-  check(
-    given !== undefined || init === 'kmeans++' || init === 'random',
-    () => `kmeans: init must be 'kmeans++', 'random' or centroids [K, D], got ${String(init)}`,
-  );
   const seeds = mulberry32(seed);
   let best: ReturnType<typeof runOf> | undefined;
   for (let r = 0; r < (given ? 1 : nInit); r++) {
@@ -107,13 +112,38 @@ export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions)
     // leaves it in place, as scikit-learn: which restart wins does not hinge on the last bits.
     if (!best || (res.inertia < best.inertia && !sameClustering(res.labels, best.labels, K))) best = res;
   }
+  const { c, inertia } = checkedResult(best!, p, w !== undefined);
   return {
     labels: { data: best!.labels, shape: [p.n] },
-    centroids: matrix(best!.c, K, p.d, p.dtype),
-    inertia: best!.inertia,
+    centroids: matrix(e === 0 ? c : c.map((v) => timesPow2(v, -e)), K, p.d, p.dtype),
+    inertia: e === 0 ? inertia : timesPow2(timesPow2(inertia, -e), -e),
     iterations: best!.iterations,
     converged: best!.converged,
   };
+}
+
+/**
+ * Throws when the fit left the float range: a centroid that is not finite (its cluster's weighted
+ * sums overflow float64) or an infinite inertia (a point's squared distance to its centroid, hence
+ * to every centroid, overflows the dtype: its label is a tie at Infinity).
+ */
+function checkedResult(
+  r: { c: Float64Array; inertia: number },
+  p: Points,
+  weighted: boolean,
+): { c: Float64Array; inertia: number } {
+  const bad = r.c.findIndex((v) => !Number.isFinite(v));
+  check(
+    bad < 0,
+    () =>
+      `kmeans: centroid ${Math.floor(bad / p.d)} is ${r.c[bad]}: the ${weighted ? 'weighted ' : ''}coordinate sums of its cluster overflow float64; rescale the data${weighted ? ' or the weights' : ''}`,
+  );
+  check(
+    Number.isFinite(r.inertia),
+    () =>
+      `kmeans: the ${weighted ? 'weighted ' : ''}squared distances of the points to their centroids overflow the ${p.dtype} range (inertia ${r.inertia}); rescale the data${p.dtype === 'float32' ? ' or use float64' : ''}`,
+  );
+  return r;
 }
 
 /** Whether two labellings are the same partition of the points (up to renumbering the clusters). */

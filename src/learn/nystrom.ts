@@ -13,7 +13,7 @@ import { type ReduceOptions, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { mulberry32 } from '../random.js';
 import { cholesky } from './dense.js';
-import { checkInt, type KernelName, type KernelSpec, kernelMatrix, kernelOf, pointArray } from './kernels.js';
+import { checkInt, type Kernel, type KernelSpec, kernelMatrix, kernelOf, pointArray } from './kernels.js';
 
 /** Options of `nystrom`. */
 export interface NystromOptions extends KernelSpec {
@@ -53,7 +53,7 @@ export function drawLandmarks(n: number, rank: number, seed: number): Int32Array
 export function kernelColumns(
   x: NDArray<FloatArray>,
   landmarks: Int32Array,
-  k: { kernel: KernelName; scale: number },
+  k: Kernel,
   eng: ReduceOptions = {},
 ): Float64Array {
   const [N, D] = x.shape as [number, number];

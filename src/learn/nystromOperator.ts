@@ -27,7 +27,7 @@ import {
   symmetricEigen,
   symmetricEigenQR,
 } from './dense.js';
-import { checkInt, type KernelName, kernelMatrix, kernelOf, pointArray } from './kernels.js';
+import { checkInt, type Kernel, kernelMatrix, kernelOf, pointArray } from './kernels.js';
 import { BLOCK, drawLandmarks, kernelColumns, landmarkCholesky, type NystromOptions } from './nystrom.js';
 
 /** U Λ Uᵀ ≈ K with U [N, q] orthonormal, applied implicitly. */
@@ -70,7 +70,7 @@ type Ctor = { new (len: number): FloatArray; from(a: ArrayLike<number>): FloatAr
 export function nystromEigen(
   x: NDArray<FloatArray>,
   landmarks: Int32Array,
-  k: { kernel: KernelName; scale: number },
+  k: Kernel,
   eng: ReduceOptions,
 ): LowRankKernel {
   const [N, D] = x.shape as [number, number];

@@ -39,11 +39,8 @@ export function spectralClustering(
   const N = xa.shape[0]!;
   checkInt(K, 'spectralClustering: K', 1, N);
   const k = kernelOf({ kernel: 'gaussian', scale: opts.scale }, 'spectralClustering');
-  const seed = opts.seed ?? 0;
-  check(
-    Number.isInteger(seed) && seed >= 0,
-    () => `spectralClustering: seed must be an integer >= 0, got ${String(seed)}`,
-  );
+  const seed = checkInt(opts.seed ?? 0, 'spectralClustering: seed', 0, 2 ** 32 - 1);
+  const nInit = checkInt(opts.nInit ?? 10, 'spectralClustering: nInit', 1, 1e6);
   const W = kernelMatrix(xa, xa, k);
   const Ctor = xa.data.constructor as { new (len: number): FloatArray };
   const eng = opts.backend === undefined ? {} : { backend: opts.backend };
@@ -77,6 +74,6 @@ export function spectralClustering(
     for (let c = 0; c < K; c++) emb[i * K + c]! *= inv;
   }
   const embedding = { data: emb, shape: [N, K] };
-  const { labels } = kmeans(embedding, K, { seed, nInit: opts.nInit ?? 10, ...eng });
+  const { labels } = kmeans(embedding, K, { seed, nInit, ...eng });
   return { labels, embedding };
 }

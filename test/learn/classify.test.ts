@@ -94,3 +94,54 @@ describe('knnClassify input checks', () => {
     expect(f).toThrow(LazyTensorError);
   });
 });
+
+describe('knnClassify at the limits', () => {
+  const f32 = (v: number[]) => ({ data: Float32Array.from(v), shape: [v.length, 1] });
+  it('distance votes whose squared distances overflow the dtype (was: NaN probabilities)', () => {
+    const labels = Int32Array.from([0, 1, 1]);
+    expect(() => knnClassify([[0], [1e200], [2e200]], labels, [[1e201]], 3, { weights: 'distance' })).toThrow(
+      /overflow the float64 range/,
+    );
+    expect(() => knnClassify(f32([0, 1e20, 2e20]), labels, f32([1e21]), 3, { weights: 'distance' })).toThrow(
+      /overflow the float32 range/,
+    );
+  });
+  it('a label so large that proba [N, C] cannot be allocated (was: a RangeError)', () => {
+    const labels = Int32Array.from([0, 2 ** 30]);
+    expect(() => knnClassify([[0], [1]], labels, [[0], [1], [2], [3]], 1)).toThrow(LazyTensorError);
+    expect(() => knnClassify([[0], [1]], labels, [[0], [1], [2], [3]], 1)).toThrow(/number the classes/);
+  });
+  it('sparse labels within the limit still work', () => {
+    const res = knnClassify([[0], [1]], Int32Array.from([0, 5]), [[0.9]], 1);
+    expect(res.proba.shape).toEqual([1, 6]);
+    expect(res.labels.data[0]).toBe(5);
+  });
+});
+
+describe('knnClassify on tiny coordinates', () => {
+  it('votes of the nearest points, as at scale 1 (was: the first points, all ties at distance 0)', () => {
+    const s = 2 ** -100;
+    const u = [0.3, 0.1, 0.7, 0.45, 0.9, 0.2];
+    const labels = Int32Array.from([0, 0, 1, 1, 1, 0]);
+    for (const weights of ['uniform', 'distance'] as const) {
+      const ref = knnClassify(
+        { data: Float32Array.from(u), shape: [6, 1] },
+        labels,
+        { data: Float32Array.from([0.42]), shape: [1, 1] },
+        1,
+        {
+          weights,
+        },
+      );
+      expect(ref.labels.data[0]).toBe(1);
+      const res = knnClassify(
+        { data: Float32Array.from(u, (v) => v * s), shape: [6, 1] },
+        labels,
+        { data: Float32Array.from([0.42 * s]), shape: [1, 1] },
+        1,
+        { weights },
+      );
+      expect(res.labels.data[0], weights).toBe(1);
+    }
+  });
+});

@@ -239,3 +239,36 @@ describe('eigsh on an operator { n, matvec }', () => {
     bad(() => eigsh(op(Kd), 3, { which: 'smallest', maxIter: 4 }), /did not converge in 4 operator calls/);
   });
 });
+
+describe('eigsh: an operator returning BigInt values', () => {
+  it('is a LazyTensorError (was: a TypeError)', () => {
+    const op = { n: 3, matvec: () => ({ data: new BigInt64Array(3), shape: [3] }) as unknown as NDArray };
+    expect(() => eigsh(op, 1)).toThrow(/matvec must return 3 values/);
+  });
+});
+
+describe('eigsh on operators far from norm 1', () => {
+  const diag = (v: number[]) => ({
+    n: v.length,
+    matvec: (x: NDArray) => {
+      const b = x.shape[1] ?? 1;
+      return {
+        data: Float64Array.from(x.data as Float64Array, (z, i) => z * v[Math.floor(i / b)]!),
+        shape: x.shape,
+      };
+    },
+  });
+  const ev = [1, 2, 3, 4, 0.5, -1];
+  it.each([
+    1e-200, 1e-160, 1e160, 1e200, 1e300,
+  ])('eigenvalues of diag(…)·%s (was: silently wrong, squares under/overflowing)', (s) => {
+    const A = diag(ev.map((v) => v * s));
+    const big = eigsh(A, 2);
+    expect(Array.from(big.values, (v) => v / s)).toEqual([expect.closeTo(4, 10), expect.closeTo(3, 10)]);
+    const small = eigsh(A, 2, { which: 'smallest' });
+    expect(Array.from(small.values, (v) => v / s)).toEqual([expect.closeTo(-1, 10), expect.closeTo(0.5, 10)]);
+    // Eigenvectors: ± the unit vectors of those entries.
+    expect(Math.abs(big.vectors.data[3 * 2]!)).toBeCloseTo(1, 10);
+    expect(Math.abs(small.vectors.data[5 * 2]!)).toBeCloseTo(1, 10);
+  });
+});

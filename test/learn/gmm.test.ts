@@ -220,3 +220,40 @@ describe('gaussianMixture input checks', () => {
     expect(f).toThrow(LazyTensorError);
   });
 });
+
+describe('gaussianMixture queries far beyond the float range of the model', () => {
+  // Squared distances to every component overflow: all logits are -Infinity.
+  const g = gaussianMixture([[0], [1], [2], [10], [11], [12]], 2);
+  const far = { data: Float64Array.from([1e200]), shape: [1, 1] };
+  it('predictProba throws instead of returning NaN', () => {
+    expect(() => g.predictProba(far)).toThrow(/point 0: .* overflow the float64 range/);
+  });
+  it('scoreSamples throws instead of returning -Infinity', () => {
+    expect(() => g.scoreSamples(far)).toThrow(/point 0: .* overflow the float64 range/);
+  });
+  it('predict throws instead of an arbitrary component', () => {
+    expect(() => g.predict(far)).toThrow(/point 0: .* overflow the float64 range/);
+  });
+  it('a far query within range is still answered: the component of the larger mean', () => {
+    const q = { data: Float64Array.from([1e10]), shape: [1, 1] };
+    const big = g.means.data[0]! > g.means.data[1]! ? 0 : 1;
+    expect(Array.from(g.predictProba(q).data)).toEqual(big === 0 ? [1, 0] : [0, 1]);
+    expect(g.predict(q).data[0]).toBe(big);
+    expect(Number.isFinite(g.scoreSamples(q).data[0]!)).toBe(true);
+  });
+});
+
+describe('gaussianMixture on float32 data beyond the float32 range of its moments', () => {
+  it.each([
+    'full',
+    'diag',
+    'spherical',
+  ] as const)("%s: coordinates ~1e30 (squares overflow float32) are a LazyTensorError that says so (was, for 'full': 'not positive definite; increase regCovar')", (covariance) => {
+    const v = Array.from({ length: 40 }, (_, i) => (i < 20 ? 0 : 1e32) + 1e30 * Math.sin((i % 20) * 12.9898));
+    const x = { data: Float32Array.from(v), shape: [20, 2] };
+    for (const init of ['kmeans', 'random'] as const)
+      expect(() => gaussianMixture(x, 2, { covariance, init }), init).toThrow(
+        /^gaussianMixture: .*overflow the float32 range.*use float64/,
+      );
+  });
+});

@@ -80,3 +80,26 @@ describe('ivfIndex input checks', () => {
     expect(f).toThrow(LazyTensorError);
   });
 });
+
+describe('ivfIndex on tiny coordinates', () => {
+  it('nprobe = nlist finds the exact neighbours, as at scale 1 (was: ties at distance 0)', () => {
+    const s = 2 ** -100;
+    const u = [0.3, 0.1, 0.7, 0.45, 0.9, 0.2];
+    const idx = ivfIndex({ data: Float32Array.from(u, (v) => v * s), shape: [6, 1] }, { nlist: 2 });
+    const res = idx.search({ data: Float32Array.from([0.42 * s]), shape: [1, 1] }, 3, { nprobe: 2 });
+    expect(Array.from(res.indices.data)).toEqual([3, 0, 5]);
+    const exact = knn(
+      { data: Float32Array.from([0.42 * s]), shape: [1, 1] },
+      { data: Float32Array.from(u, (v) => v * s), shape: [6, 1] },
+      3,
+    );
+    expect(Array.from(res.sqDistances.data)).toEqual(Array.from(exact.sqDistances.data));
+    expect(idx.centroids.data.every((v) => Math.abs(v) < 2 * s)).toBe(true);
+  });
+});
+
+describe('ivfIndex option messages name ivfIndex', () => {
+  it.each([-1, 1.5, Number.NaN])('seed %s (was: a message about kmeans)', (seed) => {
+    expect(() => ivfIndex([[0], [1], [2]], { nlist: 2, seed })).toThrow(/^ivfIndex: seed must be an integer/);
+  });
+});

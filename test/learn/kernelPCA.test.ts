@@ -76,3 +76,16 @@ describe('kernelPCA: bad input', () => {
     expect(() => kernelPCA(x, 2, {} as never)).toThrow(/scale must be a finite number > 0/);
   });
 });
+
+describe('kernelPCA option messages name kernelPCA', () => {
+  it.each([
+    ['tol', 0],
+    ['tol', Number.NaN],
+    ['tol', 1],
+    ['seed', 1.5],
+  ] as const)('%s = %s (was: a message about eigsh)', (key, v) => {
+    expect(() => kernelPCA([[0], [1], [2]], 1, { scale: 1, [key]: v })).toThrow(
+      new RegExp(`^kernelPCA: ${key} must be`),
+    );
+  });
+});

@@ -214,3 +214,94 @@ describe('kernelRidge and nystrom: bad input', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('kernel length scales at the ends of the float range', () => {
+  // Points u at scale 1 with scale 0.5, the same points times s with scale 0.5·s: one kernel
+  // matrix, one solution (the dense float64 reference on u).
+  const n = 40;
+  const d = 2;
+  const u = uniform(rng(7), n * d);
+  const yv = normal(rng(8), n);
+  const alpha = 1e-2;
+  function reference(kernel: KernelName): Float64Array {
+    const A = kernelDense(u, u, d, kernel, 0.5);
+    for (let i = 0; i < n; i++) A[i * n + i]! += alpha;
+    return denseSolve(A, yv, n, 1);
+  }
+  const cases: [string, (v: Float64Array) => Float64Array | Float32Array, number, number][] = [
+    // 1/(2·scale²) overflows float64; overflows float32; underflows float32 (and squares overflow).
+    ['float64, scale 5e-171', (v) => Float64Array.from(v), 1e-170, 1e-9],
+    ['float32, scale 5e-26', (v) => Float32Array.from(v), 1e-25, 1e-3],
+    ['float32, scale 5e29', (v) => Float32Array.from(v), 1e30, 1e-3],
+  ];
+  for (const [name, T, s, tol] of cases) {
+    for (const kernel of Object.keys(KERNEL) as KernelName[]) {
+      it(`${name}, ${kernel}: the solution at scale 1 (was: a Pm() error, 'not positive semi-definite', or K of all ones)`, () => {
+        const ref = reference(kernel);
+        const xs = { data: T(u.map((v) => v * s)), shape: [n, d] };
+        for (const method of ['cg', 'nystrom'] as const) {
+          const model = kernelRidge(
+            xs,
+            { data: yv, shape: [n] },
+            { kernel, scale: 0.5 * s, alpha, method, rank: n, tol: 1e-8 },
+          );
+          let err = 0;
+          let nrm = 0;
+          for (let i = 0; i < n; i++) {
+            err = Math.max(err, Math.abs(model.coef.data[i]! - ref[i]!));
+            nrm = Math.max(nrm, Math.abs(ref[i]!));
+          }
+          // 'nystrom' solves (αI + F Fᵀ) c = y, F from K_mm + εI: a looser match.
+          expect(err / nrm, method).toBeLessThan(method === 'cg' ? tol : 10 * tol);
+          const p = model.predict({ data: T(u.subarray(0, d).map((v) => v * s)), shape: [1, d] }).data[0]!;
+          const Kp = kernelDense(u.subarray(0, d), u, d, kernel, 0.5);
+          let want = 0;
+          for (let j = 0; j < n; j++) want += Kp[j]! * ref[j]!;
+          expect(Math.abs(p - want), method).toBeLessThan(10 * tol * nrm * n);
+        }
+      });
+    }
+  }
+  it('a scale so small that x / scale overflows: a LazyTensorError naming the scale', () => {
+    expect(() => kernelRidge([[0], [1]], [[1], [2]], { scale: 1e-320, alpha: 1 })).toThrow(
+      /kernelRidge: scale 1e-320 is too small/,
+    );
+  });
+});
+
+describe('kernelRidge: solutions that leave the float range', () => {
+  it("method 'nystrom' with an alpha too small for duplicated points with different targets (was: coef ±1e300, residual Infinity)", () => {
+    const x = [[0], [0], [1]];
+    const yv = { data: Float64Array.from([1, -1, 3]), shape: [3] };
+    expect(() => kernelRidge(x, yv, { scale: 1, alpha: 1e-300, method: 'nystrom' })).toThrow(
+      /increase alpha/,
+    );
+    // The same system with a usable alpha: both duplicates get the mean target's share.
+    const ok = kernelRidge(x, yv, { scale: 1, alpha: 1e-3, method: 'nystrom' });
+    expect(Number.isFinite(ok.residual)).toBe(true);
+    expect(ok.coef.data.every((v) => Number.isFinite(v))).toBe(true);
+  });
+  it.each([
+    ['cg', 1e300],
+    ['cg', 1e-300],
+    ['nystrom', 1e300],
+    ['nystrom', 1e-300],
+  ] as const)("method '%s', y scaled by %s: coef scaled alike (was: residual NaN or 'diverged' for 1e300, coef 0 for 1e-300)", (method, s) => {
+    const x = [[0], [0.5], [2]];
+    const y1 = Float64Array.from([1, -2, 3]);
+    const ref = kernelRidge(x, { data: y1, shape: [3] }, { scale: 1, alpha: 1e-2, method, tol: 1e-10 });
+    const res = kernelRidge(
+      x,
+      { data: y1.map((v) => v * s), shape: [3] },
+      { scale: 1, alpha: 1e-2, method, tol: 1e-10 },
+    );
+    for (let i = 0; i < 3; i++) expect(res.coef.data[i]! / s).toBeCloseTo(ref.coef.data[i]!, 8);
+    expect(res.residual).toBeLessThan(1e-8);
+    expect(res.predict([[0.5]]).data[0]! / s).toBeCloseTo(ref.predict([[0.5]]).data[0]!, 8);
+  });
+  it('y so large that coef overflows the dtype: a LazyTensorError', () => {
+    const yv = { data: Float32Array.from([3e38, -3e38, 3e38]), shape: [3] };
+    const x = { data: Float32Array.from([0, 0.01, 0.02]), shape: [3, 1] };
+    expect(() => kernelRidge(x, yv, { scale: 1, alpha: 1e-3 })).toThrow(/coef overflows float32/);
+  });
+});

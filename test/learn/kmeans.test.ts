@@ -355,3 +355,81 @@ describe('kmeans gives the same bits on every backend and thread count', () => {
     60_000,
   );
 });
+
+describe.each(backendsUnderTest())('kmeans at the ends of the float range on %s', (backend) => {
+  const ALGORITHMS = ['lloyd', 'hamerly'] as const;
+  const base = [0, 1, 2, 10, 11, 12];
+  /** Two clusters {0, 1, 2}·s and {10, 11, 12}·s: labels split 3 + 3, centroids s·1 and s·11. */
+  function expectTwoClusters(res: ReturnType<typeof kmeans>, s: number): void {
+    const l = Array.from(res.labels.data);
+    expect(l.slice(0, 3).every((v) => v === l[0])).toBe(true);
+    expect(l.slice(3).every((v) => v === l[3])).toBe(true);
+    expect(l[0]).not.toBe(l[3]);
+    expect(res.centroids.data[l[0]!]).toBe(s);
+    expect(res.centroids.data[l[3]!]).toBe(11 * s);
+  }
+
+  it.each(
+    ALGORITHMS,
+  )('tiny coordinates whose squared distances underflow (%s): the clusters of the same data at scale 1', (algorithm) => {
+    // float64 at 2^-560 (squares below 2^-1074) and float32 at 2^-100 (squares below 2^-149).
+    const s64 = 2 ** -560;
+    const r64 = kmeans({ data: Float64Array.from(base, (v) => v * s64), shape: [6, 1] }, 2, {
+      algorithm,
+      backend,
+    });
+    expectTwoClusters(r64, s64);
+    expect(r64.inertia).toBe(0); // 4·s² underflows float64 itself
+    const s32 = 2 ** -100;
+    const r32 = kmeans({ data: Float32Array.from(base, (v) => v * s32), shape: [6, 1] }, 2, {
+      algorithm,
+      backend,
+    });
+    expectTwoClusters(r32, s32);
+    expect(r32.centroids.data).toBeInstanceOf(Float32Array);
+    expect(r32.inertia).toBe(4 * s32 * s32);
+    // Given centroids are scaled with the data.
+    const init = { data: Float32Array.from([0, 12 * s32]), shape: [2, 1] };
+    const rInit = kmeans({ data: Float32Array.from(base, (v) => v * s32), shape: [6, 1] }, 2, {
+      init,
+      algorithm,
+      backend,
+    });
+    expect(Array.from(rInit.labels.data)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(rInit.inertia).toBe(4 * s32 * s32);
+  });
+
+  it.each(
+    ALGORITHMS,
+  )('squared distances to the centroids that overflow the dtype (%s): a LazyTensorError', (algorithm) => {
+    // Each point's distance to every centroid overflows: the labels would be ties at Infinity.
+    const x32 = { data: Float32Array.from([0, 4e19, 1e21, 1.04e21]), shape: [4, 1] };
+    expect(() => kmeans(x32, 2, { algorithm, backend })).toThrow(/overflow the float32 range/);
+    const x64 = { data: Float64Array.from([0, 4e154, 1e160, 1e160 + 4e154]), shape: [4, 1] };
+    expect(() => kmeans(x64, 2, { algorithm, backend })).toThrow(/overflow the float64 range/);
+    // Far-apart clusters whose own spreads are in range stay fine (infinite cross distances).
+    const far = { data: Float32Array.from([0, 0, 1, 1, 1e30, 1e30, 1e30, 1e30]), shape: [4, 2] };
+    const res = kmeans(far, 2, { algorithm, backend });
+    expect(res.inertia).toBe(1);
+  });
+
+  it.each(ALGORITHMS)('weighted sums that overflow float64 (%s): a LazyTensorError, not NaN', (algorithm) => {
+    const x = { data: Float64Array.from([1e10, 2e10]), shape: [2, 1] };
+    expect(() => kmeans(x, 1, { algorithm, backend, weights: Float64Array.from([1e300, 1e300]) })).toThrow(
+      /overflow/,
+    );
+    const big = { data: Float64Array.from([1.5e308, 1.6e308, 1.7e308]), shape: [3, 1] };
+    expect(() => kmeans(big, 1, { algorithm, backend })).toThrow(/overflow/);
+  });
+});
+
+describe('kmeans weights at the limits', () => {
+  const x = { data: Float64Array.from([1, 2]), shape: [2, 1] };
+  it('weights whose sum overflows (was: a wrong centroid or NaN)', () => {
+    expect(() => kmeans(x, 1, { weights: Float64Array.from([1e308, 1e308]) })).toThrow(/sum to Infinity/);
+  });
+  it('BigInt weights (was: a TypeError)', () => {
+    const w = BigInt64Array.from([1n, 1n]) as unknown as Float64Array;
+    expect(() => kmeans(x, 1, { weights: w })).toThrow(LazyTensorError);
+  });
+});

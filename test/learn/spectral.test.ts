@@ -58,3 +58,23 @@ describe('spectralClustering: bad input', () => {
     throwsLazy(() => spectralClustering(x, 2, { scale: 0 }), /scale must be a finite number > 0/);
   });
 });
+
+describe('spectralClustering option messages name spectralClustering', () => {
+  it.each([0, 1.5, Number.NaN])('nInit %s (was: a message about kmeans)', (nInit) => {
+    expect(() => spectralClustering([[0], [1], [2]], 2, { scale: 1, nInit })).toThrow(
+      /^spectralClustering: nInit must be an integer/,
+    );
+  });
+});
+
+describe('spectralClustering seed', () => {
+  it.each([
+    -1,
+    1.5,
+    2 ** 40,
+  ])('%s is reported by spectralClustering (was, for 2^40: a message about kmeans)', (seed) => {
+    expect(() => spectralClustering([[0], [1], [2]], 2, { scale: 1, seed })).toThrow(
+      /^spectralClustering: seed must be an integer/,
+    );
+  });
+});
