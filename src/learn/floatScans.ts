@@ -44,6 +44,24 @@ function finite32(data: Float32Array): boolean {
   return a + b === 0;
 }
 
+/**
+ * Whether some |v| in `data` is at least `t` (a NaN counts): stops at the first such value, so
+ * data of ordinary magnitude answers after one read.
+ */
+export function someAbsAtLeast(data: FloatArray, t: number): boolean {
+  return data instanceof Float64Array ? atLeast64(data, t) : atLeast32(data as Float32Array, t);
+}
+
+function atLeast64(data: Float64Array, t: number): boolean {
+  for (let k = 0; k < data.length; k++) if (!(Math.abs(data[k]!) < t)) return true;
+  return false;
+}
+
+function atLeast32(data: Float32Array, t: number): boolean {
+  for (let k = 0; k < data.length; k++) if (!(Math.abs(data[k]!) < t)) return true;
+  return false;
+}
+
 /** The largest |v| in `data` (finite values), 0 when empty. */
 export function maxAbs(data: FloatArray): number {
   return data instanceof Float64Array ? maxAbs64(data) : maxAbs32(data as Float32Array);

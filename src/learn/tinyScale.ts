@@ -4,7 +4,7 @@
  * nearest points and the clusters do not change, and distances scale back by 4^−e exactly.
  */
 import { allocFloat, type DType, dtypeOf, type FloatArray, type NDArray } from '../ndarray.js';
-import { maxAbs } from './floatScans.js';
+import { maxAbs, someAbsAtLeast } from './floatScans.js';
 import type { Points } from './input.js';
 
 /**
@@ -20,11 +20,14 @@ const TINY = { float32: 2 ** -32, float64: 2 ** -400 } as const;
  * caller then runs exactly as without this step).
  */
 export function underflowExponent(dtype: DType, arrays: FloatArray[], extra?: ArrayLike<number>): number {
+  // Usual data: the first value read is not tiny, and that settles it (no pass over the arrays).
+  const tiny = TINY[dtype];
+  if (arrays.some((a) => someAbsAtLeast(a, tiny))) return 0;
+  if (extra) for (let k = 0; k < extra.length; k++) if (!(Math.abs(extra[k]!) < tiny)) return 0;
   let m = 0;
   for (const a of arrays) m = Math.max(m, maxAbs(a));
   if (extra) for (let k = 0; k < extra.length; k++) m = Math.max(m, Math.abs(extra[k]!));
-  if (m === 0 || m >= TINY[dtype]) return 0;
-  return -Math.floor(Math.log2(m));
+  return m === 0 ? 0 : -Math.floor(Math.log2(m));
 }
 
 /** v · 2^e in two steps (2^e alone overflows float64 from e = 1024, underflows below −1074). */
