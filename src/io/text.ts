@@ -1,7 +1,7 @@
 /**
  * Delimited text: .csv, .tsv, .txt, .xyz. One point per line; the delimiter (tab, comma,
- * semicolon or white space) is detected from the first data line; an optional header line (any
- * field that is not a number) is skipped; blank lines and lines starting with '#' are ignored.
+ * semicolon or white space) is detected from the first data line; an optional header line (a field
+ * that is text, not a number, NaN, Infinity or empty) is skipped; blank lines and lines starting with '#' are ignored.
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
@@ -24,12 +24,24 @@ function number(s: string): number {
   return s === '' ? Number.NaN : Number(s);
 }
 
+/** Spellings of missing or non-finite numbers ('', NaN, inf, -Infinity, ...): data, not a header. */
+const NON_FINITE = /^([+-]?(nan|inf|infinity))?$/i;
+
+/**
+ * Whether a first line is a header: one of its fields is text that is no number. A field that
+ * is empty, NaN or infinite makes the line a (bad) data line, reported as such, not a header
+ * silently skipped.
+ */
+function isHeader(fields: string[]): boolean {
+  return fields.some((f) => Number.isNaN(number(f)) && !NON_FINITE.test(f));
+}
+
 /**
  * Parses delimited text into a float64 [N, D] array. `columns` keeps only the first columns
  * (.xyz: x y z, extra columns such as colours ignored).
  */
 export function parseDelimited(text: string, name: string, columns?: number): NDArray<Float64Array> {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   let delim: Delimiter | undefined;
   let width = -1;
   let first = true;
@@ -43,7 +55,7 @@ export function parseDelimited(text: string, name: string, columns?: number): ND
     let fields = split(t, delim);
     if (first) {
       first = false;
-      if (fields.some((f) => !Number.isFinite(number(f)))) continue; // the header line
+      if (isHeader(fields)) continue;
     }
     if (columns !== undefined) {
       if (fields.length < columns)
