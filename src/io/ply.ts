@@ -130,12 +130,46 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
   if (!vertex) fail(name, 'the PLY file has no vertex element');
   const axes = ['x', 'y', 'z'].map((a) => vertex.props.findIndex((p) => p.name === a && !p.countType));
   if (axes.some((k) => k < 0)) fail(name, 'the PLY vertex element lacks one of the properties x, y, z');
+  checkDeclaredSize(bytes.length - end, format === 'ascii', elements, vertex, name);
   const f32 = axes.every((k) => vertex.props[k]!.type === 'float32');
   const out = f32 ? new Float32Array(vertex.count * 3) : new Float64Array(vertex.count * 3);
   const slot = new Map(axes.map((k, c) => [k, c]));
   if (format === 'ascii') parseAscii(bytes, end, elements, vertex, slot, out, name);
   else parseBinary(bytes, end, format === 'binary_little_endian', elements, vertex, slot, out, name);
   return { data: out, shape: [vertex.count, 3] };
+}
+
+/**
+ * Checks, before anything is allocated, that the data after the header can hold the elements the
+ * header declares up to the vertices: a count of 10^12 in a small file is a truncated file, not
+ * an allocation of terabytes. An ASCII value takes at least 2 bytes (a digit and a separator),
+ * a binary one its size (a list at least its length).
+ */
+function checkDeclaredSize(
+  available: number,
+  ascii: boolean,
+  elements: Element[],
+  vertex: Element,
+  name: string,
+): void {
+  let needed = 0;
+  for (const el of elements) {
+    const per = el.props.reduce((s, p) => s + (ascii ? 2 : BYTES[p.countType ?? p.type]), 0);
+    needed += el.count * per;
+    if (el === vertex) break;
+  }
+  if (needed - (ascii ? 1 : 0) > available)
+    fail(
+      name,
+      `truncated PLY data: the header declares ${vertex.count} vertices${elements[0] === vertex ? '' : ' after other elements'}, which need at least ${needed} bytes, the file has ${available} after the header`,
+    );
+}
+
+/** Checks the length of a list property read from the data: an integer >= 0. */
+function listLength(n: number, name: string): number {
+  if (!Number.isInteger(n) || n < 0)
+    fail(name, `corrupt PLY data: a list length is ${n}, expected an integer >= 0`);
+  return n;
 }
 
 function parseAscii(
@@ -162,7 +196,7 @@ function parseAscii(
     for (let i = 0; i < el.count; i++) {
       el.props.forEach((p, k) => {
         if (p.countType) {
-          const n = next();
+          const n = listLength(next(), name);
           for (let c = 0; c < n; c++) next();
           return;
         }
@@ -203,7 +237,7 @@ function parseBinary(
     for (let i = 0; i < el.count; i++) {
       el.props.forEach((p, k) => {
         if (p.countType) {
-          const n = take(p.countType);
+          const n = listLength(take(p.countType), name);
           at += n * BYTES[p.type];
           return;
         }

@@ -60,3 +60,61 @@ describe('delimited text', () => {
     expect(described('cr.csv')).toMatchObject({ points: 2, min: [1, 2, 3], max: [4, 5, 6] });
   });
 });
+
+describe('PLY', () => {
+  const xyz = 'property float x\nproperty float y\nproperty float z\n';
+  /** A binary little-endian PLY file: the header, then `data` bytes. */
+  function binaryPly(header: string, data: number[]): Uint8Array {
+    const h = new TextEncoder().encode(`ply\nformat binary_little_endian 1.0\n${header}end_header\n`);
+    const out = new Uint8Array(h.length + data.length);
+    out.set(h);
+    out.set(data, h.length);
+    return out;
+  }
+
+  it('a vertex count far beyond the file size is a truncated file (no huge allocation, exit 2)', () => {
+    put('huge-count.ply', binaryPly(`element vertex 1000000000000\n${xyz}`, [0, 0, 0, 0]));
+    expectOneLineError(
+      run('info', 'huge-count.ply'),
+      'huge-count.ply',
+      /truncated PLY data: the header declares 1000000000000 vertices/,
+    );
+  });
+
+  it('a negative list length (binary) is corrupt data, not a jump backwards', () => {
+    // A face whose char list length is -1, then one vertex (1, 2, 3).
+    const vertex = new Uint8Array(new Float32Array([1, 2, 3]).buffer);
+    put(
+      'negative-list.ply',
+      binaryPly(`element face 1\nproperty list char int vertex_indices\nelement vertex 1\n${xyz}`, [
+        0xff,
+        ...vertex,
+      ]),
+    );
+    expectOneLineError(run('info', 'negative-list.ply'), 'negative-list.ply', /list length is -1/);
+  });
+
+  it('a negative list length (ASCII) is corrupt data', () => {
+    put(
+      'negative-list-ascii.ply',
+      `ply\nformat ascii 1.0\nelement face 1\nproperty list uchar int v\nelement vertex 1\n${xyz}end_header\n-2 1 2 3\n`,
+    );
+    expectOneLineError(run('info', 'negative-list-ascii.ply'), /list length is -2/);
+  });
+
+  it('a face before the vertices is still skipped', () => {
+    const vertex = new Uint8Array(new Float32Array([1, 2, 3]).buffer);
+    put(
+      'face-first.ply',
+      binaryPly(`element face 1\nproperty list uchar int vertex_indices\nelement vertex 1\n${xyz}`, [
+        1,
+        7,
+        0,
+        0,
+        0,
+        ...vertex,
+      ]),
+    );
+    expect(described('face-first.ply')).toMatchObject({ points: 1, min: [1, 2, 3], max: [1, 2, 3] });
+  });
+});
