@@ -5,6 +5,7 @@
 import { check } from '../errors.js';
 import { type LazyTensor, type ReduceOptions, Vi, Vj } from '../lazy/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { checkSquaredDistances, points, pointsOfDim } from './input.js';
 
 /** Result of a K-NN query: neighbour indices and squared distances, both [N, K], nearest first. */
 export interface KnnResult {
@@ -20,7 +21,10 @@ export function knn(
   opts?: ReduceOptions,
 ): KnnResult {
   check(Number.isInteger(K) && K >= 1, () => `knn: K must be an integer >= 1, got ${K}`);
-  const d: LazyTensor = Vi(queries).sqdist(Vj(refs));
+  const q = points(queries, 'knn(queries)');
+  const r = pointsOfDim(refs, q.d, 'knn(refs)');
+  if (q.dtype === r.dtype) checkSquaredDistances('knn', q, r);
+  const d: LazyTensor = Vi(q.array).sqdist(Vj(r.array));
   const { values, indices } = d.kminArgKmin(K, 'j', opts);
   return { indices, sqDistances: values };
 }

@@ -25,6 +25,41 @@ export function points(x: NDArray | number[][], what: string): Points {
   return { array: a, data, n, d, dtype: dtypeOf(data) };
 }
 
+/** Largest finite value of each float dtype. */
+const DTYPE_MAX: Record<DType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
+
+/**
+ * Checks that squared distances between points of `a` and `b` (of one dtype and dimension) are
+ * finite in their dtype, which every K-NN and K-means step computes first: else distances are
+ * Infinity, neighbours come in no order and the inertia is Infinity. O((N + M)·D).
+ */
+export function checkSquaredDistances(what: string, a: Points, b: Points = a): void {
+  const spans: number[] = [];
+  let largest = 0;
+  for (let k = 0; k < a.d; k++) {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const c of a === b ? [a] : [a, b]) {
+      for (let r = 0; r < c.n; r++) {
+        const v = c.data[r * c.d + k]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    spans.push(hi - lo);
+    largest = Math.max(largest, Math.abs(lo), Math.abs(hi));
+  }
+  const span = Math.hypot(...spans);
+  const max = DTYPE_MAX[a.dtype];
+  check(
+    span * span <= max,
+    () =>
+      `${what}: the points span ${span.toPrecision(4)} (the diagonal of their bounding box, coordinates up to ` +
+      `${largest.toPrecision(4)}): squared distances overflow ${a.dtype} (largest ${max.toPrecision(4)}); ` +
+      `rescale the coordinates${a.dtype === 'float32' ? ' or use float64 data' : ''}`,
+  );
+}
+
 /** Checks `x` holds points of dimension `d` (as `points`), e.g. queries of a fitted model. */
 export function pointsOfDim(x: NDArray | number[][], d: number, what: string): Points {
   const p = points(x, what);

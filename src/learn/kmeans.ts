@@ -13,6 +13,7 @@ import { hamerly } from './hamerly.js';
 import {
   checkCount,
   checkNonNegative,
+  checkSquaredDistances,
   engine,
   matrix,
   options,
@@ -76,6 +77,7 @@ export interface KMeansResult {
 export function kmeans(x: NDArray | number[][], K: number, opts?: KMeansOptions): KMeansResult {
   const o = options(opts, 'kmeans');
   const p = points(x, 'kmeans(x)');
+  checkSquaredDistances('kmeans(x)', p);
   checkCount(K, 'kmeans: K', 1, p.n, ` (at most the number of points, ${p.n})`);
   const maxIter = checkCount(o.maxIter ?? 300, 'kmeans: maxIter', 1, Number.MAX_SAFE_INTEGER);
   const tol = checkNonNegative(o.tol ?? 1e-4, 'kmeans: tol');

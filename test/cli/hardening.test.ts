@@ -118,3 +118,29 @@ describe('PLY', () => {
     expect(described('face-first.ply')).toMatchObject({ points: 1, min: [1, 2, 3], max: [1, 2, 3] });
   });
 });
+
+describe('coordinates whose squared distances overflow', () => {
+  beforeAll(() => put('far.csv', '1e200,1,1\n-1e200,2,2\n0,0,0\n5,5,5\n'));
+
+  it('knn exits 2 instead of Infinity distances and neighbours in no order', () =>
+    expectOneLineError(
+      run('knn', 'far.csv', 'far.csv', '-k', '2', '--json'),
+      /knn: the points span 2\.000e\+200/,
+      /squared distances overflow float64/,
+    ));
+
+  it('kmeans exits 2 instead of an Infinity (JSON null) inertia', () =>
+    expectOneLineError(
+      run('kmeans', 'far.csv', '-k', '2', '--json'),
+      /kmeans\(x\): the points span 2\.000e\+200/,
+    ));
+
+  it('large coordinates whose squared distances fit are fine', () => {
+    put('large.csv', '1e150,0\n-1e150,0\n0,0\n');
+    const r = run('knn', 'large.csv', 'large.csv', '-k', '2', '--json', '--compute', 'js');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // Neighbours 2 of each point: 0 -> 2 (1e300), 1 -> 2 (1e300), 2 -> 0 or 1 (1e300).
+    expect(JSON.parse(r.stdout).meanKth).toBeCloseTo(1e150, -140);
+  });
+});
