@@ -3,7 +3,7 @@
  * line on stderr naming what was expected and what was given, and never with a silently wrong
  * answer, a non-finite number in the output, a crash or work done before a usage error.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,5 +142,65 @@ describe('coordinates whose squared distances overflow', () => {
     expect(r.status).toBe(0);
     // Neighbours 2 of each point: 0 -> 2 (1e300), 1 -> 2 (1e300), 2 -> 0 or 1 (1e300).
     expect(JSON.parse(r.stdout).meanKth).toBeCloseTo(1e150, -140);
+  });
+});
+
+describe('output options are checked before any work', () => {
+  beforeAll(() => mkdirSync(path.join(tmp, 'folder.csv')));
+  // The inputs do not exist: an output problem reported first shows it was checked before reading.
+  it.each([
+    [['knn', 'nope.csv', 'nope.csv', '-k', '1', '-o', 'idx.vtk'], /idx\.vtk: unknown file extension/],
+    [
+      ['knn', 'nope.csv', 'nope.csv', '-k', '1', '--distances', 'no-dir/d.csv'],
+      /cannot write --distances \(no such folder: no-dir\)/,
+    ],
+    [
+      ['knn', 'nope.csv', 'nope.csv', '-k', '1', '--plot', 'no-dir/p.svg'],
+      /cannot write --plot \(no such folder: no-dir\)/,
+    ],
+    [['knn', 'nope.csv', 'nope.csv', '-k', '1', '--plot', 'p.pdf'], /p\.pdf: --plot writes \.svg or \.png/],
+    [
+      ['kmeans', 'nope.csv', '-k', '1', '--centroids', 'a3.csv/c.csv'],
+      /cannot write --centroids \(a3\.csv is not a folder\)/,
+    ],
+    [['gmm', 'nope.csv', '-k', '1', '--means', 'm.vtk'], /m\.vtk: unknown file extension/],
+    [
+      ['ot', 'nope.csv', 'nope.csv', '--loss', 'energy', '--match', 'm.csv'],
+      /--match needs the sinkhorn loss/,
+    ],
+    [['ot', 'nope.csv', 'nope.csv', '--loss', 'energy', '-o', 'o.csv'], /-o needs the sinkhorn loss/],
+    [
+      ['register', 'nope.csv', 'nope.csv', '--model', 'nonrigid', '--transform', 't.csv'],
+      /--transform needs a rigid/,
+    ],
+    [
+      ['knn', 'nope.csv', 'nope.csv', '-k', '1', '-o', 'same.csv', '--distances', './same.csv'],
+      /-o and --distances name the same file/,
+    ],
+    [
+      ['knn', 'nope.csv', 'nope.csv', '-k', '1', '-o', 'folder.csv'],
+      /folder\.csv: cannot write -o \(it is a folder\)/,
+    ],
+    [['bench', '--quick', '--plot', 'no-dir/b.svg'], /cannot write --plot \(no such folder/],
+  ])('%j', (args, message) => expectOneLineError(run(...args), message));
+
+  it('no file is written when a later output is bad', () => {
+    expectOneLineError(
+      run('knn', 'a3.csv', 'a3.csv', '-k', '1', '-o', 'written.csv', '--distances', 'd.vtk'),
+      /d\.vtk/,
+    );
+    expectOneLineError(
+      run('register', 'a3.csv', 'a3.csv', '--model', 'nonrigid', '-o', 'aligned.csv', '--transform', 't.csv'),
+      /--transform/,
+    );
+    expect(existsSync(path.join(tmp, 'written.csv'))).toBe(false);
+    expect(existsSync(path.join(tmp, 'aligned.csv'))).toBe(false);
+  });
+
+  it('a file in an existing folder is written', () => {
+    const r = run('knn', 'a3.csv', 'a3.csv', '-k', '1', '-o', 'idx.csv', '--distances', 'd2.csv');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(existsSync(path.join(tmp, 'idx.csv')) && existsSync(path.join(tmp, 'd2.csv'))).toBe(true);
   });
 });

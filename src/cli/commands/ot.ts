@@ -118,8 +118,12 @@ export function registerOt(program: Command): void {
 }
 
 function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptions): void {
-  const ctx = new Context(opts);
+  const ctx = new Context(opts, { '--match': opts.match });
   const compute = ctx.compute();
+  if (opts.loss !== 'sinkhorn' && opts.match)
+    throw new UsageError('--match needs the sinkhorn loss (the matching comes from its plan)');
+  if (opts.loss !== 'sinkhorn' && opts.output)
+    throw new UsageError('-o needs the sinkhorn loss (the transported points come from its plan)');
   let x: NDArray<FloatArray>;
   let y: NDArray<FloatArray>;
   let names: [string, string];
@@ -167,10 +171,6 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
     ctx.progress.tick();
   }
   const matching = plan && (opts.match || opts.plot) ? plan.plan.matching() : undefined;
-  if (opts.match && !plan)
-    throw new UsageError('--match needs the sinkhorn loss (the matching comes from its plan)');
-  if (opts.output && !plan)
-    throw new UsageError('-o needs the sinkhorn loss (the transported points come from its plan)');
 
   let exact: { points: number; value: number; converged: boolean; seconds: number } | undefined;
   if (exactN > 0) {

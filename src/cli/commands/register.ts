@@ -86,7 +86,9 @@ function rows(a: NDArray<Float64Array>): number[][] {
 }
 
 function run(sFile: string, tFile: string, opts: RegisterCliOptions): void {
-  const ctx = new Context(opts);
+  const ctx = new Context(opts, { '--transform': opts.transform });
+  if (opts.transform && opts.model === 'nonrigid')
+    throw new UsageError('--transform needs a rigid, similarity or affine model (non-rigid has no matrix)');
   const compute = ctx.compute();
   let x = ctx.read(sFile);
   let y = ctx.read(tFile);
@@ -132,11 +134,7 @@ function run(sFile: string, tFile: string, opts: RegisterCliOptions): void {
     tr && (opts.model === 'rigid' || opts.model === 'similarity') ? rotationAngle(tr.rotation) : undefined;
 
   if (opts.output) ctx.write(opts.output, result.aligned);
-  if (opts.transform) {
-    if (!tr)
-      throw new UsageError('--transform needs a rigid, similarity or affine model (non-rigid has no matrix)');
-    ctx.write(opts.transform, tr.matrix);
-  }
+  if (opts.transform && tr) ctx.write(opts.transform, tr.matrix);
   ctx.plot(() => {
     const stage = (points: NDArray<FloatArray>, name: string) => [
       {
