@@ -204,3 +204,20 @@ describe('output options are checked before any work', () => {
     expect(existsSync(path.join(tmp, 'idx.csv')) && existsSync(path.join(tmp, 'd2.csv'))).toBe(true);
   });
 });
+
+describe('a missing subcommand', () => {
+  it.each([
+    [[], /missing command after 'lazytensor' \(expected one of info, knn, .*cache\)/],
+    [['cache'], /missing command after 'lazytensor cache' \(expected one of info, clear\)/],
+  ])('%j exits 2 with one line (was: the whole help on stderr, exit status 0)', (args, message) =>
+    expectOneLineError(run(...args), message));
+
+  it('help on request still exits 0 on stdout', () => {
+    for (const args of [['--help'], ['help'], ['cache', '--help'], ['help', 'cache']]) {
+      const r = run(...args);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Usage: lazytensor/);
+    }
+  });
+});
