@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 
 type Scalar = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 
@@ -55,7 +56,7 @@ function fail(name: string, problem: string): never {
 
 function scalar(t: string | undefined, name: string, line: string): Scalar {
   const s = t === undefined ? undefined : ALIASES[t];
-  if (!s) fail(name, `corrupt PLY header: unknown property type in '${line}'`);
+  if (!s) fail(name, `corrupt PLY header: unknown property type in '${printable(line)}'`);
   return s;
 }
 
@@ -107,11 +108,12 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
     if (w[0] === 'format') format = w[1] ?? '';
     else if (w[0] === 'element') {
       const count = Number(w[2]);
-      if (!w[1] || !Number.isInteger(count) || count < 0) fail(name, `corrupt PLY header: '${line}'`);
+      if (!w[1] || !Number.isInteger(count) || count < 0)
+        fail(name, `corrupt PLY header: '${printable(line)}'`);
       elements.push({ name: w[1], count, props: [] });
     } else if (w[0] === 'property') {
       const el = elements.at(-1);
-      if (!el) fail(name, `corrupt PLY header: '${line}' before any element`);
+      if (!el) fail(name, `corrupt PLY header: '${printable(line)}' before any element`);
       if (w[1] === 'list')
         el.props.push({
           name: w[4] ?? '',
@@ -124,7 +126,7 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
   if (format !== 'ascii' && format !== 'binary_little_endian' && format !== 'binary_big_endian')
     fail(
       name,
-      `unsupported PLY format '${format}' (expected ascii, binary_little_endian or binary_big_endian)`,
+      `unsupported PLY format '${printable(format)}' (expected ascii, binary_little_endian or binary_big_endian)`,
     );
   const vertex = elements.find((e) => e.name === 'vertex');
   if (!vertex) fail(name, 'the PLY file has no vertex element');
@@ -189,7 +191,7 @@ function parseAscii(
   const next = (): number => {
     if (t >= tokens.length) fail(name, 'truncated PLY data (fewer values than the header declares)');
     const v = Number(tokens[t++]);
-    if (!Number.isFinite(v)) fail(name, `corrupt PLY data: '${tokens[t - 1]}' is not a number`);
+    if (!Number.isFinite(v)) fail(name, `corrupt PLY data: '${printable(tokens[t - 1]!)}' is not a number`);
     return v;
   };
   for (const el of elements) {

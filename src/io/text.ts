@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 
 type Delimiter = '\t' | ',' | ';' | ' ';
 
@@ -72,7 +73,7 @@ export function parseDelimited(text: string, name: string, columns?: number): ND
     for (const f of fields) {
       const v = number(f);
       if (!Number.isFinite(v))
-        throw new LazyTensorError(`${name}: line ${l + 1}: '${f}' is not a finite number`);
+        throw new LazyTensorError(`${name}: line ${l + 1}: '${printable(f)}' is not a finite number`);
       values.push(v);
     }
     rows++;

@@ -221,3 +221,31 @@ describe('a missing subcommand', () => {
     }
   });
 });
+
+describe('text from a file in an error line', () => {
+  it('control characters are escaped (no terminal escape sequences or NULs on stderr)', () => {
+    put('escape.csv', '1,2,3\n\u001b[2J\u001b[31mred\u0000,2,3\n');
+    const r = run('info', 'escape.csv');
+    expectOneLineError(r, /line 2: '\\x1b\[2J\\x1b\[31mred\\x00' is not a finite number/);
+    expect([...r.stderr.trimEnd()].filter((ch) => ch < ' ')).toEqual([]);
+  });
+
+  it('a huge token is cut short', () => {
+    put('long.obj', `v 1 2 ${'9'.repeat(100_000)}x\n`);
+    const r = run('info', 'long.obj');
+    expectOneLineError(r, /long\.obj: line 1: '9+… \(100001 characters\)' is not a finite number/);
+    expect(r.stderr.length).toBeLessThan(300);
+  });
+
+  it.each([
+    [
+      'corrupt.ply',
+      `ply\nformat ascii\u001b[1m 1.0\nend_header\n`,
+      /unsupported PLY format 'ascii\\x1b\[1m'/,
+    ],
+    ['inf.json', '[[1e999, 0]]', /entry \[0\]\[0\] is not a finite number \(Infinity\)/],
+  ])('%s', (name, text, message) => {
+    put(name, text);
+    expectOneLineError(run('info', name), message);
+  });
+});
