@@ -135,6 +135,12 @@ describe('coordinates whose squared distances overflow', () => {
       /kmeans\(x\): the points span 2\.000e\+200/,
     ));
 
+  it('ot names the span of the points, not a diameter the user never gave', () =>
+    expectOneLineError(
+      run('ot', 'far.csv', 'far.csv'),
+      /the points span 2e\+200 .*squared distances overflow float64/,
+    ));
+
   it('large coordinates whose squared distances fit are fine', () => {
     put('large.csv', '1e150,0\n-1e150,0\n0,0\n');
     const r = run('knn', 'large.csv', 'large.csv', '-k', '2', '--json', '--compute', 'js');

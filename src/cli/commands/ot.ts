@@ -147,7 +147,10 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   const { p, blur, reach, scaling } = opts;
   const sinkhorn = opts.loss === 'sinkhorn';
   const exactN = reach === undefined ? Math.min(opts.exact, n, m) : 0;
-  const schedule = sinkhorn ? epsilonSchedule(p, diameter(x, y) || blur, blur, scaling) : [];
+  const diam = diameter(x, y);
+  // No schedule when the coordinates are too large for distances: samplesLoss says so, naming them.
+  const schedule =
+    sinkhorn && Number.isFinite(diam ** p) ? epsilonSchedule(p, diam || blur, blur, scaling) : [];
   const curve =
     Boolean(opts.plot) && sinkhorn && schedule.length <= MAX_CURVE_STEPS && n * m <= MAX_CURVE_PAIRS;
   ctx.progress.start(
