@@ -255,3 +255,13 @@ describe('text from a file in an error line', () => {
     expectOneLineError(run('info', name), message);
   });
 });
+
+describe('register lengths whose square under- or overflows', () => {
+  it.each([
+    [['--blur', '1e-300'], /blur = 1e-300 is too small: blur\^p \(p = 2\) = 0/],
+    [['--reach', '1e-200'], /reach = 1e-200 is too small/],
+    [['--blur', '1e300'], /blur = 1e\+300 is too large/],
+    [['--model', 'nonrigid', '--smoothing', '1e-300'], /smoothing = 1e-300 is too small/],
+  ])('%j names the option (was: "Pm(): entry 0 must be a finite number")', (opts, message) =>
+    expectOneLineError(run('register', 'a3.csv', 'a3.csv', ...opts), message));
+});
