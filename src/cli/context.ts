@@ -35,6 +35,12 @@ export function addCommon(
   return cmd;
 }
 
+/**
+ * Largest iteration count of an option (--iters, --max-iter, --iterations): far above any
+ * useful value, it turns a typo (1e9) into a usage error instead of a run that never ends.
+ */
+export const MAX_ITERATIONS = 100_000;
+
 /** Parser of a number option with bounds: bad values are usage errors (exit 2). */
 export function num(opts: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {}) {
   return (value: string): number => {
@@ -46,13 +52,12 @@ export function num(opts: { min?: number; max?: number; integer?: boolean; exclu
       (opts.min === undefined || (opts.exclusiveMin ? v > opts.min : v >= opts.min)) &&
       (opts.max === undefined || v <= opts.max);
     if (!ok) {
-      const range = [
-        opts.integer ? 'an integer' : 'a number',
-        opts.min !== undefined ? `${opts.exclusiveMin ? '>' : '>='} ${opts.min}` : '',
-        opts.max !== undefined ? `<= ${opts.max}` : '',
-      ]
-        .filter(Boolean)
-        .join(' ');
+      const kind = opts.integer ? 'an integer' : 'a number';
+      const lo = opts.min === undefined ? '' : `${opts.exclusiveMin ? '>' : '>='} ${opts.min}`;
+      const range =
+        opts.min !== undefined && opts.max !== undefined
+          ? `${kind} in ${opts.exclusiveMin ? '(' : '['}${opts.min}, ${opts.max}]`
+          : [kind, lo, opts.max === undefined ? '' : `<= ${opts.max}`].filter(Boolean).join(' ');
       throw new InvalidArgumentError(`expected ${range}.`);
     }
     return v;

@@ -265,3 +265,25 @@ describe('register lengths whose square under- or overflows', () => {
   ])('%j names the option (was: "Pm(): entry 0 must be a finite number")', (opts, message) =>
     expectOneLineError(run('register', 'a3.csv', 'a3.csv', ...opts), message));
 });
+
+describe('iteration counts and sizes are capped (a typo like 1e9 is not a run that never ends)', () => {
+  it.each([
+    [
+      ['gmm', 'a3.csv', '-k', '2', '--tol', '0', '--max-iter', '100001'],
+      /--max-iter.*expected an integer in \[1, 100000\]/,
+    ],
+    [['kmeans', 'a3.csv', '-k', '2', '--iters', '100001'], /--iters.*expected an integer in \[1, 100000\]/],
+    [
+      ['register', 'a3.csv', 'a3.csv', '--iterations', '100001'],
+      /--iterations.*expected an integer in \[1, 100000\]/,
+    ],
+    [['bench', '-n', '10000001'], /-n.*expected an integer in \[10, 10000000\]/],
+    [['bench', '--quick', '--reps', '1001'], /--reps.*expected an integer in \[1, 1000\]/],
+  ])('%j', (args, message) => expectOneLineError(run(...args), message));
+
+  it('the largest count is accepted', () => {
+    const r = run('kmeans', 'a3.csv', '-k', '1', '--iters', '100000', '--json', '--compute', 'js');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

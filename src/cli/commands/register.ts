@@ -6,7 +6,16 @@
 import { type Command, Option } from 'commander';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { type RegistrationModel, register } from '../../register/index.js';
-import { addCommon, Context, num, sameDimension, sameDtype, since, takeRows } from '../context.js';
+import {
+  addCommon,
+  Context,
+  MAX_ITERATIONS,
+  num,
+  sameDimension,
+  sameDtype,
+  since,
+  takeRows,
+} from '../context.js';
 import { UsageError } from '../errors.js';
 import { lineChart, projections } from '../plot/charts.js';
 import { document, fmt } from '../plot/svg.js';
@@ -53,7 +62,7 @@ export function registerRegister(program: Command): void {
     .option(
       '--iterations <n>',
       'largest number of match–fit alternations (default 40)',
-      num({ integer: true, min: 1 }),
+      num({ integer: true, min: 1, max: MAX_ITERATIONS }),
     )
     .option('--no-search', 'no global search over initial rotations')
     .option(
