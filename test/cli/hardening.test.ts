@@ -279,6 +279,7 @@ describe('iteration counts and sizes are capped (a typo like 1e9 is not a run th
     ],
     [['bench', '-n', '10000001'], /-n.*expected an integer in \[10, 10000000\]/],
     [['bench', '--quick', '--reps', '1001'], /--reps.*expected an integer in \[1, 1000\]/],
+    [['ot', 'a3.csv', 'a3.csv', '--exact', '10001'], /--exact.*expected an integer in \[0, 10000\]/],
   ])('%j', (args, message) => expectOneLineError(run(...args), message));
 
   it('the largest count is accepted', () => {
