@@ -3,12 +3,14 @@
  * option-value parsers that fail with exit status 2, file reading and writing with errors that
  * name the file, the report on stdout (text or one JSON object) and the progress bar on stderr.
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { backends, setDefaultBackend } from '../backends/registry.js';
-import { readPoints, writePoints } from '../io/index.js';
+import { formatOf, readPoints, writePoints } from '../io/index.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
 import { UsageError } from './errors.js';
-import { writeFigure } from './plot/write.js';
+import { figureFormat, writeFigure } from './plot/write.js';
 import { makeProgress, type Progress } from './progress.js';
 
 /** The options shared by the commands (each command adds the ones it supports). */
@@ -33,6 +35,12 @@ export function addCommon(
   return cmd;
 }
 
+/**
+ * Largest iteration count of an option (--iters, --max-iter, --iterations): far above any
+ * useful value, it turns a typo (1e9) into a usage error instead of a run that never ends.
+ */
+export const MAX_ITERATIONS = 100_000;
+
 /** Parser of a number option with bounds: bad values are usage errors (exit 2). */
 export function num(opts: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {}) {
   return (value: string): number => {
@@ -44,13 +52,12 @@ export function num(opts: { min?: number; max?: number; integer?: boolean; exclu
       (opts.min === undefined || (opts.exclusiveMin ? v > opts.min : v >= opts.min)) &&
       (opts.max === undefined || v <= opts.max);
     if (!ok) {
-      const range = [
-        opts.integer ? 'an integer' : 'a number',
-        opts.min !== undefined ? `${opts.exclusiveMin ? '>' : '>='} ${opts.min}` : '',
-        opts.max !== undefined ? `<= ${opts.max}` : '',
-      ]
-        .filter(Boolean)
-        .join(' ');
+      const kind = opts.integer ? 'an integer' : 'a number';
+      const lo = opts.min === undefined ? '' : `${opts.exclusiveMin ? '>' : '>='} ${opts.min}`;
+      const range =
+        opts.min !== undefined && opts.max !== undefined
+          ? `${kind} in ${opts.exclusiveMin ? '(' : '['}${opts.min}, ${opts.max}]`
+          : [kind, lo, opts.max === undefined ? '' : `<= ${opts.max}`].filter(Boolean).join(' ');
       throw new InvalidArgumentError(`expected ${range}.`);
     }
     return v;
@@ -62,10 +69,57 @@ export function since(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
 
+/** Why `file` cannot be written as a new or replaced file (undefined: it can, as far as a stat tells). */
+function unwritable(file: string): string | undefined {
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'folder' : 'file';
+    } catch {
+      return undefined;
+    }
+  };
+  const dir = path.dirname(file);
+  const d = kind(dir);
+  if (d === undefined) return `no such folder: ${dir}`;
+  if (d === 'file') return `${dir} is not a folder`;
+  if (kind(file) === 'folder') return 'it is a folder';
+  return undefined;
+}
+
+/**
+ * Checks, before any work, the files a command will write (option name → file): a known
+ * extension, an existing folder, and no file named by two options (the second would overwrite
+ * the first). Usage errors (exit 2) that would otherwise come after minutes of work, or after
+ * some of the files were written.
+ */
+export function checkOutputs(files: Record<string, string | undefined>): void {
+  const seen = new Map<string, string>();
+  for (const [option, file] of Object.entries(files)) {
+    if (file === undefined) continue;
+    if (option === '--plot') figureFormat(file);
+    else formatOf(file);
+    const why = unwritable(file);
+    if (why) throw new UsageError(`${file}: cannot write ${option} (${why})`);
+    const key = path.resolve(file);
+    const other = seen.get(key);
+    if (other)
+      throw new UsageError(`${other} and ${option} name the same file ${file}; give each its own file`);
+    seen.set(key, option);
+  }
+}
+
 /** The running command's services. */
 export class Context {
   readonly progress: Progress;
-  constructor(readonly opts: CommonOptions) {
+  /**
+   * `outputs`: the command's other options that name files to write (option name → file); they,
+   * --plot and -o are checked before any work (see checkOutputs).
+   */
+  constructor(
+    readonly opts: CommonOptions,
+    outputs: Record<string, string | undefined> = {},
+  ) {
+    checkOutputs({ '--plot': opts.plot, '-o': opts.output, ...outputs });
     this.progress = makeProgress(
       process.stderr,
       Boolean(opts.quiet) || Boolean(opts.json && !process.stderr.isTTY),

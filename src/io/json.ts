@@ -1,6 +1,7 @@
 /** JSON point files: an array of rows of numbers (number[][]), all rows of the same length. */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 
 /** A short description of a JSON value for an error message (never the whole value: it may be huge or deeply nested). */
 function describe(v: unknown): string {
@@ -16,7 +17,7 @@ export function parseJsonPoints(text: string, name = '.json'): NDArray<Float64Ar
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new LazyTensorError(`${name}: invalid JSON (${(e as Error).message})`);
+    throw new LazyTensorError(`${name}: invalid JSON (${printable((e as Error).message, 200)})`);
   }
   if (!Array.isArray(value) || value.length === 0 || !Array.isArray(value[0]))
     throw new LazyTensorError(`${name}: expected a non-empty array of rows (number[][])`);
@@ -29,7 +30,9 @@ export function parseJsonPoints(text: string, name = '.json'): NDArray<Float64Ar
       );
     row.forEach((v: unknown, k) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new LazyTensorError(`${name}: entry [${i}][${k}] is not a finite number (${describe(v)})`);
+        throw new LazyTensorError(
+          `${name}: entry [${i}][${k}] is not a finite number (${typeof v === 'number' ? v : describe(v)})`,
+        );
       out[i * d + k] = v;
     });
   });

@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 import { checkWritable } from './writable.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -51,13 +52,16 @@ export function parseNpy(bytes: Uint8Array, name = '.npy'): NDArray<FloatArray |
   const fortran = field(header, 'fortran_order');
   const shapeText = field(header, 'shape');
   if (descr === undefined || fortran === undefined || shapeText === undefined)
-    fail(name, `corrupt .npy header (expected descr, fortran_order and shape): ${header.trim()}`);
+    fail(name, `corrupt .npy header (expected descr, fortran_order and shape): ${printable(header.trim())}`);
   if (fortran !== 'False')
     fail(name, 'Fortran-order .npy arrays are not supported (save a C-order array: numpy.ascontiguousarray)');
   const m = /^([<>|=])([fi])([48])$/.exec(descr);
   const kind = m ? (`${m[2]}${m[3]}` as string) : '';
   if (!m || !(kind in SIZE))
-    fail(name, `unsupported .npy dtype '${descr}' (expected float32 '<f4', float64 '<f8' or int32 '<i4')`);
+    fail(
+      name,
+      `unsupported .npy dtype '${printable(descr)}' (expected float32 '<f4', float64 '<f8' or int32 '<i4')`,
+    );
   const little = m[1] !== '>';
   const inner = shapeText.slice(1, -1).trim();
   const shape =
@@ -67,7 +71,8 @@ export function parseNpy(bytes: Uint8Array, name = '.npy'): NDArray<FloatArray |
           .split(',')
           .filter((s) => s.trim() !== '')
           .map((s) => Number(s.trim()));
-  if (shape.some((s) => !Number.isInteger(s) || s < 0)) fail(name, `corrupt .npy shape ${shapeText}`);
+  if (shape.some((s) => !Number.isInteger(s) || s < 0))
+    fail(name, `corrupt .npy shape ${printable(shapeText)}`);
   const count = shape.reduce((a, b) => a * b, 1);
   const size = SIZE[kind as Kind];
   const offset = start + headerLen;

@@ -1,6 +1,7 @@
 /** Wavefront .obj: the `v x y z` lines (extra values such as w or colours ignored); everything else is skipped. */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 
 /** Parses .obj text into the vertex positions [N, 3] (float64). */
 export function parseObj(text: string, name = '.obj'): NDArray<Float64Array> {
@@ -13,7 +14,7 @@ export function parseObj(text: string, name = '.obj'): NDArray<Float64Array> {
     for (let k = 1; k <= 3; k++) {
       const v = Number(w[k]);
       if (!Number.isFinite(v))
-        throw new LazyTensorError(`${name}: line ${l + 1}: '${w[k]}' is not a finite number`);
+        throw new LazyTensorError(`${name}: line ${l + 1}: '${printable(w[k]!)}' is not a finite number`);
       values.push(v);
     }
   }

@@ -5,6 +5,7 @@
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 import { checkWritable } from './writable.js';
 
 type Scalar = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
@@ -56,7 +57,7 @@ function fail(name: string, problem: string): never {
 
 function scalar(t: string | undefined, name: string, line: string): Scalar {
   const s = t === undefined ? undefined : ALIASES[t];
-  if (!s) fail(name, `corrupt PLY header: unknown property type in '${line}'`);
+  if (!s) fail(name, `corrupt PLY header: unknown property type in '${printable(line)}'`);
   return s;
 }
 
@@ -108,17 +109,18 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
     if (w[0] === 'format') format = w[1] ?? '';
     else if (w[0] === 'element') {
       const count = Number(w[2]);
-      if (!w[1] || !Number.isInteger(count) || count < 0) fail(name, `corrupt PLY header: '${line}'`);
+      if (!w[1] || !Number.isInteger(count) || count < 0)
+        fail(name, `corrupt PLY header: '${printable(line)}'`);
       elements.push({ name: w[1], count, props: [] });
     } else if (w[0] === 'property') {
       const el = elements.at(-1);
-      if (!el) fail(name, `corrupt PLY header: '${line}' before any element`);
+      if (!el) fail(name, `corrupt PLY header: '${printable(line)}' before any element`);
       if (w[1] === 'list') {
         const countType = scalar(w[2], name, line);
         if (countType === 'float32' || countType === 'float64')
           fail(
             name,
-            `corrupt PLY header: a list length must have an integer type, got '${w[2]}' in '${line}'`,
+            `corrupt PLY header: a list length must have an integer type, got '${printable(w[2] ?? '')}' in '${printable(line)}'`,
           );
         el.props.push({ name: w[4] ?? '', type: scalar(w[3], name, line), countType });
       } else el.props.push({ name: w[2] ?? '', type: scalar(w[1], name, line) });
@@ -127,13 +129,13 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
   if (format !== 'ascii' && format !== 'binary_little_endian' && format !== 'binary_big_endian')
     fail(
       name,
-      `unsupported PLY format '${format}' (expected ascii, binary_little_endian or binary_big_endian)`,
+      `unsupported PLY format '${printable(format)}' (expected ascii, binary_little_endian or binary_big_endian)`,
     );
   const vertex = elements.find((e) => e.name === 'vertex');
   if (!vertex) fail(name, 'the PLY file has no vertex element');
   const axes = ['x', 'y', 'z'].map((a) => vertex.props.findIndex((p) => p.name === a && !p.countType));
   if (axes.some((k) => k < 0)) fail(name, 'the PLY vertex element lacks one of the properties x, y, z');
-  checkVertexBytes(bytes.length - end, format === 'ascii', vertex, name);
+  checkDeclaredSize(bytes.length - end, format === 'ascii', elements, vertex, name);
   const f32 = axes.every((k) => vertex.props[k]!.type === 'float32');
   const out = f32 ? new Float32Array(vertex.count * 3) : new Float64Array(vertex.count * 3);
   const slot = new Map(axes.map((k, c) => [k, c]));
@@ -143,19 +145,30 @@ export function parsePly(bytes: Uint8Array, name = '.ply'): NDArray<FloatArray> 
 }
 
 /**
- * Refuses a vertex count that the data after the header cannot hold, before allocating for it
- * (a corrupt header may claim 2^31 vertices): a binary vertex takes at least the bytes of its
- * fixed properties and list lengths, an ASCII one at least one character and a separator per
- * property.
+ * Checks, before anything is allocated, that the data after the header can hold the elements the
+ * header declares up to the vertices: a count of 10^12 (or 2^31) in a small file is a truncated
+ * file, not an allocation of terabytes. An ASCII value takes at least 2 bytes (a digit and a
+ * separator), a binary one its size (a list at least its length).
  */
-function checkVertexBytes(dataBytes: number, ascii: boolean, vertex: Element, name: string): void {
-  const perVertex = ascii
-    ? 2 * vertex.props.length
-    : vertex.props.reduce((s, p) => s + BYTES[p.countType ?? p.type], 0);
-  if (vertex.count * perVertex > dataBytes + (ascii ? 1 : 0))
+function checkDeclaredSize(
+  available: number,
+  ascii: boolean,
+  elements: Element[],
+  vertex: Element,
+  name: string,
+): void {
+  const bytesOf = (el: Element) =>
+    el.props.reduce((s, p) => s + (ascii ? 2 : BYTES[p.countType ?? p.type]), 0);
+  let before = 0;
+  for (const el of elements) {
+    if (el === vertex) break;
+    before += el.count * bytesOf(el);
+  }
+  const per = bytesOf(vertex);
+  if (before + vertex.count * per - (ascii ? 1 : 0) > available)
     fail(
       name,
-      `truncated PLY data: the header declares ${vertex.count} vertices of at least ${perVertex} bytes each, the file has ${dataBytes} bytes after the header`,
+      `truncated PLY data: the header declares ${vertex.count} vertices of at least ${per} bytes each${before > 0 ? ` after ${before} bytes of other elements` : ''}, the file has ${available} bytes after the header`,
     );
 }
 
@@ -183,7 +196,7 @@ function parseAscii(
   const next = (): number => {
     if (t >= tokens.length) fail(name, 'truncated PLY data (fewer values than the header declares)');
     const v = Number(tokens[t++]);
-    if (!Number.isFinite(v)) fail(name, `corrupt PLY data: '${tokens[t - 1]}' is not a number`);
+    if (!Number.isFinite(v)) fail(name, `corrupt PLY data: '${printable(tokens[t - 1]!)}' is not a number`);
     return v;
   };
   for (const el of elements) {

@@ -1,10 +1,11 @@
 /**
  * Delimited text: .csv, .tsv, .txt, .xyz. One point per line; the delimiter (tab, comma,
- * semicolon or white space) is detected from the first data line; an optional header line (any
- * field that is not a number) is skipped; blank lines and lines starting with '#' are ignored.
+ * semicolon or white space) is detected from the first data line; an optional header line (a field
+ * that is text, not a number, NaN, Infinity or empty) is skipped; blank lines and lines starting with '#' are ignored.
  */
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
+import { printable } from './printable.js';
 
 type Delimiter = '\t' | ',' | ';' | ' ';
 
@@ -41,7 +42,7 @@ function isHeader(fields: string[]): boolean {
  * (.xyz: x y z, extra columns such as colours ignored).
  */
 export function parseDelimited(text: string, name: string, columns?: number): NDArray<Float64Array> {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   let delim: Delimiter | undefined;
   let width = -1;
   let first = true;
@@ -72,7 +73,7 @@ export function parseDelimited(text: string, name: string, columns?: number): ND
     for (const f of fields) {
       const v = number(f);
       if (!Number.isFinite(v))
-        throw new LazyTensorError(`${name}: line ${l + 1}: '${f}' is not a finite number`);
+        throw new LazyTensorError(`${name}: line ${l + 1}: '${printable(f)}' is not a finite number`);
       values.push(v);
     }
     rows++;

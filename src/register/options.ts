@@ -2,6 +2,7 @@
 import { check, LazyTensorError } from '../errors.js';
 import type { WeightsInput } from '../ot/input.js';
 import type { OTBackend } from '../ot/options.js';
+import { checkPower } from '../ot/schedule.js';
 
 export type RegistrationModel = 'rigid' | 'similarity' | 'affine' | 'nonrigid';
 
@@ -93,6 +94,13 @@ function positive(v: unknown, name: string): number | undefined {
   return v as number;
 }
 
+/** A length of the problem (blur, reach, smoothing): > 0, and its square and the inverse of that finite. */
+function length(v: unknown, name: string): number | undefined {
+  const l = positive(v, name);
+  if (l !== undefined) checkPower(name, l, 2);
+  return l;
+}
+
 function count(v: unknown, name: string, dflt: number, min: number): number {
   if (v === undefined) return dflt;
   check(
@@ -133,12 +141,12 @@ export function resolveRegisterOptions(o: RegisterOptions = {}): ResolvedRegiste
   );
   return {
     model,
-    blur: positive(o.blur, 'blur'),
-    reach: o.reach === Number.POSITIVE_INFINITY ? o.reach : positive(o.reach, 'reach'),
+    blur: length(o.blur, 'blur'),
+    reach: o.reach === Number.POSITIVE_INFINITY ? o.reach : length(o.reach, 'reach'),
     scaling,
     iterations: count(o.iterations, 'iterations', 40, 1),
     searchInit,
-    smoothing: positive(o.smoothing, 'smoothing'),
+    smoothing: length(o.smoothing, 'smoothing'),
     onProgress: o.onProgress,
     backend: o.backend,
     compute: o.compute,

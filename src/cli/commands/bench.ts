@@ -23,8 +23,13 @@ export function registerBench(program: Command): void {
   const cmd = program
     .command('bench')
     .description('Gaussian kernel sum and K-NN (K = 10) on random 3-D points, per backend, in Gpairs/s')
-    .option('-n, --n <N>', 'points per cloud', num({ integer: true, min: 10 }), 20_000)
-    .option('--reps <r>', 'timed repetitions (the best is kept)', num({ integer: true, min: 1 }), 3)
+    .option('-n, --n <N>', 'points per cloud', num({ integer: true, min: 10, max: 10_000_000 }), 20_000)
+    .option(
+      '--reps <r>',
+      'timed repetitions (the best is kept)',
+      num({ integer: true, min: 1, max: 1000 }),
+      3,
+    )
     .option('--quick', 'N = 2000, one repetition');
   addCommon(cmd, { plot: true, compute: true }).action((opts) => {
     const ctx = new Context(opts);

@@ -68,7 +68,7 @@ export interface ClusterMethod<R> {
 
 /** Runs a clustering command on the points in `file`. */
 export function runClustering<R>(file: string, opts: ClusterOptions, method: ClusterMethod<R>): void {
-  const ctx = new Context(opts);
+  const ctx = new Context(opts, { [`--${method.centresFile.key}`]: method.centresFile.file });
   const backend = ctx.compute();
   const x = ctx.read(file);
   const [n, d] = x.shape as [number, number];

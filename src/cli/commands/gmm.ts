@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { type CovarianceType, type GaussianMixtureResult, gaussianMixture } from '../../learn/index.js';
-import { addCommon, num } from '../context.js';
+import { addCommon, MAX_ITERATIONS, num } from '../context.js';
 import { fmt } from '../plot/svg.js';
 import { type ClusterOptions, runClustering } from './clusterRun.js';
 
@@ -28,7 +28,12 @@ export function registerGmm(program: Command): void {
         .choices(['full', 'diag', 'spherical'])
         .default('full'),
     )
-    .option('--max-iter <N>', 'EM iterations at most', num({ integer: true, min: 1 }), 100)
+    .option(
+      '--max-iter <N>',
+      'EM iterations at most',
+      num({ integer: true, min: 1, max: MAX_ITERATIONS }),
+      100,
+    )
     .option('--tol <t>', 'converged when the mean log-likelihood changes by less', num({ min: 0 }), 1e-3)
     .option('--reg-covar <r>', "added to the covariances' diagonal", num({ min: 0 }), 1e-6)
     .addOption(

@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { type KMeansResult, kmeans } from '../../learn/index.js';
-import { addCommon, num } from '../context.js';
+import { addCommon, MAX_ITERATIONS, num } from '../context.js';
 import { fmt } from '../plot/svg.js';
 import { type ClusterOptions, runClustering } from './clusterRun.js';
 
@@ -21,7 +21,12 @@ export function registerKmeans(program: Command): void {
     .description('K-means clustering (Lloyd iterations, k-means++ seeding) of a point cloud')
     .argument('<points>', 'points [N, D]')
     .requiredOption('-k, --k <K>', 'number of clusters (1 to N)', num({ integer: true, min: 1 }))
-    .option('--iters <N>', 'Lloyd iterations at most', num({ integer: true, min: 1 }), 300)
+    .option(
+      '--iters <N>',
+      'Lloyd iterations at most',
+      num({ integer: true, min: 1, max: MAX_ITERATIONS }),
+      300,
+    )
     .option('--seed <S>', 'seed of the initialisation', num({ integer: true, min: 0, max: 2 ** 32 - 1 }), 0)
     .addOption(
       new Option('--init <how>', 'initial centroids').choices(['kmeans++', 'random']).default('kmeans++'),

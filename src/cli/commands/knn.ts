@@ -26,7 +26,7 @@ export function registerKnn(program: Command): void {
     compute: true,
     output: 'write the neighbour indices [N, K] (int32; 0-based)',
   }).action((qFile: string, rFile: string, opts) => {
-    const ctx = new Context(opts);
+    const ctx = new Context(opts, { '--distances': opts.distances });
     const backend = ctx.compute();
     const [Q, R] = sameDtype(ctx.read(qFile), ctx.read(rFile));
     sameDimension(Q, qFile, R, rFile);

@@ -50,6 +50,12 @@ function diameter(x: NDArray<FloatArray>, y: NDArray<FloatArray>): number {
   return Math.sqrt(s);
 }
 
+/**
+ * Largest --exact: the network simplex works on the dense n×n cost matrix (800 MB at 10^4
+ * points) and its time grows faster than n²; larger subsamples were runs that never ended.
+ */
+const MAX_EXACT = 10_000;
+
 /** Largest ε-schedule drawn as a convergence curve (each point re-runs the loop up to that step). */
 const MAX_CURVE_STEPS = 24;
 /**
@@ -99,8 +105,8 @@ export function registerOt(program: Command): void {
     )
     .option(
       '--exact <n>',
-      'exact OT (network simplex) on a subsample of n points of each cloud; 0: off',
-      num({ integer: true, min: 0 }),
+      `exact OT (network simplex) on a subsample of n points of each cloud (at most ${MAX_EXACT}); 0: off`,
+      num({ integer: true, min: 0, max: MAX_EXACT }),
       500,
     )
     .option(
@@ -118,8 +124,12 @@ export function registerOt(program: Command): void {
 }
 
 function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptions): void {
-  const ctx = new Context(opts);
+  const ctx = new Context(opts, { '--match': opts.match });
   const compute = ctx.compute();
+  if (opts.loss !== 'sinkhorn' && opts.match)
+    throw new UsageError('--match needs the sinkhorn loss (the matching comes from its plan)');
+  if (opts.loss !== 'sinkhorn' && opts.output)
+    throw new UsageError('-o needs the sinkhorn loss (the transported points come from its plan)');
   let x: NDArray<FloatArray>;
   let y: NDArray<FloatArray>;
   let names: [string, string];
@@ -143,7 +153,10 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
   const { p, blur, reach, scaling } = opts;
   const sinkhorn = opts.loss === 'sinkhorn';
   const exactN = reach === undefined ? Math.min(opts.exact, n, m) : 0;
-  const schedule = sinkhorn ? epsilonSchedule(p, diameter(x, y) || blur, blur, scaling) : [];
+  const diam = diameter(x, y);
+  // No schedule when the coordinates are too large for distances: samplesLoss says so, naming them.
+  const schedule =
+    sinkhorn && Number.isFinite(diam ** p) ? epsilonSchedule(p, diam || blur, blur, scaling) : [];
   const curve =
     Boolean(opts.plot) && sinkhorn && schedule.length <= MAX_CURVE_STEPS && n * m <= MAX_CURVE_PAIRS;
   ctx.progress.start(
@@ -167,10 +180,6 @@ function run(sFile: string | undefined, tFile: string | undefined, opts: OtOptio
     ctx.progress.tick();
   }
   const matching = plan && (opts.match || opts.plot) ? plan.plan.matching() : undefined;
-  if (opts.match && !plan)
-    throw new UsageError('--match needs the sinkhorn loss (the matching comes from its plan)');
-  if (opts.output && !plan)
-    throw new UsageError('-o needs the sinkhorn loss (the transported points come from its plan)');
 
   let exact: { points: number; value: number; converged: boolean; seconds: number } | undefined;
   if (exactN > 0) {

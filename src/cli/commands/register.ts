@@ -6,7 +6,16 @@
 import { type Command, Option } from 'commander';
 import type { FloatArray, NDArray } from '../../ndarray.js';
 import { type RegistrationModel, register } from '../../register/index.js';
-import { addCommon, Context, num, sameDimension, sameDtype, since, takeRows } from '../context.js';
+import {
+  addCommon,
+  Context,
+  MAX_ITERATIONS,
+  num,
+  sameDimension,
+  sameDtype,
+  since,
+  takeRows,
+} from '../context.js';
 import { UsageError } from '../errors.js';
 import { lineChart, projections } from '../plot/charts.js';
 import { document, fmt } from '../plot/svg.js';
@@ -53,7 +62,7 @@ export function registerRegister(program: Command): void {
     .option(
       '--iterations <n>',
       'largest number of match–fit alternations (default 40)',
-      num({ integer: true, min: 1 }),
+      num({ integer: true, min: 1, max: MAX_ITERATIONS }),
     )
     .option('--no-search', 'no global search over initial rotations')
     .option(
@@ -86,7 +95,9 @@ function rows(a: NDArray<Float64Array>): number[][] {
 }
 
 function run(sFile: string, tFile: string, opts: RegisterCliOptions): void {
-  const ctx = new Context(opts);
+  const ctx = new Context(opts, { '--transform': opts.transform });
+  if (opts.transform && opts.model === 'nonrigid')
+    throw new UsageError('--transform needs a rigid, similarity or affine model (non-rigid has no matrix)');
   const compute = ctx.compute();
   let x = ctx.read(sFile);
   let y = ctx.read(tFile);
@@ -132,11 +143,7 @@ function run(sFile: string, tFile: string, opts: RegisterCliOptions): void {
     tr && (opts.model === 'rigid' || opts.model === 'similarity') ? rotationAngle(tr.rotation) : undefined;
 
   if (opts.output) ctx.write(opts.output, result.aligned);
-  if (opts.transform) {
-    if (!tr)
-      throw new UsageError('--transform needs a rigid, similarity or affine model (non-rigid has no matrix)');
-    ctx.write(opts.transform, tr.matrix);
-  }
+  if (opts.transform && tr) ctx.write(opts.transform, tr.matrix);
   ctx.plot(() => {
     const stage = (points: NDArray<FloatArray>, name: string) => [
       {

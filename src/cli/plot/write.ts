@@ -4,13 +4,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
+/** The figure format of a --plot file from its extension (usage error for any other). */
+export function figureFormat(file: string): 'svg' | 'png' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.svg' || ext === '.png') return ext === '.svg' ? 'svg' : 'png';
+  throw new UsageError(`${file}: --plot writes .svg or .png files, got '${ext || 'no extension'}'`);
+}
+
 /** Writes the SVG document to `file` (.svg or .png). */
 export function writeFigure(file: string, svg: string): void {
-  const ext = path.extname(file).toLowerCase();
-  let bytes: string | Uint8Array;
-  if (ext === '.svg') bytes = svg;
-  else if (ext === '.png') bytes = renderPng(svg);
-  else throw new UsageError(`${file}: --plot writes .svg or .png files, got '${ext || 'no extension'}'`);
+  const bytes = figureFormat(file) === 'svg' ? svg : renderPng(svg);
   try {
     writeFileSync(file, bytes);
   } catch (e) {
