@@ -181,6 +181,23 @@ describe("backend 'multiscale' (two levels, truncated kernel)", () => {
     expect(huge.value).toBe(small.value);
   });
 
+  it('one user cluster per point: every row keeps a pair, the value is finite and close to online', () => {
+    const x = nd(Float64Array.from([0, 0, 1, 0, 0, 1, 1, 1]), [4, 2]);
+    const y = nd(Float64Array.from([0.2, 0.1, 0.9, 0.3, 0.4, 0.8]), [3, 2]);
+    const o = { blur: 0.01 };
+    const on = samplesLoss(x, y, { ...o, backend: 'online' });
+    const ms = samplesLoss(x, y, {
+      ...o,
+      backend: 'multiscale',
+      labelsX: new Int32Array([0, 1, 2, 3]),
+      labelsY: new Int32Array([0, 1, 2]),
+    });
+    // Was Infinity (a row of the truncated kernel kept no column) with NaN gradients.
+    expect(Math.abs((ms.value as number) - (on.value as number))).toBeLessThan(1e-3 * (on.value as number));
+    for (const v of [...ms.gradX.data, ...ms.gradY.data, ...ms.potentials.f.data])
+      expect(Number.isFinite(v)).toBe(true);
+  });
+
   it('bad input: labels of the wrong length, truncate ≤ 0, negative masses', () => {
     const r = rng(5);
     const x = nd(cloud(r, 20, 2), [20, 2]);
