@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
 import { samplesLoss } from '../../src/ot/index.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { expectClose } from '../helpers/check.js';
@@ -71,5 +72,48 @@ describe('Hausdorff gradients in float32', () => {
         }
       });
     }
+  }
+});
+
+describe('Hausdorff gradients out of the dtype range', () => {
+  // The gradient evaluates exp(f/ε + g/ε − C/ε) with terms up to extent^p/(p·ε), rounded in the
+  // data's dtype: far beyond HAUSDORFF_EXPONENT_ROUNDING they were NaN (or finite garbage).
+  const X = [0, 0, 1, 0, 0, 1, 1, 1];
+  const Y = [0.2, 0.1, 0.9, 0.3, 0.4, 0.8];
+  const cases = [
+    ['float32, blur 1e-6', true, 1, { blur: 1e-6 }],
+    ['float64, coordinates 1e20, blur 0.05', false, 1e20, {}],
+    ['float64, coordinates 1e20, reach', false, 1e20, { reach: 0.3 }],
+  ] as const;
+  const arr = (v: number[], s: number, f32: boolean) => {
+    const t = v.map((c) => c * s);
+    return f32 ? Float32Array.from(t) : Float64Array.from(t);
+  };
+  for (const [name, f32, s, o] of cases) {
+    it(`${name}: a LazyTensorError with gradients, a finite value without`, () => {
+      const x = { data: arr(X, s, f32), shape: [4, 2] };
+      const y = { data: arr(Y, s, f32), shape: [3, 2] };
+      const opts = { loss: 'hausdorff' as const, ...o };
+      expect(() => samplesLoss(x, y, opts)).toThrow(LazyTensorError);
+      expect(() => samplesLoss(x, y, opts)).toThrow(/cannot compute gradients at blur .* gradients: false/);
+      const v = samplesLoss(x, y, { ...opts, gradients: false });
+      const ref = samplesLoss(
+        nd(
+          Float64Array.from(X, (t) => t * s),
+          [4, 2],
+        ),
+        nd(
+          Float64Array.from(Y, (t) => t * s),
+          [3, 2],
+        ),
+        {
+          ...opts,
+          gradients: false,
+        },
+      );
+      expect(Math.abs((v.value as number) - (ref.value as number))).toBeLessThanOrEqual(
+        1e-6 * (ref.value as number),
+      );
+    });
   }
 });
