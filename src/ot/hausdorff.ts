@@ -120,9 +120,12 @@ function sideGradients(
   const w = beta.map((bk, k) => bk * dphi(sol.other[k]!));
   // T_j = Σ_k Q_kj/α_j w_k, Q_kj = softmax_j over the ext rows.
   const T = extT.weightedSum(eps, aScaled, otherNorm, w);
-  const r = alpha.map((aj, j) => -aj * dphi(sol.self[j]!) - lam * aj * T[j]!);
+  // A point of zero weight has no row in the adjoint system (α_j = 0), whatever its kernel sums:
+  // those overflow when the point lies far from the measure's mass (0·∞ would be NaN).
+  const r = alpha.map((aj, j) => (aj === 0 ? 0 : -aj * dphi(sol.self[j]!) - lam * aj * T[j]!));
   // Pᵀμ: (Pᵀμ)_j = α_j Σ_i exp(a_j/ε + a_i/(λε) − C_ij/ε) μ_i (C symmetric).
-  const Pt = (mu: Float64Array) => self.weightedSum(eps, aScaled, selfNorm, mu).map((v, j) => alpha[j]! * v);
+  const Pt = (mu: Float64Array) =>
+    self.weightedSum(eps, aScaled, selfNorm, mu).map((v, j) => (alpha[j] === 0 ? 0 : alpha[j]! * v));
   const mu = richardson(r, (v) => Pt(v), lam, dtype, 'hausdorff: the adjoint solve of the gradient');
   const PtOverAlpha = self.weightedSum(eps, aScaled, selfNorm, mu);
 
@@ -219,6 +222,22 @@ function checkGradientRounding(pr: SinkhornProblem, eps: number): void {
   );
 }
 
+/**
+ * The derivative with respect to a zero weight is exact but can overflow: adding mass at a point
+ * far from its measure's mass moves the extrapolated potential by about exp(C/ε). Such a
+ * derivative is a LazyTensorError, not a NaN or an infinity.
+ */
+function checkWeightGradient(grad: Float64Array, w: Float64Array, name: 'a' | 'b'): void {
+  const k = grad.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  throw new LazyTensorError(
+    `samplesLoss: loss 'hausdorff': the derivative with respect to the weight ${name}[${k}] = ${w[k]} overflows ` +
+      'float64 (a point of zero weight far from the mass of its measure, compared with the blur, changes the ' +
+      'extrapolated potential by about exp(C/ε)); give it a small positive weight, drop it, use a larger blur or ' +
+      'gradients: false',
+  );
+}
+
 /** The pairs of a Hausdorff divergence: the symmetric problems and the two extrapolations. */
 export interface HausdorffPairs {
   xx: PairOps;
@@ -285,6 +304,8 @@ export function hausdorffResult(
     gA.dBeta.map((v, k) => v + gB.dAlpha[k]!),
     0.5,
   );
+  checkWeightGradient(gradA, a, 'a');
+  checkWeightGradient(gradB, b, 'b');
   return {
     ...base,
     gradX: perCoordinate(gradX, x),

@@ -117,3 +117,33 @@ describe('Hausdorff gradients out of the dtype range', () => {
     });
   }
 });
+
+describe('Hausdorff with zero weights', () => {
+  const X = [0, 0, 1, 0, 0.02, 0.01, 0.98, 0.01];
+  const Y = [0.2, 0.1, 0.9, 0.3, 0.4, 0.8];
+  const y = nd(Float64Array.from(Y), [3, 2]);
+  it('points of zero weight change nothing: the result is that of the cloud without them', () => {
+    // Reference: the same loss on the cloud without them (zero-weight points near the mass).
+    for (const o of [{ blur: 0.01 }, { blur: 0.01, reach: 0.3 }]) {
+      const opts = { loss: 'hausdorff' as const, ...o };
+      const full = samplesLoss(nd(Float64Array.from(X), [4, 2]), y, { ...opts, a: [0.5, 0.5, 0, 0] });
+      const kept = samplesLoss(nd(Float64Array.from(X.slice(0, 4)), [2, 2]), y, { ...opts, a: [0.5, 0.5] });
+      expectClose([full.value as number], [kept.value as number], 1e-12, 0, 'value');
+      expectClose(full.gradX.data.slice(0, 4), kept.gradX.data, 0, 1e-12, 'gradX');
+      expectClose(full.gradX.data.slice(4), [0, 0, 0, 0], 0, 0, 'gradX of the zero weights');
+      expectClose(full.gradY.data, kept.gradY.data, 0, 1e-12, 'gradY');
+      expectClose(full.gradA.data.slice(0, 2), kept.gradA.data, 0, 1e-12, 'gradA');
+      for (const v of full.gradA.data) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  it('a zero weight far from the mass: its weight derivative overflows, a LazyTensorError that says so', () => {
+    // Was "the adjoint solve of the gradient did not converge: relative residual NaN" (0·∞ on its row).
+    const far = nd(Float64Array.from([0, 0, 1, 0, 0, 1, 1, 1]), [4, 2]);
+    const call = () => samplesLoss(far, y, { loss: 'hausdorff', blur: 0.01, a: [0.5, 0.5, 0, 0] });
+    expect(call).toThrow(LazyTensorError);
+    expect(call).toThrow(/derivative with respect to the weight a\[2\] = 0 overflows float64/);
+    const v = samplesLoss(far, y, { loss: 'hausdorff', blur: 0.01, a: [0.5, 0.5, 0, 0], gradients: false });
+    expect(Number.isFinite(v.value as number)).toBe(true);
+  });
+});
