@@ -77,6 +77,20 @@ describe('bad input -> LazyTensorError', () => {
     }
     // Hausdorff with 1/|x − y|² (not kernel-like): its adjoint solve does not converge, as before.
     expect(() => samplesLoss(x, y, { cost: 'Inv(SqDist(X,Y))', loss: 'hausdorff' })).toThrow(/kernel-like/);
+    // solveOT: were infinite marginal errors (Log(0) at a shared point).
+    expect(() =>
+      solveOT(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [2, 2],
+        ],
+        { cost: 'Log(SqDist(X,Y))' },
+      ),
+    ).toThrow(/solveOT: the result is not finite .* the cost must be finite for every pair/);
     // A finite custom cost is unaffected: it equals the built-in one.
     const c = samplesLoss(x, y, { cost: 'SqDist(X,Y)/IntCst(2)' });
     expect(Math.abs((c.value as number) - (samplesLoss(x, y).value as number))).toBeLessThan(1e-14);
