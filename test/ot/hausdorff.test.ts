@@ -118,6 +118,20 @@ describe('Hausdorff gradients out of the dtype range', () => {
   }
 });
 
+describe('Hausdorff gradients near the float64 rounding limit', () => {
+  const x = nd(Float64Array.from([0, 0, 1, 0, 0, 1]), [3, 2]);
+  const y = nd(Float64Array.from([0.5, 0.5, 1, 1, 0.2, 0.9]), [3, 2]);
+  it('are accurate while allowed (blur 1e-7 against the blur → 0 limit) and an error beyond (blur 1e-8)', () => {
+    // Reference: at blur 1e-6 the gradients have reached their limit (equal to 1e-5 at 1e-4 and 1e-6).
+    const limit = samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-6 });
+    const near = samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-7 });
+    expectClose(near.gradX.data, limit.gradX.data, 0, 1e-2 * 0.2, 'gradX');
+    expectClose(near.gradY.data, limit.gradY.data, 0, 1e-2 * 0.2, 'gradY');
+    // At blur 1e-8 they were finite and up to 36% off (0.124 for 0.194).
+    expect(() => samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-8 })).toThrow(/cannot compute gradients/);
+  });
+});
+
 describe('Hausdorff with zero weights', () => {
   const X = [0, 0, 1, 0, 0.02, 0.01, 0.98, 0.01];
   const Y = [0.2, 0.1, 0.9, 0.3, 0.4, 0.8];
