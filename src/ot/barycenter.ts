@@ -5,6 +5,7 @@ import { makeCost } from './cost.js';
 import { type Cloud, type PointsInput, readCloud, readWeights, type WeightsInput } from './input.js';
 import { OnlinePair } from './pairs.js';
 import { samplesLoss } from './samplesLoss.js';
+import { checkPower } from './schedule.js';
 
 /** One input measure of a barycenter: points [N_k, D] and weights [N_k] (default uniform). */
 export interface BarycenterMeasure {
@@ -56,6 +57,9 @@ class BregmanState {
 }
 
 const KNOWN = new Set(['weights', 'support', 'nPoints', 'blur', 'scaling', 'iterations', 'seed', 'compute']);
+
+/** Most coordinates of a free support (the largest typed array: 2^31 − 1 values). */
+const MAX_SUPPORT_VALUES = 2 ** 31 - 1;
 
 function positiveInt(v: unknown, name: string): number {
   check(
@@ -126,12 +130,24 @@ export function barycenter(measures: BarycenterMeasure[], options: BarycenterOpt
       () =>
         `barycenter: every measure must have the dimension D of measure 0 (${clouds[0]!.d}), got ${c.d} for measure ${k}`,
     );
+    check(
+      c.dtype === clouds[0]?.dtype || k === 0,
+      () =>
+        `barycenter: every measure must have the dtype of measure 0 (${clouds[0]!.dtype}), got ${c.dtype} for measure ${k}`,
+    );
     clouds.push(c);
     masses.push(normalised(readWeights(m.a, c, `barycenter: measures[${k}].a`)));
   });
   const w = readBarycentricWeights(options.weights, measures.length);
   const D = clouds[0]!.d;
   const blur = options.blur ?? 0.05;
+  check(
+    typeof blur === 'number' && Number.isFinite(blur) && blur > 0,
+    () => `barycenter: blur must be a finite number > 0, got ${String(blur)}`,
+  );
+  checkPower('blur', blur, 2);
+  const seed = options.seed ?? 0;
+  check(Number.isInteger(seed), () => `barycenter: seed must be an integer, got ${String(seed)}`);
   const fixed = options.support !== undefined;
   check(
     !(fixed && options.nPoints !== undefined),
@@ -150,9 +166,13 @@ export function barycenter(measures: BarycenterMeasure[], options: BarycenterOpt
     S = s.n;
   } else {
     S = positiveInt(options.nPoints ?? clouds[0]!.n, 'nPoints');
+    check(
+      S * D <= MAX_SUPPORT_VALUES,
+      () => `barycenter: nPoints × D must be ≤ ${MAX_SUPPORT_VALUES} (the largest array), got ${S} × ${D}`,
+    );
     // Seeded draw from the mixture Σ_k w_k β_k, distinct points while possible (a taken point is
     // replaced by the next free point of its measure), each moved by a jitter of ±blur/2.
-    const u = mulberry32(options.seed ?? 0);
+    const u = mulberry32(seed);
     const taken = new Set<string>();
     x = new Float64Array(S * D);
     for (let i = 0; i < S; i++) {

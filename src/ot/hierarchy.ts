@@ -72,6 +72,18 @@ function clusterLevel(x: Cloud, w: Float64Array, labels: Int32Array, finer: Int3
   };
 }
 
+/**
+ * The user's labels renumbered 0..K−1 in increasing order (K distinct labels): the cluster level
+ * then holds K clusters, not max(label) + 1 (labels up to 2^31 − 1 would allocate gigabytes of
+ * empty clusters).
+ */
+function denseLabels(labels: Int32Array): Int32Array {
+  const values = Int32Array.from(new Set(labels)).sort();
+  const index = new Map<number, number>();
+  values.forEach((v, k) => index.set(v, k));
+  return labels.map((l) => index.get(l)!);
+}
+
 /** Two levels from the user's labels (or a grid of width `scale` for a cloud without labels). */
 export function labelHierarchy(
   c: Cloud,
@@ -89,7 +101,7 @@ export function labelHierarchy(
       check(Number.isInteger(l) && l >= 0, () => `${name} must be integers ≥ 0, got ${l}`);
   }
   const nd = { data: c.data, shape: [c.n, c.d] };
-  const lab = labels ?? gridCluster(nd, scale);
+  const lab = labels ? denseLabels(labels) : gridCluster(nd, scale);
   const s = sortClusters(nd, lab);
   const pts = sorted(c, w, s.perm);
   return { perm: s.perm, levels: [pts, clusterLevel(pts.cloud, pts.weights, s.labels, undefined)] };

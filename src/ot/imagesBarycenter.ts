@@ -2,7 +2,7 @@ import { check } from '../errors.js';
 import type { NDArray } from '../ndarray.js';
 import { pixelCoordinates, readImages } from './images.js';
 import { buildPyramid, type PyramidLevel } from './imagesPyramid.js';
-import { epsilonSchedule } from './schedule.js';
+import { checkPower, epsilonSchedule } from './schedule.js';
 import { type Grid, GridPair } from './separableSoftmin.js';
 
 /** Options of `imagesBarycenter` (GeomLoss units: pixel k of an n-pixel axis at k/n, ε = blur²). */
@@ -110,6 +110,7 @@ export function runImagesBarycenter(
     typeof blur === 'number' && Number.isFinite(blur) && blur > 0,
     () => `imagesBarycenter: blur must be a finite number > 0, got ${String(blur)}`,
   );
+  checkPower('blur', blur, 2);
   const iterations = options.iterations ?? 100;
   check(
     Number.isInteger(iterations) && iterations > 0,

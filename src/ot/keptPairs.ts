@@ -68,6 +68,14 @@ export function truncate(
   const sizeV = new Float64Array(L);
   for (let l = 0; l < L; l++) sizeV[l] = cv[2 * l + 1]! - cv[2 * l]!;
   let finerPairs = 0;
+  // Every row and every column keeps at least its best candidate pair (largest f + g − C): a
+  // row or column without pairs would get an infinite softmin on the finer level.
+  let rowBest = Number.NEGATIVE_INFINITY;
+  let rowArg = -1;
+  const colBest = new Float64Array(L).fill(Number.NEGATIVE_INFINITY);
+  const colArg = new Int32Array(L).fill(-1);
+  const colKept = new Uint8Array(L);
+  const extra: [number, number][] = [];
   const scan = (k: number, l0: number, l1: number, fk: number, sizeU: number) => {
     const row = k * d;
     for (let l = l0; l < l1; l++) {
@@ -82,15 +90,28 @@ export function truncate(
         const gap = Math.max(0, Math.sqrt(s) - ru[k]! - rv[l]!);
         cost = squared ? (gap * gap) / 2 : gap;
       } else cost = squared ? s / 2 : Math.sqrt(s);
-      if (fk + g[l]! > cost - t) {
+      const gap = fk + g[l]! - cost;
+      if (gap > -t) {
         cols.push(l);
         finerPairs += sizeU * sizeV[l]!;
+        colKept[l] = 1;
+      }
+      if (gap > rowBest) {
+        rowBest = gap;
+        rowArg = l;
+      }
+      if (gap > colBest[l]!) {
+        colBest[l] = gap;
+        colArg[l] = k;
       }
     }
   };
   for (let k = 0; k < K; k++) {
     const fk = f[k]!;
     const sizeU = cu[2 * k + 1]! - cu[2 * k]!;
+    const before = cols.length;
+    rowBest = Number.NEGATIVE_INFINITY;
+    rowArg = -1;
     if (!up) scan(k, 0, L, fk, sizeU);
     else {
       const P = pu![k]!;
@@ -100,7 +121,34 @@ export function truncate(
         scan(k, upCh![2 * Q]!, upCh![2 * Q + 1]!, fk, sizeU);
       }
     }
+    if (cols.length === before && rowArg >= 0) {
+      cols.push(rowArg);
+      finerPairs += sizeU * sizeV[rowArg]!;
+      colKept[rowArg] = 1;
+    }
     start[k + 1] = cols.length;
   }
-  return { kept: { start, cols: cols.data.slice(0, cols.length), nCols: L }, finerPairs };
+  for (let l = 0; l < L; l++) if (!colKept[l] && colArg[l]! >= 0) extra.push([colArg[l]!, l]);
+  const kept = { start, cols: cols.data.slice(0, cols.length), nCols: L };
+  if (extra.length === 0) return { kept, finerPairs };
+  for (const [k, l] of extra) finerPairs += (cu[2 * k + 1]! - cu[2 * k]!) * sizeV[l]!;
+  return { kept: withPairs(kept, extra), finerPairs };
+}
+
+/** `kept` with the (row, column) pairs `extra` added, each row's columns in increasing order. */
+function withPairs(kept: Kept, extra: [number, number][]): Kept {
+  const K = kept.start.length - 1;
+  const add: number[][] = Array.from({ length: K }, () => []);
+  for (const [k, l] of extra) add[k]!.push(l);
+  const start = new Int32Array(K + 1);
+  const cols = new Int32Array(kept.cols.length + extra.length);
+  let q = 0;
+  for (let k = 0; k < K; k++) {
+    const row = Array.from(kept.cols.subarray(kept.start[k]!, kept.start[k + 1]!)).concat(add[k]!);
+    if (add[k]!.length > 0) row.sort((u, v) => u - v);
+    cols.set(row, q);
+    q += row.length;
+    start[k + 1] = q;
+  }
+  return { start, cols, nCols: kept.nCols };
 }

@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import type { LazyTensor } from '../lazy/index.js';
-import type { FloatArray, NDArray } from '../ndarray.js';
+import { type FloatArray, isNDArray, type NDArray } from '../ndarray.js';
 import type { OnlinePair } from './pairs.js';
 
 /**
@@ -123,7 +123,7 @@ export class LazyPlan {
    * π v: Σ_j π_ij v_j for v of shape [M] or [M, E] (signed values allowed): row mass times a
    * softmax-weighted average, both stable reductions.
    */
-  matvec(v: NDArray | number[]): NDArray<Float64Array> {
+  matvec(v: NDArray | number[] | FloatArray): NDArray<Float64Array> {
     const o = this.order;
     return this.apply(
       this.rowLogits(),
@@ -138,7 +138,7 @@ export class LazyPlan {
   }
 
   /** πᵀ u: Σ_i π_ij u_i for u of shape [N] or [N, E]. */
-  tmatvec(u: NDArray | number[]): NDArray<Float64Array> {
+  tmatvec(u: NDArray | number[] | FloatArray): NDArray<Float64Array> {
     const o = this.order;
     return this.apply(
       this.colLogits(),
@@ -155,19 +155,31 @@ export class LazyPlan {
   private apply(
     F: LazyTensor,
     pair: OnlinePair,
-    v: NDArray | number[],
+    v: NDArray | number[] | FloatArray,
     mass: Float64Array,
     len: number,
     ro: OnlinePair['reduceOptions'],
     inPerm: Int32Array | undefined,
     outPerm: Int32Array | undefined,
   ): NDArray<Float64Array> {
-    const arr: NDArray = Array.isArray(v) ? { data: Float64Array.from(v), shape: [v.length] } : v;
+    const flat = Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array;
+    const arr: NDArray = flat ? { data: Float64Array.from(v), shape: [v.length] } : v;
     check(
-      (arr.shape.length === 1 || arr.shape.length === 2) && arr.shape[0] === len,
-      () => `plan: expected a vector [${len}] or [${len}, E], got [${arr.shape.join(', ')}]`,
+      isNDArray(arr) && (arr.shape.length === 1 || arr.shape.length === 2) && arr.shape[0] === len,
+      () =>
+        `plan: expected a vector [${len}] or [${len}, E] (an NDArray, number[] or Float64Array), got ` +
+        (isNDArray(arr) ? `[${arr.shape.join(', ')}]` : typeof v),
     );
     const E = arr.shape.length === 2 ? arr.shape[1]! : 1;
+    check(
+      arr.data.length === len * E,
+      () => `plan: shape [${arr.shape.join(', ')}] does not match ${arr.data.length} values`,
+    );
+    for (let k = 0; k < arr.data.length; k++)
+      check(
+        Number.isFinite(arr.data[k]),
+        () => `plan: value ${k} of the vector is not finite (${arr.data[k]})`,
+      );
     const W = pair.colData(inPerm ? gather(arr.data, inPerm, E) : (arr.data as FloatArray), E);
     const avg = F.sumSoftmaxWeight(W, 'j', ro).data;
     const rows = mass.length;

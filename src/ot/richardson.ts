@@ -45,6 +45,12 @@ export function richardson(
       mu[k] = mu[k]! + omega * e;
     }
     if (res <= tol * rn) return mu;
+    check(
+      Number.isFinite(res),
+      () =>
+        `${what}: its residual is not finite (${res}): the kernel sums overflow or the cost is not finite at some ` +
+        'pair of points (a custom cost must be finite for every pair, x_i = x_i included)',
+    );
     if (res < 0.5 * best) {
       best = res;
       stalled = 0;

@@ -1,6 +1,6 @@
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import { type Cost, makeCost } from './cost.js';
+import { type Cost, type CostFunction, makeCost } from './cost.js';
 import { hausdorffSamples } from './hausdorff.js';
 import type { Cloud, PointsInput } from './input.js';
 import { kernelSamples } from './kernelLoss.js';
@@ -95,7 +95,37 @@ export function samplesLoss(
       `samplesLoss: backend '${backend}' is not available yet (use 'tensorized' or 'online')`,
     );
   }
-  return opts.loss === 'sinkhorn' ? sinkhornSamples(problem) : hausdorffSamples(problem);
+  const res = opts.loss === 'sinkhorn' ? sinkhornSamples(problem) : hausdorffSamples(problem);
+  if (opts.cost !== undefined) checkCustomCostResult(res, opts.cost);
+  return res;
+}
+
+/**
+ * A custom cost is only known through its values: one that is infinite or NaN at some pair (e.g.
+ * Log(SqDist(X,Y)) at x_i = x_i, which the debiased loss visits) makes the result non-finite.
+ * That is a LazyTensorError, not a NaN in the result.
+ */
+function checkCustomCostResult(res: SamplesLossResult | SamplesLossValue, cost: string | CostFunction): void {
+  const fields: [string, ArrayLike<number>][] = [
+    ['value', typeof res.value === 'number' ? [res.value] : res.value],
+    ['potential f', res.potentials.f.data],
+    ['potential g', res.potentials.g.data],
+  ];
+  if ('gradX' in res)
+    fields.push(
+      ['gradX', res.gradX.data],
+      ['gradY', res.gradY.data],
+      ['gradA', res.gradA.data],
+      ['gradB', res.gradB.data],
+    );
+  for (const [name, v] of fields)
+    for (let k = 0; k < v.length; k++)
+      if (!Number.isFinite(v[k]))
+        throw new LazyTensorError(
+          `samplesLoss: the ${name} is not finite (${v[k]} at ${k}) with the custom cost ` +
+            `${typeof cost === 'string' ? `'${cost}'` : '(a function)'}: the cost and its gradient must be finite for every ` +
+            'pair of points, C(x_i, x_j) and C(y_i, y_j) included (x_i = x_i too, for the debiased loss and Hausdorff)',
+        );
 }
 
 export function pickBackend(opts: ResolvedOptions, x: Cloud, y: Cloud): string {

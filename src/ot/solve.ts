@@ -114,11 +114,23 @@ export function solveOT(x: PointsInput, y: PointsInput, options: SolveOTOptions 
       e += Math.abs(mass[k]! - w[k]! * (rho === undefined ? 1 : Math.exp(-pot[k]! / rho)));
     return e;
   };
+  const marginalErrors = { a: err(plan.rowMasses(), a, f), b: err(plan.colMasses(), b, g) };
+  if (opts.cost !== undefined) {
+    // A custom cost is only known through its values: infinite or NaN at some pair, it makes the
+    // potentials or the plan's masses non-finite.
+    const bad = [value[0]!, marginalErrors.a, marginalErrors.b, ...f, ...g].find((v) => !Number.isFinite(v));
+    check(
+      bad === undefined,
+      () =>
+        `solveOT: the result is not finite (${bad}) with the custom cost ` +
+        `${typeof opts.cost === 'string' ? `'${opts.cost}'` : '(a function)'}: the cost must be finite for every pair of points`,
+    );
+  }
   return {
     value: value[0]!,
     f: { data: f, shape: [cx.n] },
     g: { data: g, shape: [cy.n] },
-    marginalErrors: { a: err(plan.rowMasses(), a, f), b: err(plan.colMasses(), b, g) },
+    marginalErrors,
     plan,
     eps,
     iterations: st.iterations,

@@ -21,6 +21,7 @@ import {
   finalMatch,
   fitClouds,
   match,
+  matchOptions,
   record,
   type Warm,
 } from './session.js';
@@ -77,6 +78,14 @@ function registerNonrigid(ctx: Context, c: Clouds, width: number, warm: Warm): F
       record(ctx, m.loss, true);
       const delta = m.target.map((t, k) => t - z[k]!);
       const w = m.confidence.map((cv, i) => cv * c.a[i]!);
+      check(
+        w.some((wi) => wi > 0),
+        () =>
+          `register: no source point is matched to the target at blur ${blur.toPrecision(3)} (every confidence is 0: ` +
+          `the clouds are further apart than the reach ${matchOptions(ctx, blur).reach?.toPrecision(3)}); the non-rigid model needs ` +
+          `roughly aligned clouds: pre-align them (e.g. apply the transform of a rigid registration first) or set a ` +
+          `larger reach (Infinity: balanced matching)`,
+      );
       const step = kernelSmooth(c.x, c.x, delta, w, d, width, opts.compute);
       let moved = 0;
       for (let k = 0; k < v.length; k++) {

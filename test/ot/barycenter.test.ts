@@ -151,4 +151,28 @@ describe('barycenter', () => {
     expect(() => barycenter([{ x }], { nPoints: 0 })).toThrow(LazyTensorError);
     expect(() => barycenter([{ x }], { support: x, nPoints: 3 })).toThrow(/either/);
   });
+
+  it('rejects bad blurs, seeds, sizes and mixed dtypes with messages that name barycenter', () => {
+    const x = { data: new Float64Array([0, 0.5, 1]), shape: [3, 1] };
+    // Fixed support: were "Pm(): entry 0 must be a finite number, got NaN / Infinity".
+    for (const blur of [Number.NaN, 0])
+      expect(() => barycenter([{ x }, { x }], { support: x, blur })).toThrow(
+        /barycenter: blur must be a finite number > 0/,
+      );
+    expect(() => barycenter([{ x }, { x }], { support: x, blur: 1e-300 })).toThrow(
+      /blur = 1e-300 is too small/,
+    );
+    // Were silently some seed.
+    for (const seed of [Number.NaN, 1.5])
+      expect(() => barycenter([{ x }, { x }], { nPoints: 2, seed })).toThrow(
+        /barycenter: seed must be an integer/,
+      );
+    // Was a RangeError (Invalid typed array length).
+    expect(() => barycenter([{ x }, { x }], { nPoints: 1e10 })).toThrow(/nPoints × D must be ≤/);
+    // Was reported by samplesLoss.
+    const x32 = { data: Float32Array.from(x.data), shape: [3, 1] };
+    expect(() => barycenter([{ x }, { x: x32 }], { nPoints: 2 })).toThrow(
+      /barycenter: every measure must have the dtype/,
+    );
+  });
 });

@@ -6,6 +6,7 @@ import {
   costMatrix,
   expectFiniteDiffGradients,
   expectSimplexWeightGradients,
+  nd,
   rng,
   weights,
 } from './reference.js';
@@ -126,6 +127,35 @@ describe('network simplex', () => {
     expect(() => networkSimplex([Number.NaN, 1], [0.5, 0.5], C)).toThrow(LazyTensorError);
     expect(() => networkSimplex([0.5, 0.5], [0.5, 0.5], new Float64Array(3))).toThrow(LazyTensorError);
   });
+
+  it('rejects costs whose spread overflows, a bad maxIter and arguments that are not arrays', () => {
+    // Were NaN potentials, value 0 and an empty plan reported as converged.
+    const C = [1e308, -1e308, 1e308, 1e308];
+    expect(() => networkSimplex([0.5, 0.5], [0.5, 0.5], C)).toThrow(/the costs span .* rescale the costs/);
+    // Were silently 0 iterations (−1, NaN) or accepted (1.5).
+    for (const maxIter of [-1, Number.NaN, 1.5])
+      expect(() => networkSimplex([0.5, 0.5], [0.5, 0.5], [0, 1, 1, 0], { maxIter })).toThrow(
+        /maxIter must be an integer ≥ 0/,
+      );
+    // Was a TypeError.
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+    expect(() => networkSimplex(undefined as any, [0.5, 0.5], [0, 1, 1, 0])).toThrow(LazyTensorError);
+  });
+
+  it('exactOT: unknown options, overflowing distances and mixed dtypes are LazyTensorErrors', () => {
+    const x = nd(Float64Array.from([0, 0, 1, 0, 0, 1]), [3, 2]);
+    const y = nd(Float64Array.from([0.2, 0.1, 0.9, 0.3, 0.4, 0.8]), [3, 2]);
+    // Was silently ignored.
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong option
+    expect(() => exactOT(x, y, { blur: 0.1 } as any)).toThrow(/unknown option 'blur'/);
+    const big = nd(
+      x.data.map((v) => v * 1e200),
+      [3, 2],
+    );
+    expect(() => exactOT(big, y)).toThrow(/rescale the coordinates/);
+    expect(() => exactOT({ data: Float32Array.from(x.data), shape: [3, 2] }, y)).toThrow(/same dtype/);
+    expect(exactOT(x, y).value).toBeGreaterThan(0);
+  });
 });
 
 /** Brute-force assignment for a square cost with uniform weights. */
@@ -187,6 +217,17 @@ describe('1-D OT by sorting', () => {
     }
   });
 
+  it('overflowing costs and inputs that are not 1-D arrays are LazyTensorErrors', () => {
+    // p = 2 costs of points 1e200 apart overflow: the value was +∞ and the potentials NaN.
+    expect(() => wasserstein1D([0, 1e200, 2e200], [0.5e200, 1.5e200])).toThrow(/overflow float64 .* rescale/);
+    // Finite costs near the float64 limit stay fine.
+    expect(wasserstein1D([-1e308, 1e308], [0, 1], { p: 1 }).value).toBe(1e308);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong inputs
+    const bad = (x: any) => () => wasserstein1D(x, [0.5, 1.5]);
+    expect(bad({ data: Float64Array.from([0, 1]), shape: [2] })).toThrow(/got an NDArray \[2\]/);
+    expect(bad([[0], [1]])).toThrow(/x\[0\] is not a finite number \(an array \[1\]\)/);
+  });
+
   it('rejects p < 1 and unequal masses', () => {
     expect(() => wasserstein1D([0, 1], [0, 1], { p: 0.5 })).toThrow(LazyTensorError);
     expect(() => wasserstein1D([0, 1], [0, 1], { a: [0.5, 0.5], b: [0.5, 0.2] })).toThrow(LazyTensorError);
@@ -194,6 +235,21 @@ describe('1-D OT by sorting', () => {
 });
 
 describe('sliced Wasserstein', () => {
+  it('bad projections, seeds and directions, overflowing costs are LazyTensorErrors', () => {
+    const x = { data: Float64Array.from([0, 0, 1, 0, 0, 1, 1, 1]), shape: [4, 2] };
+    const y = { data: Float64Array.from([0.2, 0.1, 0.9, 0.3, 0.4, 0.8]), shape: [3, 2] };
+    // Was a RangeError (Invalid typed array length).
+    expect(() => slicedWasserstein(x, y, { projections: 1e12 })).toThrow(/projections × D ≤ 2147483647/);
+    // Was silently some seed.
+    expect(() => slicedWasserstein(x, y, { seed: Number.NaN })).toThrow(/seed must be an integer/);
+    // Was reported by wasserstein1D as a non-finite x[0].
+    const dirs = { data: Float64Array.from([Number.NaN, 0]), shape: [1, 2] };
+    expect(() => slicedWasserstein(x, y, { directions: dirs })).toThrow(/directions: value 0 is not finite/);
+    // Were a non-finite value and gradients.
+    const big = (c: typeof x) => ({ data: c.data.map((v) => v * 1e200), shape: c.shape });
+    expect(() => slicedWasserstein(big(x), big(y), { gradients: true })).toThrow(/overflow float64/);
+  });
+
   it('is deterministic for a seed and averages exact 1-D costs over the directions', () => {
     const r = rng(5);
     const n = 30;

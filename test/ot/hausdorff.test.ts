@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
 import { samplesLoss } from '../../src/ot/index.js';
 import { backendsUnderTest } from '../helpers/backends.js';
 import { expectClose } from '../helpers/check.js';
@@ -72,4 +73,91 @@ describe('Hausdorff gradients in float32', () => {
       });
     }
   }
+});
+
+describe('Hausdorff gradients out of the dtype range', () => {
+  // The gradient evaluates exp(f/ε + g/ε − C/ε) with terms up to extent^p/(p·ε), rounded in the
+  // data's dtype: far beyond HAUSDORFF_EXPONENT_ROUNDING they were NaN (or finite garbage).
+  const X = [0, 0, 1, 0, 0, 1, 1, 1];
+  const Y = [0.2, 0.1, 0.9, 0.3, 0.4, 0.8];
+  const cases = [
+    ['float32, blur 1e-6', true, 1, { blur: 1e-6 }],
+    ['float64, coordinates 1e20, blur 0.05', false, 1e20, {}],
+    ['float64, coordinates 1e20, reach', false, 1e20, { reach: 0.3 }],
+  ] as const;
+  const arr = (v: number[], s: number, f32: boolean) => {
+    const t = v.map((c) => c * s);
+    return f32 ? Float32Array.from(t) : Float64Array.from(t);
+  };
+  for (const [name, f32, s, o] of cases) {
+    it(`${name}: a LazyTensorError with gradients, a finite value without`, () => {
+      const x = { data: arr(X, s, f32), shape: [4, 2] };
+      const y = { data: arr(Y, s, f32), shape: [3, 2] };
+      const opts = { loss: 'hausdorff' as const, ...o };
+      expect(() => samplesLoss(x, y, opts)).toThrow(LazyTensorError);
+      expect(() => samplesLoss(x, y, opts)).toThrow(/cannot compute gradients at blur .* gradients: false/);
+      const v = samplesLoss(x, y, { ...opts, gradients: false });
+      const ref = samplesLoss(
+        nd(
+          Float64Array.from(X, (t) => t * s),
+          [4, 2],
+        ),
+        nd(
+          Float64Array.from(Y, (t) => t * s),
+          [3, 2],
+        ),
+        {
+          ...opts,
+          gradients: false,
+        },
+      );
+      expect(Math.abs((v.value as number) - (ref.value as number))).toBeLessThanOrEqual(
+        1e-6 * (ref.value as number),
+      );
+    });
+  }
+});
+
+describe('Hausdorff gradients near the float64 rounding limit', () => {
+  const x = nd(Float64Array.from([0, 0, 1, 0, 0, 1]), [3, 2]);
+  const y = nd(Float64Array.from([0.5, 0.5, 1, 1, 0.2, 0.9]), [3, 2]);
+  it('are accurate while allowed (blur 1e-7 against the blur → 0 limit) and an error beyond (blur 1e-8)', () => {
+    // Reference: at blur 1e-6 the gradients have reached their limit (equal to 1e-5 at 1e-4 and 1e-6).
+    const limit = samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-6 });
+    const near = samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-7 });
+    expectClose(near.gradX.data, limit.gradX.data, 0, 1e-2 * 0.2, 'gradX');
+    expectClose(near.gradY.data, limit.gradY.data, 0, 1e-2 * 0.2, 'gradY');
+    // At blur 1e-8 they were finite and up to 36% off (0.124 for 0.194).
+    expect(() => samplesLoss(x, y, { loss: 'hausdorff', blur: 1e-8 })).toThrow(/cannot compute gradients/);
+  });
+});
+
+describe('Hausdorff with zero weights', () => {
+  const X = [0, 0, 1, 0, 0.02, 0.01, 0.98, 0.01];
+  const Y = [0.2, 0.1, 0.9, 0.3, 0.4, 0.8];
+  const y = nd(Float64Array.from(Y), [3, 2]);
+  it('points of zero weight change nothing: the result is that of the cloud without them', () => {
+    // Reference: the same loss on the cloud without them (zero-weight points near the mass).
+    for (const o of [{ blur: 0.01 }, { blur: 0.01, reach: 0.3 }]) {
+      const opts = { loss: 'hausdorff' as const, ...o };
+      const full = samplesLoss(nd(Float64Array.from(X), [4, 2]), y, { ...opts, a: [0.5, 0.5, 0, 0] });
+      const kept = samplesLoss(nd(Float64Array.from(X.slice(0, 4)), [2, 2]), y, { ...opts, a: [0.5, 0.5] });
+      expectClose([full.value as number], [kept.value as number], 1e-12, 0, 'value');
+      expectClose(full.gradX.data.slice(0, 4), kept.gradX.data, 0, 1e-12, 'gradX');
+      expectClose(full.gradX.data.slice(4), [0, 0, 0, 0], 0, 0, 'gradX of the zero weights');
+      expectClose(full.gradY.data, kept.gradY.data, 0, 1e-12, 'gradY');
+      expectClose(full.gradA.data.slice(0, 2), kept.gradA.data, 0, 1e-12, 'gradA');
+      for (const v of full.gradA.data) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  it('a zero weight far from the mass: its weight derivative overflows, a LazyTensorError that says so', () => {
+    // Was "the adjoint solve of the gradient did not converge: relative residual NaN" (0·∞ on its row).
+    const far = nd(Float64Array.from([0, 0, 1, 0, 0, 1, 1, 1]), [4, 2]);
+    const call = () => samplesLoss(far, y, { loss: 'hausdorff', blur: 0.01, a: [0.5, 0.5, 0, 0] });
+    expect(call).toThrow(LazyTensorError);
+    expect(call).toThrow(/derivative with respect to the weight a\[2\] = 0 overflows float64/);
+    const v = samplesLoss(far, y, { loss: 'hausdorff', blur: 0.01, a: [0.5, 0.5, 0, 0], gradients: false });
+    expect(Number.isFinite(v.value as number)).toBe(true);
+  });
 });

@@ -88,6 +88,8 @@ describe('imagesBarycenter', () => {
     expect(() => imagesBarycenter([A, A], { scaling: 1 })).toThrow(/scaling must be a number in \(0, 1\)/);
     expect(() => imagesBarycenter([A, A], { scaling: 0 })).toThrow(LazyTensorError);
     expect(() => imagesBarycenter([A, A], { tol: -1 })).toThrow(/tol must be/);
+    // ε = blur² underflows: was "Pm(): entry 0 must be a finite number, got Infinity".
+    expect(() => imagesBarycenter([A, A], { blur: 1e-300 })).toThrow(/blur = 1e-300 is too small/);
   });
 
   it('handles images of more pixels than a call can take as arguments (400 × 400)', () => {

@@ -62,6 +62,40 @@ describe('bad input -> LazyTensorError', () => {
     });
   }
 
+  it('a custom cost that is infinite or NaN at some pair: a LazyTensorError, not NaN results', () => {
+    // Sinkhorn: were a NaN value (Log(0) on the diagonal of the debiased x–x problem) and NaN
+    // gradients (1/0); Hausdorff: "did not converge: relative residual NaN".
+    const cases = [
+      ['Log(SqDist(X,Y))', 'sinkhorn'],
+      ['Inv(SqDist(X,Y))', 'sinkhorn'],
+      ['Log(SqDist(X,Y))', 'hausdorff'],
+    ] as const;
+    for (const [cost, loss] of cases) {
+      const call = () => samplesLoss(x, y, { cost, loss });
+      expect(call).toThrow(LazyTensorError);
+      expect(call).toThrow(/not finite .*custom cost .*must be finite/);
+    }
+    // Hausdorff with 1/|x − y|² (not kernel-like): its adjoint solve does not converge, as before.
+    expect(() => samplesLoss(x, y, { cost: 'Inv(SqDist(X,Y))', loss: 'hausdorff' })).toThrow(/kernel-like/);
+    // solveOT: were infinite marginal errors (Log(0) at a shared point).
+    expect(() =>
+      solveOT(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [2, 2],
+        ],
+        { cost: 'Log(SqDist(X,Y))' },
+      ),
+    ).toThrow(/solveOT: the result is not finite .* the cost must be finite for every pair/);
+    // A finite custom cost is unaffected: it equals the built-in one.
+    const c = samplesLoss(x, y, { cost: 'SqDist(X,Y)/IntCst(2)' });
+    expect(Math.abs((c.value as number) - (samplesLoss(x, y).value as number))).toBeLessThan(1e-14);
+  });
+
   it('unequal masses are accepted with a reach and by kernel losses', () => {
     expect(Number.isFinite(samplesLoss(x, y, { a: [0.5, 0.5, 0.5], reach: 0.5 }).value as number)).toBe(true);
     expect(Number.isFinite(samplesLoss(x, y, { a: [0.5, 0.5, 0.5], loss: 'energy' }).value as number)).toBe(

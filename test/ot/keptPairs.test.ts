@@ -50,20 +50,46 @@ function reference(
   allowed?: number[][],
 ) {
   const d = u.cloud.d;
+  const K = u.cloud.n;
+  const L = v.cloud.n;
+  const cu = u.children!;
+  const cv = v.children!;
+  const pairs = (k: number, l: number) => (cu[2 * k + 1]! - cu[2 * k]!) * (cv[2 * l + 1]! - cv[2 * l]!);
+  /** f_k + g_l − C_kl, or −∞ for a pair that is not a candidate. */
+  const gap = (k: number, l: number) => {
+    if (allowed && !allowed[k]![l]) return Number.NEGATIVE_INFINITY;
+    let s = 0;
+    for (let c = 0; c < d; c++) s += (u.cloud.data[k * d + c]! - v.cloud.data[l * d + c]!) ** 2;
+    return f[k]! + g[l]! - (p === 2 ? s / 2 : Math.sqrt(s));
+  };
   let finer = 0;
-  const keep = Array.from({ length: u.cloud.n }, (_, k) =>
-    Array.from({ length: v.cloud.n }, (_, l): number => {
-      if (allowed && !allowed[k]![l]) return 0;
-      let s = 0;
-      for (let c = 0; c < d; c++) s += (u.cloud.data[k * d + c]! - v.cloud.data[l * d + c]!) ** 2;
-      const cost = p === 2 ? s / 2 : Math.sqrt(s);
-      if (!(f[k]! + g[l]! > cost - t)) return 0;
-      const cu = u.children!;
-      const cv = v.children!;
-      finer += (cu[2 * k + 1]! - cu[2 * k]!) * (cv[2 * l + 1]! - cv[2 * l]!);
+  const keep = Array.from({ length: K }, (_, k) =>
+    Array.from({ length: L }, (_, l): number => {
+      if (!(gap(k, l) > -t)) return 0;
+      finer += pairs(k, l);
       return 1;
     }),
   );
+  // A row, then a column, left without pairs keeps its best candidate (first largest gap).
+  const best = (n: number, at: (q: number) => number) => {
+    let arg = -1;
+    for (let q = 0; q < n; q++) if (at(q) > (arg < 0 ? Number.NEGATIVE_INFINITY : at(arg))) arg = q;
+    return arg;
+  };
+  for (let k = 0; k < K; k++) {
+    const l = best(L, (q) => gap(k, q));
+    if (keep[k]!.every((x) => x === 0) && l >= 0) {
+      keep[k]![l] = 1;
+      finer += pairs(k, l);
+    }
+  }
+  for (let l = 0; l < L; l++) {
+    const k = best(K, (q) => gap(q, l));
+    if (keep.every((row) => row[l] === 0) && k >= 0) {
+      keep[k]![l] = 1;
+      finer += pairs(k, l);
+    }
+  }
   return { keep, finer };
 }
 
@@ -97,6 +123,20 @@ describe('kernel truncation (kept cluster pairs)', () => {
       expect(n).toBeGreaterThan(0);
       expect(n).toBeLessThan(37 * 29);
     });
+
+  it('a row or column whose pairs all fail the test keeps its best pair (no infinite softmin)', () => {
+    const r = rng(9);
+    const u = level(r, 3, 2, [1, 1, 1]);
+    const v = level(r, 2, 2, [1, 1]);
+    // Row 2 and column 1 fail everywhere: f_2 and g_1 far below every cost.
+    const f = Float64Array.from([0, 0, -10]);
+    const g = Float64Array.from([0, -10]);
+    const got = dense(truncate(u, v, undefined, f, g, 2, 1).kept);
+    const ref = reference(u, v, f, g, 2, 1);
+    expect(got).toEqual(ref.keep);
+    for (const row of got) expect(row.some((x) => x === 1)).toBe(true);
+    for (let l = 0; l < 2; l++) expect(got.some((row) => row[l] === 1)).toBe(true);
+  });
 
   it('restricted to the children of the coarser kept pairs, float32 points', () => {
     const r = rng(7);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LazyTensorError } from '../../src/errors.js';
 import { allPairs, keptRanges, transposeKept } from '../../src/lazy/keptRanges.js';
+import { labelHierarchy } from '../../src/ot/hierarchy.js';
 import { exactOT, samplesLoss } from '../../src/ot/index.js';
 import { resolveOptions } from '../../src/ot/options.js';
 import { AUTO_MULTISCALE_PAIRS, pickBackend } from '../../src/ot/samplesLoss.js';
@@ -152,6 +153,49 @@ describe("backend 'multiscale' (two levels, truncated kernel)", () => {
     expect(pick({}, big - 1000)).toBe('online');
     expect(pick({ loss: 'energy' }, big)).toBe('online');
     expect(pick({}, big, 2)).toBe('online');
+  });
+
+  it('user labels are renumbered: K distinct labels make K clusters, whatever their values', () => {
+    const r = rng(8);
+    const c = { data: new Float64Array(cloud(r, 4, 2)), B: 1, n: 4, d: 2, dtype: 'float64' as const };
+    const cl = { ...c, batched: false, shape: [4, 2] };
+    const w = new Float64Array(4).fill(0.25);
+    const h = labelHierarchy(cl, w, new Int32Array([1000, 7, 1000, 7]), 0.1, 'labelsX');
+    expect(h.levels[1]!.cloud.n).toBe(2);
+    expect(Array.from(h.levels[1]!.weights)).toEqual([0.5, 0.5]);
+    // The largest Int32 label: two clusters, not 2^31 empty ones (gigabytes before).
+    const x = nd(cloud(r, 6, 2), [6, 2]);
+    const y = nd(cloud(r, 5, 2), [5, 2]);
+    const big = 2147483647;
+    const o = { backend: 'multiscale' as const, blur: 0.1 };
+    const huge = samplesLoss(x, y, {
+      ...o,
+      labelsX: new Int32Array([0, big, 0, big, 0, big]),
+      labelsY: new Int32Array([big, 0, big, 0, big]),
+    });
+    const small = samplesLoss(x, y, {
+      ...o,
+      labelsX: new Int32Array([0, 1, 0, 1, 0, 1]),
+      labelsY: new Int32Array([1, 0, 1, 0, 1]),
+    });
+    expect(huge.value).toBe(small.value);
+  });
+
+  it('one user cluster per point: every row keeps a pair, the value is finite and close to online', () => {
+    const x = nd(Float64Array.from([0, 0, 1, 0, 0, 1, 1, 1]), [4, 2]);
+    const y = nd(Float64Array.from([0.2, 0.1, 0.9, 0.3, 0.4, 0.8]), [3, 2]);
+    const o = { blur: 0.01 };
+    const on = samplesLoss(x, y, { ...o, backend: 'online' });
+    const ms = samplesLoss(x, y, {
+      ...o,
+      backend: 'multiscale',
+      labelsX: new Int32Array([0, 1, 2, 3]),
+      labelsY: new Int32Array([0, 1, 2]),
+    });
+    // Was Infinity (a row of the truncated kernel kept no column) with NaN gradients.
+    expect(Math.abs((ms.value as number) - (on.value as number))).toBeLessThan(1e-3 * (on.value as number));
+    for (const v of [...ms.gradX.data, ...ms.gradY.data, ...ms.potentials.f.data])
+      expect(Number.isFinite(v)).toBe(true);
   });
 
   it('bad input: labels of the wrong length, truncate ≤ 0, negative masses', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LazyTensorError } from '../../src/errors.js';
 import { solveOT } from '../../src/ot/index.js';
 import { cloud, costMatrix, densePlan, nd, relErr, rng, weights } from './reference.js';
 
@@ -64,6 +65,23 @@ describe('OT solver with a lazy plan', () => {
         expect(top.mass.data[i * 3 + k]! / P[i * m + order[k]!]!).toBeCloseTo(1, 12);
       }
     }
+  });
+
+  it('matvec/tmatvec take typed arrays; wrong lengths, NaN values and non-arrays are LazyTensorErrors', () => {
+    const res = solveOT(nd(x, [n, d]), nd(y, [m, d]), { a, b, blur: 0.15 });
+    const v = Float64Array.from({ length: m }, (_, j) => j - 4);
+    // A Float64Array was a TypeError; it means the same as the number[].
+    expect(res.plan.matvec(v).data).toEqual(res.plan.matvec(Array.from(v)).data);
+    expect(res.plan.tmatvec(new Float64Array(n).fill(1)).data).toEqual(res.plan.colMasses());
+    const bad = [
+      () => res.plan.matvec(new Float64Array(m + 1)),
+      () => res.plan.matvec(Float64Array.from(v, (t, j) => (j === 2 ? Number.NaN : t))),
+      () => res.plan.tmatvec({ data: new Float64Array(n - 1), shape: [n] }),
+      // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+      () => res.plan.matvec(undefined as any),
+    ];
+    for (const f of bad) expect(f).toThrow(LazyTensorError);
+    expect(bad[1]).toThrow(/value 2 of the vector is not finite/);
   });
 
   it('recovers a planted permutation', () => {

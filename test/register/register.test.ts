@@ -200,6 +200,14 @@ describe('register: bad input', () => {
     ['a negative blur', x, x, { blur: -1 }, /blur must be a finite number > 0/],
     ['a NaN reach', x, x, { reach: Number.NaN }, /reach must be a finite number > 0/],
     ['too few points for affine', x.slice(0, 2), x, { model: 'affine' }, /needs at least 4 source points/],
+    // Was a NaN inside (the smoothing of all-zero confidences) reported as a non-finite coordinate of warmSinkhorn.
+    [
+      'non-rigid clouds further apart than the reach',
+      x,
+      x.map((p) => p.map((v) => v + 10)),
+      { model: 'nonrigid' },
+      /no source point is matched to the target .* pre-align them/,
+    ],
   ])('%s is a LazyTensorError', (_, s, t, o, msg) => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong inputs
     const call = () => register(s as any, t as any, o as any);

@@ -39,6 +39,20 @@ export function networkSimplex(
   C: FloatArray | number[],
   opts: NetworkSimplexOptions = {},
 ): ExactOTResult {
+  for (const [name, v] of [
+    ['a', a],
+    ['b', b],
+    ['C', C],
+  ] as const)
+    check(
+      Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array,
+      () =>
+        `networkSimplex: ${name} must be a number[], Float64Array or Float32Array, got ${v === null ? 'null' : typeof v}`,
+    );
+  check(
+    opts.maxIter === undefined || (Number.isInteger(opts.maxIter) && opts.maxIter >= 0),
+    () => `networkSimplex: maxIter must be an integer ≥ 0, got ${String(opts.maxIter)}`,
+  );
   const n = a.length;
   const m = b.length;
   checkWeights(a, 'a', n);
@@ -78,6 +92,13 @@ export function networkSimplex(
   const nNodes = ns + nt;
   const root = nNodes;
   const art = (cmax - cmin + 1) * (nNodes + 1);
+  // The artificial arcs' cost bounds every potential: it must be finite (else ∞ − ∞ = NaN).
+  check(
+    Number.isFinite(art),
+    () =>
+      `networkSimplex: the costs span [${cmin}, ${cmax}]: the solver's bound (max − min + 1)·(N + M + 1) overflows ` +
+      'float64; rescale the costs',
+  );
   const tol = 64 * Number.EPSILON * art;
 
   // Initial tree: every node hangs from the root by an artificial arc (id nArcs + node).

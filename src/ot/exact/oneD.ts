@@ -1,4 +1,4 @@
-import { check } from '../../errors.js';
+import { check, LazyTensorError } from '../../errors.js';
 import type { FloatArray } from '../../ndarray.js';
 import { type SparsePlan, sparsePlan } from './sparsePlan.js';
 import { checkBalanced, checkWeights } from './validate.js';
@@ -26,6 +26,15 @@ export interface OneDResult {
   plan?: SparsePlan;
 }
 
+/** A value for an error message: numbers as they are, anything else by its kind. */
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `an array [${v.length}]`;
+  if (v !== null && typeof v === 'object' && 'shape' in v)
+    return `an NDArray [${String((v as { shape: unknown }).shape)}]`;
+  return v === null ? 'null' : typeof v;
+}
+
 /** Sorts indices by value (stable). */
 function argsort(v: ArrayLike<number>): Int32Array {
   const idx = new Int32Array(v.length);
@@ -47,21 +56,53 @@ export function wasserstein1D(
   y: FloatArray | number[],
   opts: OneDOptions = {},
 ): OneDResult {
+  for (const [name, v] of [
+    ['x', x],
+    ['y', y],
+  ] as const)
+    check(
+      Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array,
+      () =>
+        `wasserstein1D: ${name} must be a number[], Float64Array or Float32Array of 1-D points, got ${describe(v)}`,
+    );
   const n = x.length;
   const m = y.length;
   check(n > 0 && m > 0, () => `wasserstein1D: expected non-empty point clouds, got ${n} and ${m} points`);
   const p = opts.p ?? 2;
   check(Number.isFinite(p) && p >= 1, () => `wasserstein1D: p must be a number >= 1, got ${p}`);
   for (let i = 0; i < n; i++)
-    check(Number.isFinite(x[i]), () => `wasserstein1D: x[${i}] is not finite (${x[i]})`);
+    check(Number.isFinite(x[i]), () => `wasserstein1D: x[${i}] is not a finite number (${describe(x[i])})`);
   for (let j = 0; j < m; j++)
-    check(Number.isFinite(y[j]), () => `wasserstein1D: y[${j}] is not finite (${y[j]})`);
+    check(Number.isFinite(y[j]), () => `wasserstein1D: y[${j}] is not a finite number (${describe(y[j])})`);
   const a = opts.a ?? uniform(n);
   const b = opts.b ?? uniform(m);
   checkWeights(a, 'wasserstein1D: a', n);
   checkWeights(b, 'wasserstein1D: b', m);
   const scale = checkBalanced(a, b, 'wasserstein1D');
-  return monotonePlan(x, y, a, b, scale, p, opts.potentials ?? true);
+  const res = monotonePlan(x, y, a, b, scale, p, opts.potentials ?? true);
+  checkFiniteResult(res, x, y, p);
+  return res;
+}
+
+/**
+ * The value and potentials are sums and differences of costs |x − y|^p / p: finite unless the
+ * costs overflow float64 (then the value is +∞ and the potentials ∞ − ∞ = NaN).
+ */
+function checkFiniteResult(r: OneDResult, x: ArrayLike<number>, y: ArrayLike<number>, p: number): void {
+  let ok = Number.isFinite(r.value);
+  for (const v of [r.f, r.g]) if (v) for (let k = 0; ok && k < v.length; k++) ok = Number.isFinite(v[k]);
+  if (ok) return;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const c of [x, y])
+    for (let k = 0; k < c.length; k++) {
+      lo = Math.min(lo, c[k]!);
+      hi = Math.max(hi, c[k]!);
+    }
+  throw new LazyTensorError(
+    `wasserstein1D: the costs |x − y|^p / p (p = ${p}) overflow float64 for points in [${lo}, ${hi}]: ` +
+      'rescale the coordinates (the value scales by the factor^p)',
+  );
 }
 
 /** The north-west corner rule on sorted points, with the dual potentials of its staircase basis. */

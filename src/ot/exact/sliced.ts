@@ -40,6 +40,9 @@ export interface SlicedResult {
   gradB?: NDArray<Float64Array>;
 }
 
+/** Most values of the random directions [L, D] (the largest typed array: 2^31 − 1 values). */
+const MAX_DIRECTION_VALUES = 2 ** 31 - 1;
+
 /**
  * Sliced Wasserstein cost: the average, over L directions θ uniform on the sphere (seeded, so
  * deterministic), of the exact 1-D OT cost between the projected weighted clouds θ·x and θ·y
@@ -66,13 +69,23 @@ export function slicedWasserstein(x: PointsInput, y: PointsInput, opts: SlicedOp
     );
     L = s[0]!;
     dirs = Float64Array.from(opts.directions.data as FloatArray);
+    check(
+      dirs.length === L * d,
+      () => `slicedWasserstein: directions: shape [${s.join(', ')}] does not match ${dirs.length} values`,
+    );
+    const bad = dirs.findIndex((v) => !Number.isFinite(v));
+    check(bad < 0, () => `slicedWasserstein: directions: value ${bad} is not finite (${dirs[bad]})`);
   } else {
     L = opts.projections ?? 100;
     check(
-      Number.isInteger(L) && L > 0,
-      () => `slicedWasserstein: projections must be a positive integer, got ${L}`,
+      Number.isInteger(L) && L > 0 && L * d <= MAX_DIRECTION_VALUES,
+      () =>
+        `slicedWasserstein: projections must be a positive integer with projections × D ≤ ${MAX_DIRECTION_VALUES}, ` +
+        `got ${L} (D = ${d})`,
     );
-    dirs = randomDirections(L, d, opts.seed ?? 0);
+    const seed = opts.seed ?? 0;
+    check(Number.isInteger(seed), () => `slicedWasserstein: seed must be an integer, got ${String(seed)}`);
+    dirs = randomDirections(L, d, seed);
   }
   const p = opts.p ?? 2;
   const withGrad = opts.gradients ?? false;
