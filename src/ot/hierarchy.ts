@@ -104,7 +104,12 @@ export function labelHierarchy(
   const lab = labels ? denseLabels(labels) : gridCluster(nd, scale);
   const s = sortClusters(nd, lab);
   const pts = sorted(c, w, s.perm);
-  return { perm: s.perm, levels: [pts, clusterLevel(pts.cloud, pts.weights, s.labels, undefined)] };
+  const level = clusterLevel(pts.cloud, pts.weights, s.labels, undefined);
+  // A user's clusters may be wider than the blur: the truncation then tests the smallest cost
+  // between two clusters' points (centroid costs minus radii), as for k-means levels. Grid cells
+  // have the width the schedule chose and keep the centroid test.
+  if (labels) level.radius = clusterRadii(pts.cloud, level);
+  return { perm: s.perm, levels: [pts, level] };
 }
 
 /** Integer cell coordinates of width `size` (from a common origin) and the Morton order of the cells. */
