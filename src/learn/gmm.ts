@@ -22,6 +22,7 @@ import {
   pointsOfDim,
 } from './input.js';
 import { kmeans } from './kmeans.js';
+import { invertSpd } from './spd.js';
 
 export type CovarianceType = 'full' | 'diag' | 'spherical';
 
@@ -287,7 +288,11 @@ function fromMoments(m: Model, mass: Float64Array, means: Float64Array, cov: Flo
         for (let b = 0; b < a; b++) c[a * d + b] = c[b * d + a] = 0.5 * (c[a * d + b]! + c[b * d + a]!);
         c[a * d + a] = Math.max(c[a * d + a]!, 0) + reg;
       }
-      logdetP = invertSpd(c, d, prec.subarray(k * S, (k + 1) * S), k);
+      logdetP = invertSpd(c, d, prec.subarray(k * S, (k + 1) * S));
+      check(
+        !Number.isNaN(logdetP),
+        () => `gaussianMixture: the covariance of component ${k} is not positive definite; increase regCovar`,
+      );
     } else {
       logdetP = 0;
       for (let s = 0; s < S; s++) {
@@ -301,43 +306,6 @@ function fromMoments(m: Model, mass: Float64Array, means: Float64Array, cov: Flo
     logNorm[k] = Math.log(weights[k]!) + 0.5 * logdetP - 0.5 * d * Math.log(2 * Math.PI);
   }
   return { weights, means, cov, prec, logNorm };
-}
-
-/** Writes the inverse of the SPD matrix c (d×d) into out; returns log det(c⁻¹). Cholesky. */
-function invertSpd(c: Float64Array, d: number, out: Float64Array, k: number): number {
-  const L = new Float64Array(d * d);
-  let logdet = 0;
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = c[a * d + b]!;
-      for (let t = 0; t < b; t++) s -= L[a * d + t]! * L[b * d + t]!;
-      if (a === b) {
-        check(
-          s > 0,
-          () =>
-            `gaussianMixture: the covariance of component ${k} is not positive definite; increase regCovar`,
-        );
-        L[a * d + a] = Math.sqrt(s);
-        logdet += Math.log(s);
-      } else L[a * d + b] = s / L[b * d + b]!;
-    }
-  }
-  // Linv lower triangular (forward substitution), then c⁻¹ = Linvᵀ Linv.
-  const Li = new Float64Array(d * d);
-  for (let col = 0; col < d; col++) {
-    for (let a = col; a < d; a++) {
-      let s = a === col ? 1 : 0;
-      for (let t = col; t < a; t++) s -= L[a * d + t]! * Li[t * d + col]!;
-      Li[a * d + col] = s / L[a * d + a]!;
-    }
-  }
-  for (let a = 0; a < d; a++)
-    for (let b = 0; b < d; b++) {
-      let s = 0;
-      for (let t = Math.max(a, b); t < d; t++) s += Li[t * d + a]! * Li[t * d + b]!;
-      out[a * d + b] = s;
-    }
-  return -logdet;
 }
 
 /** Hard-assignment statistics (as `statistics` with r ∈ {0, 1}), from the k-means clusters. */
