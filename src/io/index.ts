@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LazyTensorError } from '../errors.js';
 import type { FloatArray, NDArray } from '../ndarray.js';
-import { formatJsonPoints, parseJsonPoints } from './json.js';
+import { formatJsonPoints, parseJsonPoints, rowsToPoints } from './json.js';
 import { encodeNpy, parseNpy } from './npy.js';
 import { formatObj, parseObj } from './obj.js';
 import { encodePly, parsePly } from './ply.js';
@@ -121,7 +121,7 @@ function asArray(
   array: NDArray<FloatArray | Int32Array> | number[][],
   file: string,
 ): NDArray<FloatArray | Int32Array> {
-  if (Array.isArray(array)) return parseJsonPoints(JSON.stringify(array), file);
+  if (Array.isArray(array)) return rowsToPoints(array, file);
   checkWritable(array, file);
   if (array.shape.length === 1) return { data: array.data, shape: [array.shape[0]!, 1] };
   if (array.shape.length !== 2)

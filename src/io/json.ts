@@ -7,7 +7,7 @@ import { printable } from './printable.js';
 function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v !== null && typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v) ?? String(v); // undefined, functions and symbols have no JSON
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
@@ -19,6 +19,11 @@ export function parseJsonPoints(text: string, name = '.json'): NDArray<Float64Ar
   } catch (e) {
     throw new LazyTensorError(`${name}: invalid JSON (${printable((e as Error).message, 200)})`);
   }
+  return rowsToPoints(value, name);
+}
+
+/** Checks that a value (parsed JSON, or number[][] given to a writer) holds rows of finite numbers, all of one length; a float64 [N, D] array. */
+export function rowsToPoints(value: unknown, name: string): NDArray<Float64Array> {
   if (!Array.isArray(value) || value.length === 0 || !Array.isArray(value[0]))
     throw new LazyTensorError(`${name}: expected a non-empty array of rows (number[][])`);
   const d = (value[0] as unknown[]).length;

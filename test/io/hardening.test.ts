@@ -194,6 +194,25 @@ describe('writers check the array they are given', () => {
     expect(Array.from(parsePoints(encodePly(ok), 'ply').data)).toEqual([1, 2, 3]);
   });
 
+  it('number[][] rows name the bad entry as given (NaN, undefined), not as its JSON', () => {
+    // Before: the rows went through JSON.stringify, so NaN and undefined were reported as (null).
+    expect(lazyError(() => encodePoints([[1, Number.NaN, 2]], 'csv')).message).toMatch(
+      /entry \[0\]\[1\] is not a finite number \(NaN\)/,
+    );
+    expect(
+      lazyError(() =>
+        encodePoints(
+          [
+            [1, 2],
+            [3, undefined as never],
+          ],
+          'npy',
+        ),
+      ).message,
+    ).toMatch(/entry \[1\]\[1\] is not a finite number \(undefined\)/);
+    expect(Array.from(parsePoints(encodePoints([[1, 2, 3]], 'npy'), 'npy').data)).toEqual([1, 2, 3]);
+  });
+
   it('an unknown format name is an error, not a .txt file', () => {
     const a = { data: new Float64Array(3), shape: [1, 3] };
     expect(() => encodePoints(a, 'foo' as PointFormat)).toThrow(/unknown format 'foo'/);
