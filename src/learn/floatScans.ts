@@ -46,18 +46,9 @@ function finite32(data: Float32Array): boolean {
 
 /**
  * Whether some |v| in `data` is at least `t` (a NaN counts): stops at the first such value, so
- * data of ordinary magnitude answers after one read.
+ * data of ordinary magnitude answers after one read (one loop for both dtypes: it rarely runs on).
  */
 export function someAbsAtLeast(data: FloatArray, t: number): boolean {
-  return data instanceof Float64Array ? atLeast64(data, t) : atLeast32(data as Float32Array, t);
-}
-
-function atLeast64(data: Float64Array, t: number): boolean {
-  for (let k = 0; k < data.length; k++) if (!(Math.abs(data[k]!) < t)) return true;
-  return false;
-}
-
-function atLeast32(data: Float32Array, t: number): boolean {
   for (let k = 0; k < data.length; k++) if (!(Math.abs(data[k]!) < t)) return true;
   return false;
 }
