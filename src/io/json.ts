@@ -7,8 +7,7 @@ import { printable } from './printable.js';
 function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v !== null && typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v) ?? String(v); // undefined, functions and symbols have no JSON
-  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+  return printable(JSON.stringify(v) ?? String(v), 40); // undefined, functions and symbols have no JSON
 }
 
 /** Parses JSON text holding number[][] into a float64 [N, D] array. */
